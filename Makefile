@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+OUTPUT ?= build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PREFIX ?= /usr/local
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
+	-e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+VERSION := $(shell cat VERSION)
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
+LDLIBS := $(shell pkg-config --libs libbpf libmicrohttpd json-c 2>/dev/null || \
+	echo -lbpf -lmicrohttpd -ljson-c) -lelf -lz -lpthread -lm
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# the system include dirs clang needs to find <asm/…> when targeting bpf
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
+	-I$(dir $(VMLINUX)) -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
+
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.SECONDARY:
+.PHONY: all run test test-san unit e2e clean install vmlinux fixtures
+all: $(OUTPUT)/runnerscope
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
+	$(CC) $(CFLAGS) -DRS_VERSION='"$(VERSION)"' -DRS_REVISION='"$(REVISION)"' -c $< -o $@
+
+$(OUTPUT)/runnerscope: $(USER_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# unit tests: cmocka, against the pure modules only
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) | $(OUTPUT)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) \
+		$(LDLIBS) -lcmocka -o $@
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+fixtures:
+	$(MAKE) -C tests/fixtures/fake-runner OUT=$(abspath $(OUTPUT))/fixtures/fake-runner
+
+# the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root), then the
+# unit tests and the kernel tests again with ASan/UBSan/LSan (a leak fails the daemon's exit)
+test: all unit fixtures
+	tests/run-e2e.sh
+	$(MAKE) test-san
+
+test-san: fixtures
+	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit
+	RS_DAEMON=$(abspath $(OUTPUT))-san/runnerscope \
+		RS_E2E_TESTS="tests/e2e/test_github.py tests/e2e/test_resources.py \
+		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py" \
+		tests/run-e2e.sh -k "not 500_containers"
+
+e2e: all fixtures
+	tests/run-e2e.sh
+
+run: all
+	$(OUTPUT)/runnerscope $(ARGS)
+
+install: all
+	install -D -m 0755 $(OUTPUT)/runnerscope $(DESTDIR)$(PREFIX)/sbin/runnerscope
+
+# regenerate the checked-in vmlinux.h from the running kernel's BTF
+vmlinux:
+	mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
+	mv $(VMLINUX).tmp $(VMLINUX)
+
+clean:
+	rm -rf $(OUTPUT) $(OUTPUT)-san

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Follows runner agents and their jobs through exec, fork and exit.
+ *
+ * An exec whose comm is in rules_map (set by the daemon) may start an agent or a job. Tracked
+ * processes live in procs_map keyed by tgid; a fork copies the parent's entry to the child, so a
+ * job's whole tree, daemonized or reparented, stays in the job. Agents and jobs have records in
+ * agents_map/jobs_map that the kernel completes at exit: the daemon reconciles against those
+ * records, and the ring buffer only tells it early that one changed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "jobs.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define PF_EXITING 0x00000004 /* include/linux/sched.h: set at the start of do_exit() */
+
+/* set by the daemon before load */
+const volatile __u64 page_size = 4096;
+const volatile __u8 oom_arg_is_task = 1; /* mark_victim passes the task (6.8+) or its pid */
+
+RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
+RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
+RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
+RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
+/* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
+RS_MAP(ctx_map, BPF_MAP_TYPE_HASH, struct rs_key, __u32, 16384);
+RS_MAP(events_total, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_event_count, RS_EV_MAX);
+RS_MAP(argv_heap, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, char[RS_ARGV0_MAX], 1);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events_rb SEC(".maps");
+
+static __always_inline void count_event(__u32 type, int ok)
+{
+	struct rs_event_count *c = bpf_map_lookup_elem(&events_total, &type);
+
+	if (!c)
+		return;
+	if (ok)
+		c->sent++;
+	else
+		c->lost++;
+}
+
+static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *key, __u64 ts,
+				 __s32 exit_code, __u8 kind)
+{
+	struct rs_event *e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
+
+	count_event(type, e != NULL);
+	if (!e)
+		return;
+	e->type = type;
+	e->tgid = tgid;
+	e->key = *key;
+	e->ts_ns = ts;
+	e->exit_code = exit_code;
+	e->kind = kind;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* argv[1] of the current process, zero-padded to RS_ARG_LEN; empty when there is none */
+static __always_inline void read_arg1(struct task_struct *task, char arg1[RS_ARG_LEN])
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u32 zero = 0;
+	char *buf = bpf_map_lookup_elem(&argv_heap, &zero);
+	long n;
+
+	if (!buf)
+		return;
+	n = bpf_probe_read_user_str(buf, RS_ARGV0_MAX, (void *)start);
+	/* an argv[0] as long as the buffer leaves argv[1]'s offset unknown: treat as absent */
+	if (n <= 0 || n >= RS_ARGV0_MAX || start + n >= end)
+		return;
+	bpf_probe_read_user_str(arg1, RS_ARG_LEN, (void *)(start + n));
+}
+
+static __always_inline int arg_eq(const char a[RS_ARG_LEN], const char b[RS_ARG_LEN])
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/*
+ * A job's repository, workflow and run come from the environment of its steps, which exist
+ * only after the job process has started them: tell the daemon when one execs, while the job
+ * still wants that and has hints left.
+ */
+static __always_inline int hint_context(struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct rs_proc *st = bpf_map_lookup_elem(&procs_map, &tgid);
+	__u32 *left;
+
+	if (!st || rs_key_is_zero(&st->job) || st->job.tgid == tgid)
+		return 0;
+	left = bpf_map_lookup_elem(&ctx_map, &st->job);
+	if (!left || *left == 0)
+		return 0;
+	__sync_fetch_and_add(left, -1);
+	emit(RS_EV_JOB_EXEC, tgid, &st->job, bpf_ktime_get_boot_ns(), 0, st->kind);
+	return 0;
+}
+
+static __always_inline int handle_exec(struct task_struct *task)
+{
+	struct rs_rule_key rk = {};
+	struct rs_rule *rule;
+	char arg1[RS_ARG_LEN] = {};
+	__u8 role = RS_ROLE_NONE, kind = RS_KIND_NONE;
+	__u32 tgid;
+	__u64 now;
+	int i;
+
+	bpf_get_current_comm(rk.comm, sizeof(rk.comm));
+	rule = bpf_map_lookup_elem(&rules_map, &rk);
+	if (!rule)
+		return hint_context(task);
+
+	read_arg1(task, arg1);
+#pragma unroll
+	for (i = 0; i < RS_RULE_ALTS; i++) {
+		struct rs_rule_alt *alt = &rule->alt[i];
+
+		if (alt->role == RS_ROLE_NONE)
+			continue;
+		if ((alt->flags & RS_ALT_ANY_ARG) || arg_eq(alt->arg1, arg1)) {
+			role = alt->role;
+			kind = alt->kind;
+			break;
+		}
+	}
+	if (role == RS_ROLE_NONE)
+		return 0;
+
+	tgid = BPF_CORE_READ(task, tgid);
+	now = bpf_ktime_get_boot_ns();
+
+	if (role == RS_ROLE_AGENT) {
+		struct rs_proc *cur = bpf_map_lookup_elem(&procs_map, &tgid);
+		struct rs_proc st = {};
+		struct rs_agent a = { .kind = kind, .state = RS_STATE_RUNNING };
+
+		/* keep job membership: an agent started by a job still ends with that job's tree */
+		if (cur)
+			st = *cur;
+		st.runner.tgid = tgid;
+		st.runner.pad = 0;
+		st.runner.start_ns = now;
+		st.kind = kind;
+		if (bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
+		    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
+			bpf_map_delete_elem(&agents_map, &st.runner);
+			count_event(RS_EV_AGENT_START, 0);
+			return 0;
+		}
+		emit(RS_EV_AGENT_START, tgid, &st.runner, now, 0, kind);
+		return 0;
+	}
+
+	/* RS_ROLE_JOB */
+	struct rs_proc *cur = bpf_map_lookup_elem(&procs_map, &tgid);
+	struct rs_proc st = {};
+	struct rs_job j = {};
+
+	if (cur) {
+		/* a job process inside a job is part of that job, not a new one */
+		if (!rs_key_is_zero(&cur->job))
+			return 0;
+		st = *cur;
+	}
+	st.job.tgid = tgid;
+	st.job.pad = 0;
+	st.job.start_ns = now;
+	st.kind = kind;
+	j.runner = st.runner;
+	j.kind = kind;
+	j.state = RS_STATE_RUNNING;
+	j.live_procs = 1;
+	j.total_procs = 1;
+	if (bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
+	    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
+		bpf_map_delete_elem(&jobs_map, &st.job);
+		count_event(RS_EV_JOB_START, 0);
+		return 0;
+	}
+	/* best effort: without it the job is still counted, only its context is not read */
+	{
+		__u32 hints = RS_CTX_HINTS;
+
+		bpf_map_update_elem(&ctx_map, &st.job, &hints, BPF_ANY);
+	}
+	emit(RS_EV_JOB_START, tgid, &st.job, now, 0, kind);
+	return 0;
+}
+
+/*
+ * Fork and exit run for every task on the host, so the untracked case is one helper call and
+ * one lookup: the forking parent and the exiting task are both `current`.
+ */
+static __always_inline int handle_fork(struct task_struct *child)
+{
+	__u32 ptgid = bpf_get_current_pid_tgid() >> 32, ctgid;
+	struct rs_proc *st, copy;
+	struct rs_job *j;
+
+	st = bpf_map_lookup_elem(&procs_map, &ptgid);
+	if (!st)
+		return 0;
+	ctgid = BPF_CORE_READ(child, tgid);
+	/* a new thread is not a new process */
+	if ((__u32)BPF_CORE_READ(child, pid) != ctgid)
+		return 0;
+	copy = *st;
+	if (bpf_map_update_elem(&procs_map, &ctgid, &copy, BPF_ANY)) {
+		count_event(RS_EV_FORK, 0);
+		return 0;
+	}
+	count_event(RS_EV_FORK, 1);
+	if (rs_key_is_zero(&copy.job))
+		return 0;
+	j = bpf_map_lookup_elem(&jobs_map, &copy.job);
+	if (j) {
+		__sync_fetch_and_add(&j->live_procs, 1);
+		__sync_fetch_and_add(&j->total_procs, 1);
+	}
+	return 0;
+}
+
+static __always_inline int handle_exit(struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct rs_proc *cur, st;
+	__s32 code;
+	__u64 now;
+
+	cur = bpf_map_lookup_elem(&procs_map, &tgid);
+	if (!cur)
+		return 0;
+	/* every thread's CPU goes to the job as the thread ends */
+	if (!rs_key_is_zero(&cur->job)) {
+		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &cur->job);
+
+		if (j) {
+			__sync_fetch_and_add(&j->run_ns, BPF_CORE_READ(task, se.sum_exec_runtime));
+			__sync_fetch_and_add(&j->utime_ns, BPF_CORE_READ(task, utime));
+			__sync_fetch_and_add(&j->stime_ns, BPF_CORE_READ(task, stime));
+		}
+	}
+	/* only the last thread of a thread group ends the process */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	st = *cur;
+	/* two exiting threads can both see live == 0: the one that deletes the entry reports */
+	if (bpf_map_delete_elem(&procs_map, &tgid))
+		return 0;
+	count_event(RS_EV_EXIT, 1);
+
+	code = BPF_CORE_READ(task, exit_code);
+	now = bpf_ktime_get_boot_ns();
+
+	if (!rs_key_is_zero(&st.job)) {
+		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &st.job);
+
+		if (j) {
+			/* do_exit() folded the peak into signal->maxrss (pages) before this point */
+			__u64 rss = BPF_CORE_READ(task, signal, maxrss) * page_size;
+
+			/* a plain max: two processes of one job ending on two CPUs at once may
+			 * keep the smaller peak */
+			if (rss > j->max_rss)
+				j->max_rss = rss;
+			__sync_fetch_and_add(&j->live_procs, -1);
+			if (st.job.tgid == tgid) {
+				j->end_ns = now;
+				j->exit_code = code;
+				j->state = RS_STATE_FINISHED;
+				emit(RS_EV_JOB_EXIT, tgid, &st.job, now, code, st.kind);
+			}
+		}
+	}
+	if (st.runner.tgid == tgid) {
+		struct rs_agent *a = bpf_map_lookup_elem(&agents_map, &st.runner);
+
+		if (a) {
+			a->end_ns = now;
+			a->exit_code = code;
+			a->state = RS_STATE_FINISHED;
+		}
+		emit(RS_EV_AGENT_EXIT, tgid, &st.runner, now, code, st.kind);
+	}
+	return 0;
+}
+
+/* BTF-typed tracepoints, preferred */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf_handle_exec, struct task_struct *p)
+{
+	return handle_exec(p);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_btf_handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_btf_handle_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}
+
+/* raw tracepoints, for kernels where tp_btf cannot load */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_tp_handle_exec, struct task_struct *p)
+{
+	return handle_exec(p);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(raw_tp_handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(child);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_tp_handle_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}
+
+/* the OOM killer chose a victim: count it for the victim's job */
+SEC("raw_tp/mark_victim")
+int handle_mark_victim(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct rs_proc *st;
+	struct rs_job *j;
+	__u32 tgid;
+
+	if (oom_arg_is_task)
+		tgid = BPF_CORE_READ((struct task_struct *)ctx->args[0], tgid);
+	else
+		tgid = (__u32)ctx->args[0]; /* a pid: the victim is its thread group's leader */
+	st = bpf_map_lookup_elem(&procs_map, &tgid);
+	if (!st || rs_key_is_zero(&st->job))
+		return 0;
+	j = bpf_map_lookup_elem(&jobs_map, &st->job);
+	if (!j) {
+		count_event(RS_EV_OOM, 0);
+		return 0;
+	}
+	__sync_fetch_and_add(&j->oom_kills, 1);
+	count_event(RS_EV_OOM, 1);
+	return 0;
+}
+
+/*
+ * Walked by the daemon on each pass: the CPU so far of every live thread in a job, so a
+ * running job's CPU grows while it runs. A thread past PF_EXITING is left out: its exit adds
+ * it to the job record (or is about to), and it must not count twice.
+ */
+SEC("iter/task")
+int iter_job_cpu(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct rs_task_cpu rec;
+	struct rs_proc *st;
+	__u32 tgid;
+
+	if (!task || (task->flags & PF_EXITING))
+		return 0;
+	tgid = task->tgid;
+	st = bpf_map_lookup_elem(&procs_map, &tgid);
+	if (!st || rs_key_is_zero(&st->job))
+		return 0;
+	rec.job = st->job;
+	rec.run_ns = task->se.sum_exec_runtime;
+	rec.utime_ns = task->utime;
+	rec.stime_ns = task->stime;
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef RUNNERSCOPE_MAPS_BPF_H
+#define RUNNERSCOPE_MAPS_BPF_H
+
+#define RS_MAP(_name, _type, _key, _value, _max)                                                   \
+	struct {                                                                                   \
+		__uint(type, _type);                                                               \
+		__uint(max_entries, _max);                                                         \
+		__type(key, _key);                                                                 \
+		__type(value, _value);                                                             \
+	} _name SEC(".maps")
+
+static __always_inline int rs_key_is_zero(const struct rs_key *k)
+{
+	return k->tgid == 0 && k->start_ns == 0;
+}
+
+static __always_inline int rs_key_eq(const struct rs_key *a, const struct rs_key *b)
+{
+	return a->tgid == b->tgid && a->start_ns == b->start_ns;
+}
+
+#endif /* RUNNERSCOPE_MAPS_BPF_H */

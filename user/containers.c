@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <json-c/json.h>
+#include "containers.h"
+#include "cputime.h"
+#include "expo.h"
+#include "log.h"
+
+#define DISCOVER_NS 1000000000ULL /* --containers=all walks the cgroup tree at most this often */
+#define DISCOVER_DEPTH 12
+#define CONFIG_MAX (4 << 20) /* config.v2.json of a container with a huge environment */
+
+struct containers {
+	pthread_mutex_t lock;
+	struct containers_opts opts;
+	struct cgroup_layout layout;
+	struct container *list;
+	uint64_t last_discover;
+	uint64_t generation;
+};
+
+static uint64_t now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct containers *containers__new(const struct containers_opts *opts)
+{
+	struct containers *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	err = cgroupfs_layout(opts->cgroup_root, &c->layout);
+	if (err) {
+		pr_err("no cgroup hierarchy found under %s: %s", opts->cgroup_root, strerror(-err));
+		free(c);
+		errno = -err;
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void containers__free(struct containers *c)
+{
+	struct container *x, *t;
+
+	if (!c)
+		return;
+	HASH_ITER(hh, c->list, x, t) {
+		HASH_DEL(c->list, x);
+		free(x);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void containers__lock(struct containers *c)
+{
+	pthread_mutex_lock(&c->lock);
+}
+
+void containers__unlock(struct containers *c)
+{
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct container *containers__list(struct containers *c)
+{
+	return c->list;
+}
+
+int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz)
+{
+	char path[PATH_MAX], *text = NULL;
+	struct json_object *root = NULL, *v;
+	struct stat st;
+	ssize_t n;
+	int fd, err = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
+		err = -EINVAL;
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = read(fd, text, (size_t)st.st_size);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	text[n] = '\0';
+	root = json_tokener_parse(text);
+	if (root && json_object_object_get_ex(root, "Name", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+
+		if (*s == '/')
+			s++;
+		if (*s) {
+			expo_sanitize(name, sz, s, strlen(s));
+			err = 0;
+		}
+	}
+out:
+	json_object_put(root);
+	free(text);
+	close(fd);
+	return err;
+}
+
+int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out)
+{
+	size_t n = strlen(fname), idl = strlen(id);
+	const char *u1 = strchr(fname, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL;
+	const char *ctr_end = fname + n - idl - 5; /* "-<id>.log" */
+
+	memset(out, 0, sizeof(*out));
+	if (!idl || n < idl + 5 + 6 || strcmp(fname + n - 4, ".log") ||
+	    memcmp(fname + n - 4 - idl, id, idl) || ctr_end[0] != '-' || !u2 ||
+	    u2 >= ctr_end - 1 || u1 == fname || u2 == u1 + 1 || memchr(u2 + 1, '_', ctr_end - u2 - 1))
+		return -EINVAL;
+	expo_sanitize(out->pod, sizeof(out->pod), fname, (size_t)(u1 - fname));
+	expo_sanitize(out->ns, sizeof(out->ns), u1 + 1, (size_t)(u2 - u1 - 1));
+	expo_sanitize(out->name, sizeof(out->name), u2 + 1, (size_t)(ctr_end - u2 - 1));
+	return 0;
+}
+
+/* kubelet's link for the container, if the directory has one */
+static int kubelet_names(const char *dir, const char *id, struct container_names *out)
+{
+	struct dirent *de;
+	int err = -ENOENT;
+	DIR *d;
+
+	if (!dir || !dir[0])
+		return -ENOENT;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!containers_kubelet_parse(de->d_name, id, out)) {
+			err = 0;
+			break;
+		}
+	closedir(d);
+	return err;
+}
+
+static struct container *get(struct containers *c, const struct container_ref *ref,
+			     const struct cgroup_paths *paths)
+{
+	struct container *x;
+
+	HASH_FIND_STR(c->list, ref->id, x);
+	if (x)
+		return x;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	memcpy(x->id, ref->id, sizeof(x->id));
+	memcpy(x->pod_uid, ref->pod_uid, sizeof(x->pod_uid));
+	x->runtime = ref->runtime;
+	x->paths = *paths;
+	/* kubelet's names where it runs the container; else the runtime's own */
+	if (kubelet_names(c->opts.kubelet_log_dir, x->id, &x->names) &&
+	    ref->runtime == RUNTIME_DOCKER && c->opts.docker_root && c->opts.docker_root[0])
+		containers_docker_name(c->opts.docker_root, x->id, x->names.name,
+				       sizeof(x->names.name));
+	HASH_ADD_STR(c->list, id, x);
+	pr_debug("tracking container id=%s name=%s pod=%s namespace=%s runtime=%s", x->id,
+		 x->names.name, x->names.pod, x->names.ns, cgroup_runtime_name(x->runtime));
+	return x;
+}
+
+void containers__names(struct containers *c, const struct container_ref *ref,
+		       const struct cgroup_paths *paths, struct container_names *out)
+{
+	struct container *x;
+
+	memset(out, 0, sizeof(*out));
+	if (!c || !ref->id[0])
+		return;
+	containers__lock(c);
+	x = get(c, ref, paths);
+	if (x)
+		*out = x->names;
+	containers__unlock(c);
+}
+
+void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner)
+{
+	struct container *x;
+
+	if (!c)
+		return;
+	containers__lock(c);
+	HASH_FIND_STR(c->list, id, x);
+	if (x) {
+		x->kind = kind;
+		snprintf(x->runner, sizeof(x->runner), "%s", runner);
+	}
+	containers__unlock(c);
+}
+
+/* one cgroup directory, relative to its hierarchy's mount: a container's own? */
+static void discover_dir(struct containers *c, const char *rel)
+{
+	struct container_ref ref;
+	struct cgroup_paths paths = {};
+	const char *leaf = strrchr(rel, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!cgroup_path_container(rel, &ref) || !leaf || !strstr(leaf, ref.id))
+		return;
+	/* the same relative path in each hierarchy that has it (cgroupfs and systemd drivers
+	 * alike name a container's cgroup the same everywhere) */
+	const char *mounts[] = { c->layout.unified, c->layout.cpuacct, c->layout.cpu,
+				 c->layout.memory };
+	char *outs[] = { paths.unified, paths.cpuacct, paths.cpu, paths.memory };
+
+	for (int i = 0; i < 4; i++) {
+		if (!mounts[i][0])
+			continue;
+		snprintf(dir, sizeof(dir), "%s%s", mounts[i], rel);
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+			snprintf(outs[i], CGROUPFS_PATH_MAX, "%s", rel);
+	}
+	get(c, &ref, &paths);
+}
+
+static void walk(struct containers *c, const char *mount, char *rel, size_t len, int depth)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s%s", mount, rel);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + n + 2 >= CGROUPFS_PATH_MAX)
+			continue;
+		rel[len] = '/';
+		memcpy(rel + len + 1, de->d_name, n + 1);
+		discover_dir(c, rel);
+		if (depth < DISCOVER_DEPTH)
+			walk(c, mount, rel, len + 1 + n, depth + 1);
+		rel[len] = '\0';
+	}
+	closedir(d);
+}
+
+static void discover(struct containers *c)
+{
+	/* one hierarchy that has every container: v1 memory on hybrid hosts, else cgroup2 */
+	const char *mount = c->layout.memory[0] ? c->layout.memory : c->layout.unified[0] ?
+		c->layout.unified : c->layout.cpuacct;
+	char rel[CGROUPFS_PATH_MAX] = "";
+
+	if (mount[0])
+		walk(c, mount, rel, 0, 0);
+}
+
+/* counters must not step back: the split of a growing usage can */
+static void split_cpu(struct container *x)
+{
+	const struct container_stats *s = &x->stats;
+	uint64_t user, sys;
+
+	if (!(s->have & CG_CPU))
+		return;
+	/* v1's sampled user + system can exceed the measured usage; cgroup2's add up to it */
+	cputime_split(s->cpu_usage_ns, s->cpu_user_ns, s->cpu_system_ns, &user, &sys);
+	if (user > x->cpu_user_ns)
+		x->cpu_user_ns = user;
+	if (sys > x->cpu_system_ns)
+		x->cpu_system_ns = sys;
+}
+
+void containers__refresh(struct containers *c)
+{
+	struct container *x, *t;
+	int dropped = 0;
+	uint64_t now;
+
+	if (!c)
+		return;
+	containers__lock(c);
+	now = now_mono();
+	if (c->opts.all && now - c->last_discover >= DISCOVER_NS) {
+		discover(c);
+		c->last_discover = now;
+	}
+	HASH_ITER(hh, c->list, x, t) {
+		struct container_stats st;
+		int err;
+
+		if (x->gone) {
+			if (x->shown) {
+				HASH_DEL(c->list, x);
+				free(x);
+				dropped++;
+			}
+			continue;
+		}
+		err = cgroupfs_read(&c->layout, &x->paths, &st);
+		if (err == -ENOENT) {
+			pr_debug("container gone id=%s", x->id);
+			x->gone = 1;
+		} else if (!err) {
+			x->stats = st;
+			split_cpu(x);
+		}
+	}
+	containers__unlock(c);
+	/* hundreds of containers gone at once: give their memory back */
+	if (dropped)
+		malloc_trim(0);
+}
+
+void containers__shown(struct containers *c)
+{
+	struct container *x;
+
+	if (!c)
+		return;
+	containers__lock(c);
+	for (x = c->list; x; x = x->hh.next)
+		if (x->gone)
+			x->shown = 1;
+	containers__unlock(c);
+}

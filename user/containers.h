@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The containers runnerscope reports: those hosting a runner, or with --containers=all every
+ * container on the host. Their cgroups are read on each pass and before each scrape.
+ */
+#ifndef RUNNERSCOPE_CONTAINERS_H
+#define RUNNERSCOPE_CONTAINERS_H
+
+#include <stdint.h>
+#include <uthash.h>
+#include "cgroup_path.h"
+#include "cgroupfs.h"
+#include "identity.h"
+
+/* what a container is called, from the runtime's and kubelet's files; "" when unknown */
+struct container_names {
+	char name[NAME_LEN];
+	char pod[NAME_LEN];
+	char ns[NAME_LEN];
+};
+
+struct container {
+	UT_hash_handle hh;
+	char id[CONTAINER_ID_LEN + 1];
+	int runtime;
+	char pod_uid[POD_UID_LEN + 1];
+	struct container_names names;
+	struct cgroup_paths paths;
+	struct container_stats stats; /* the last read; kept when the cgroup goes */
+	int kind; /* the runner it hosts, if any */
+	char runner[NAME_LEN];
+	uint64_t cpu_user_ns; /* exported: the measured usage split by the sampled ratio */
+	uint64_t cpu_system_ns;
+	int gone; /* its cgroup is gone: its final values wait for one scrape */
+	int shown; /* a scrape has shown it since it went */
+};
+
+struct containers;
+
+struct containers_opts {
+	const char *cgroup_root;
+	const char *docker_root; /* docker's --data-root, for names from config.v2.json */
+	const char *kubelet_log_dir; /* kubelet's <pod>_<namespace>_<container>-<id>.log links */
+	int all; /* every container on the host, not only runners' */
+};
+
+/* NULL with errno set, after logging why */
+struct containers *containers__new(const struct containers_opts *opts);
+void containers__free(struct containers *c);
+
+/* Tracks the container (if it is not yet) and copies its names into out. */
+void containers__names(struct containers *c, const struct container_ref *ref,
+		       const struct cgroup_paths *paths, struct container_names *out);
+/* a runner lives in container id */
+void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner);
+
+/* reads every tracked cgroup; finds new containers (--containers=all); drops shown gone ones */
+void containers__refresh(struct containers *c);
+
+/* for the exposition: under containers__lock(); containers__shown() after a render */
+void containers__lock(struct containers *c);
+void containers__unlock(struct containers *c);
+struct container *containers__list(struct containers *c);
+void containers__shown(struct containers *c);
+
+/*
+ * Parses a kubelet log link name, <pod>_<namespace>_<container>-<id>.log, for container id
+ * (none of the three names can hold '_'). 0 and out filled, or -EINVAL.
+ */
+int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out);
+
+/* docker's name for a container from <docker_root>/containers/<id>/config.v2.json */
+int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which executables are runner agents and jobs, and what a job's exit means. The same table
+ * feeds the kernel's rules_map and the start-up scan of /proc.
+ */
+#ifndef RUNNERSCOPE_DETECT_H
+#define RUNNERSCOPE_DETECT_H
+
+#include <linux/types.h>
+#include "jobs.h"
+
+enum job_result {
+	RESULT_SUCCESS,
+	RESULT_SUCCESS_WITH_ISSUES,
+	RESULT_FAILURE,
+	RESULT_CANCELLED,
+	RESULT_SKIPPED,
+	RESULT_ABANDONED,
+	RESULT_MAX,
+};
+
+const char *detect_kind_name(int kind);
+const char *detect_result_name(enum job_result r);
+
+/* Fills at most max rules_map entries; returns how many. */
+int detect_rules_build(struct rs_rule_key *keys, struct rs_rule *vals, int max);
+
+/*
+ * Classifies a process by its comm (the executable's basename, cut to 15 bytes as the kernel
+ * does) and argv[1] (NULL when absent). Returns an rs_role and sets *kind.
+ */
+int detect_classify(const char *comm, const char *arg1, int *kind);
+
+/* whether any rule names this comm */
+int detect_is_candidate(const char *comm);
+
+/*
+ * A job's result from the kernel's exit code of its job process (wait status: exit code << 8,
+ * or the terminating signal). *reason is set to a static string naming why a failure is one
+ * ("" when the runner reported the result itself).
+ */
+enum job_result detect_job_result(int kind, int wait_status, const char **reason);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The job event log: one JSON object per line, job_started and job_finished. */
+#ifndef RUNNERSCOPE_EVENTLOG_H
+#define RUNNERSCOPE_EVENTLOG_H
+
+#include <stdint.h>
+
+struct eventlog;
+struct json_object;
+
+/* path "-" is standard output; a file is created (0640) or appended to. NULL with errno set. */
+struct eventlog *eventlog__new(const char *path);
+void eventlog__free(struct eventlog *l);
+
+/*
+ * Writes obj as one line and releases it. A failed or short write (full disk, closed pipe) is
+ * counted and logged, never fatal: the line is dropped whole rather than left half-written
+ * where that can be told apart. Safe from any thread.
+ */
+void eventlog__write(struct eventlog *l, struct json_object *obj);
+
+struct job;
+struct rs_job;
+
+/* a job_started (rec NULL) or job_finished line for j */
+void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
+		   const struct rs_job *rec);
+
+uint64_t eventlog__lines(const struct eventlog *l);
+uint64_t eventlog__errors(const struct eventlog *l);
+
+#endif

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "expo.h"
+
+void buf_init(struct buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b);
+}
+
+static int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void buf_putn(struct buf *b, const char *s, size_t n)
+{
+	if (buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_putn(b, s, strlen(s));
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned int cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and code points past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t expo_sanitize(char *dst, size_t dst_sz, const char *src, size_t src_len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0;
+
+	if (!dst_sz)
+		return 0;
+	while (i < src_len) {
+		size_t n = utf8_seq(s + i, src_len - i);
+		const char *out = (const char *)s + i;
+		size_t out_len = n;
+
+		if (n == 1 && s[i] == '\0') {
+			i++;
+			continue;
+		}
+		if (!n) {
+			out = "\xef\xbf\xbd";
+			out_len = 3;
+			n = 1;
+		}
+		if (o + out_len > dst_sz - 1)
+			break;
+		memcpy(dst + o, out, out_len);
+		o += out_len;
+		i += n;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+void expo_escape_label(struct buf *b, const char *v)
+{
+	const char *run = v;
+
+	for (; *v; v++) {
+		const char *esc = NULL;
+
+		if (*v == '\\')
+			esc = "\\\\";
+		else if (*v == '"')
+			esc = "\\\"";
+		else if (*v == '\n')
+			esc = "\\n";
+		if (!esc)
+			continue;
+		buf_putn(b, run, (size_t)(v - run));
+		buf_puts(b, esc);
+		run = v + 1;
+	}
+	buf_putn(b, run, (size_t)(v - run));
+}
+
+void expo_family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void put_value(struct buf *b, double v)
+{
+	char s[32];
+
+	if (isnan(v)) {
+		buf_puts(b, "NaN");
+	} else if (isinf(v)) {
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+	} else if (v == floor(v) && fabs(v) < 1e15) {
+		buf_printf(b, "%.0f", v);
+	} else {
+		/* the shortest form that reads back as v: 15 digits lose counters past 2^53 */
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(s, sizeof(s), "%.*g", prec, v);
+			if (strtod(s, NULL) == v)
+				break;
+		}
+		buf_puts(b, s);
+	}
+}
+
+static void put_labels(struct buf *b, const struct label *labels, int n, const char *le)
+{
+	int first = 1;
+
+	if (!n && !le)
+		return;
+	buf_putn(b, "{", 1);
+	for (int i = 0; i < n; i++) {
+		buf_printf(b, "%s%s=\"", first ? "" : ",", labels[i].key);
+		expo_escape_label(b, labels[i].value ? labels[i].value : "");
+		buf_putn(b, "\"", 1);
+		first = 0;
+	}
+	if (le)
+		buf_printf(b, "%sle=\"%s\"", first ? "" : ",", le);
+	buf_putn(b, "}", 1);
+}
+
+void expo_sample(struct buf *b, const char *name, const struct label *labels, int n, double v)
+{
+	buf_puts(b, name);
+	put_labels(b, labels, n, NULL);
+	buf_putn(b, " ", 1);
+	put_value(b, v);
+	buf_putn(b, "\n", 1);
+}
+
+struct histogram *histogram__new(const double *bounds, int nbounds)
+{
+	struct histogram *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->buckets = calloc((size_t)nbounds + 1, sizeof(*h->buckets));
+	if (!h->buckets) {
+		free(h);
+		return NULL;
+	}
+	h->bounds = bounds;
+	h->nbounds = nbounds;
+	return h;
+}
+
+void histogram__free(struct histogram *h)
+{
+	if (!h)
+		return;
+	free(h->buckets);
+	free(h);
+}
+
+void histogram__observe(struct histogram *h, double v)
+{
+	int i = 0;
+
+	/* buckets are inclusive upper bounds: v == bound lands in that bucket */
+	while (i < h->nbounds && v > h->bounds[i])
+		i++;
+	h->buckets[i]++;
+	h->sum += v;
+	h->count++;
+}
+
+void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,
+		    const struct histogram *h)
+{
+	size_t nl = strlen(name);
+	char metric[256], le[32];
+	uint64_t cum = 0;
+
+	if (nl > sizeof(metric) - 8)
+		return;
+	snprintf(metric, sizeof(metric), "%s_bucket", name);
+	for (int i = 0; i <= h->nbounds; i++) {
+		cum += h->buckets[i];
+		if (i < h->nbounds)
+			snprintf(le, sizeof(le), "%.15g", h->bounds[i]);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		buf_puts(b, metric);
+		put_labels(b, labels, n, le);
+		buf_printf(b, " %llu\n", (unsigned long long)cum);
+	}
+	snprintf(metric, sizeof(metric), "%s_sum", name);
+	expo_sample(b, metric, labels, n, h->sum);
+	snprintf(metric, sizeof(metric), "%s_count", name);
+	expo_sample(b, metric, labels, n, (double)h->count);
+}

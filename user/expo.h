@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Prometheus text exposition (0.0.4): a growing buffer, escaping, samples, histograms. */
+#ifndef RUNNERSCOPE_EXPO_H
+#define RUNNERSCOPE_EXPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int oom; /* an allocation failed: the content is incomplete */
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_putn(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Copies src to dst as valid UTF-8 of at most dst_sz - 1 bytes: invalid sequences become
+ * U+FFFD, NUL bytes are dropped, the cut falls on a character boundary. Returns dst's length.
+ */
+size_t expo_sanitize(char *dst, size_t dst_sz, const char *src, size_t src_len);
+
+/* appends a label value escaped for the text format: \\, \" and \n */
+void expo_escape_label(struct buf *b, const char *v);
+
+struct label {
+	const char *key;
+	const char *value;
+};
+
+void expo_family(struct buf *b, const char *name, const char *type, const char *help);
+void expo_sample(struct buf *b, const char *name, const struct label *labels, int n, double v);
+
+struct histogram {
+	const double *bounds; /* upper bounds, ascending; +Inf is implicit */
+	int nbounds;
+	uint64_t *buckets; /* nbounds + 1 counts, not cumulative; the last one is +Inf */
+	double sum;
+	uint64_t count;
+};
+
+/* a histogram with its own bucket storage; NULL on allocation failure */
+struct histogram *histogram__new(const double *bounds, int nbounds);
+void histogram__free(struct histogram *h);
+void histogram__observe(struct histogram *h, double v);
+void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,
+		    const struct histogram *h);
+
+#endif

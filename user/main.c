@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * runnerscope: follows CI runner agents and their jobs from the kernel and serves them as
+ * Prometheus metrics.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "containers.h"
+#include "eventlog.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "probes.h"
+#include "procfs.h"
+#include "scan.h"
+#include "state.h"
+
+#ifndef RS_VERSION
+#define RS_VERSION "0.0.0-dev"
+#endif
+#ifndef RS_REVISION
+#define RS_REVISION "unknown"
+#endif
+
+#define RECONCILE_NS 1000000000ULL
+#define STALL_NS (10 * 1000000000ULL)
+
+static volatile sig_atomic_t stopping;
+static _Atomic uint64_t heartbeat;
+
+static struct {
+	const char *listen_address;
+	const char *proc_root;
+	const char *cgroup_root;
+	const char *events_file;
+	const char *docker_root;
+	const char *kubelet_log_dir;
+	int all_containers;
+	uint64_t grace_ns;
+	uint32_t ringbuf_bytes;
+	enum probes_attach attach;
+	enum log_level level;
+	enum log_format format;
+} env = {
+	.listen_address = ":9477",
+	.proc_root = "/proc",
+	.cgroup_root = "/sys/fs/cgroup",
+	.docker_root = "/var/lib/docker",
+	.kubelet_log_dir = "/var/log/containers",
+	.grace_ns = 300ULL * 1000000000ULL,
+	.ringbuf_bytes = 256 * 1024,
+	.attach = ATTACH_AUTO,
+	.level = LOG_INFO,
+	.format = LOG_FMT_LOGFMT,
+};
+
+enum {
+	OPT_LISTEN = 1000,
+	OPT_PROC_ROOT,
+	OPT_CGROUP_ROOT,
+	OPT_GRACE,
+	OPT_EVENTS,
+	OPT_CONTAINERS,
+	OPT_DOCKER_ROOT,
+	OPT_KUBELET_LOGS,
+	OPT_ATTACH,
+	OPT_RINGBUF,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FORMAT,
+	OPT_VERSION,
+	OPT_HELP,
+};
+
+static const struct option options[] = {
+	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+	{ "proc.root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "cgroup.root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "runner.grace-period", required_argument, NULL, OPT_GRACE },
+	{ "events.file", required_argument, NULL, OPT_EVENTS },
+	{ "containers", required_argument, NULL, OPT_CONTAINERS },
+	{ "docker.data-root", required_argument, NULL, OPT_DOCKER_ROOT },
+	{ "kubelet.log-dir", required_argument, NULL, OPT_KUBELET_LOGS },
+	{ "bpf.attach", required_argument, NULL, OPT_ATTACH },
+	{ "bpf.ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log.format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: runnerscope [flags]\n"
+		"\n"
+		"Follows CI runner agents and their jobs from the kernel and serves Prometheus\n"
+		"metrics for the whole host.\n"
+		"\n"
+		"flags:\n"
+		"  --web.listen-address=[HOST]:PORT  address for /metrics, /healthz and / (default :9477)\n"
+		"  --proc.root=DIR                   the host's procfs (default /proc)\n"
+		"  --cgroup.root=DIR                 the host's cgroup mounts (default /sys/fs/cgroup)\n"
+		"  --containers=runners|all          report the containers hosting runners, or every\n"
+		"                                    container on the host (default runners)\n"
+		"  --docker.data-root=DIR            docker's data root, for container names\n"
+		"                                    (default /var/lib/docker)\n"
+		"  --kubelet.log-dir=DIR             kubelet's container log links, for pod,\n"
+		"                                    namespace and container names\n"
+		"                                    (default /var/log/containers)\n"
+		"  --events.file=PATH                job event log: one JSON line per job_started and\n"
+		"                                    job_finished; - for stdout (default: none)\n"
+		"  --runner.grace-period=DURATION    how long a runner whose agent exited stays with\n"
+		"                                    runner_up 0 before its series go (default 5m)\n"
+		"  --bpf.attach=auto|tp_btf|raw_tp   tracepoint flavour; auto tries tp_btf, then raw_tp\n"
+		"                                    (default auto)\n"
+		"  --bpf.ringbuf-size=BYTES          events ring buffer: a power of two, at least\n"
+		"                                    the page size (default 262144)\n"
+		"  --log.level=error|warn|info|debug (default info)\n"
+		"  --log.format=logfmt|json          (default logfmt)\n"
+		"  --version                         print the version and exit\n"
+		"  --help                            print this help and exit\n"
+		"\n"
+		"DURATION is a number with a unit: ms, s, m or h (e.g. 90s, 5m).\n");
+}
+
+/* "500ms", "30s", "5m", "2h" */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mul;
+
+	if (end == s || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		mul = 1e6;
+	else if (!strcmp(end, "s"))
+		mul = 1e9;
+	else if (!strcmp(end, "m"))
+		mul = 60e9;
+	else if (!strcmp(end, "h"))
+		mul = 3600e9;
+	else
+		return -EINVAL;
+	*ns = (uint64_t)(v * mul);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN:
+			env.listen_address = optarg;
+			break;
+		case OPT_PROC_ROOT:
+			env.proc_root = optarg;
+			break;
+		case OPT_CGROUP_ROOT:
+			env.cgroup_root = optarg;
+			break;
+		case OPT_CONTAINERS:
+			if (!strcmp(optarg, "runners"))
+				env.all_containers = 0;
+			else if (!strcmp(optarg, "all"))
+				env.all_containers = 1;
+			else {
+				fprintf(stderr, "runnerscope: invalid --containers %s\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_DOCKER_ROOT:
+			env.docker_root = optarg;
+			break;
+		case OPT_KUBELET_LOGS:
+			env.kubelet_log_dir = optarg;
+			break;
+		case OPT_EVENTS:
+			env.events_file = optarg;
+			break;
+		case OPT_GRACE:
+			if (parse_duration(optarg, &env.grace_ns)) {
+				fprintf(stderr, "runnerscope: invalid --runner.grace-period %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				env.attach = ATTACH_AUTO;
+			else if (!strcmp(optarg, "tp_btf"))
+				env.attach = ATTACH_TP_BTF;
+			else if (!strcmp(optarg, "raw_tp"))
+				env.attach = ATTACH_RAW_TP;
+			else {
+				fprintf(stderr, "runnerscope: invalid --bpf.attach %s\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_RINGBUF: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			long page = sysconf(_SC_PAGESIZE);
+
+			if (*end || !v || v & (v - 1) || v < (unsigned long)page || v > (1UL << 30)) {
+				fprintf(stderr,
+					"runnerscope: invalid --bpf.ringbuf-size %s: want a power of "
+					"two from %ld to 1073741824\n",
+					optarg, page);
+				return 2;
+			}
+			env.ringbuf_bytes = (uint32_t)v;
+			break;
+		}
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &env.level)) {
+				fprintf(stderr, "runnerscope: invalid --log.level %s\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_LOG_FORMAT:
+			if (log_parse_format(optarg, &env.format)) {
+				fprintf(stderr, "runnerscope: invalid --log.format %s\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_VERSION:
+			printf("runnerscope %s (revision %s, libbpf %u.%u)\n", RS_VERSION,
+			       RS_REVISION, libbpf_major_version(), libbpf_minor_version());
+			return 1;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "runnerscope: unknown or incomplete flag %s\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "runnerscope: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* says which cgroup layout the host has; its absence is a start-up error */
+static int check_cgroup_root(const char *root)
+{
+	char p[4096];
+	int v2, hybrid, v1;
+
+	if (!is_dir(root)) {
+		pr_err("cgroup root %s is not a directory: set --cgroup.root to where the host's "
+		       "cgroup filesystems are mounted", root);
+		return -ENOENT;
+	}
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", root);
+	v2 = !access(p, R_OK);
+	snprintf(p, sizeof(p), "%s/unified/cgroup.controllers", root);
+	hybrid = !access(p, R_OK);
+	snprintf(p, sizeof(p), "%s/cpuacct", root);
+	v1 = is_dir(p);
+	snprintf(p, sizeof(p), "%s/memory", root);
+	v1 |= is_dir(p);
+	pr_info("cgroup layout at %s: %s", root,
+		v2 ? "v2" : v1 && hybrid ? "hybrid (v1 controllers, cgroup2 at unified)" :
+		v1 ? "v1" : "unknown");
+	return 0;
+}
+
+static int check_proc_root(const char *root)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/1/stat", root);
+	if (access(p, R_OK)) {
+		pr_err("proc root %s has no readable 1/stat: set --proc.root to the host's procfs "
+		       "(mounted from a pid namespace that sees the host's processes)", root);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int health(void *ctx, char *reason, size_t sz)
+{
+	uint64_t now = state_now_ns(CLOCK_MONOTONIC), hb = atomic_load(&heartbeat);
+
+	(void)ctx;
+	if (now - hb > STALL_NS) {
+		snprintf(reason, sz, "event loop stalled for %.1fs", (double)(now - hb) / 1e9);
+		return 1;
+	}
+	return 0;
+}
+
+struct refresh_ctx {
+	struct probes *probes;
+	struct containers *containers;
+};
+
+/* a pass: the kernel's records, then the containers' cgroups */
+static void refresh(void *ctx)
+{
+	struct refresh_ctx *r = ctx;
+
+	probes__reconcile(r->probes);
+	containers__refresh(r->containers);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct state_opts sopts = {};
+	struct probes_opts popts = {};
+	struct metrics_src msrc = { .version = RS_VERSION, .revision = RS_REVISION };
+	struct http_opts hopts = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct state *state = NULL;
+	struct probes *probes = NULL;
+	struct http *http = NULL;
+	struct eventlog *events = NULL;
+	struct containers *containers = NULL;
+	struct containers_opts copts = {};
+	struct refresh_ctx rctx = {};
+	uint64_t last_reconcile = 0;
+	int err;
+
+	err = parse_args(argc, argv);
+	if (err)
+		return err == 1 ? 0 : err;
+	log_setup(env.level, env.format);
+	libbpf_set_print(log_libbpf);
+	procfs_set_root(env.proc_root);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pr_info("starting runnerscope version=%s revision=%s", RS_VERSION, RS_REVISION);
+	err = check_proc_root(env.proc_root);
+	if (!err)
+		err = check_cgroup_root(env.cgroup_root);
+	if (err)
+		return 1;
+
+	if (env.events_file) {
+		events = eventlog__new(env.events_file);
+		if (!events) {
+			pr_err("cannot open --events.file %s: %s", env.events_file, strerror(errno));
+			return 1;
+		}
+	}
+	copts.cgroup_root = env.cgroup_root;
+	copts.docker_root = env.docker_root;
+	copts.kubelet_log_dir = env.kubelet_log_dir;
+	copts.all = env.all_containers;
+	containers = containers__new(&copts);
+	if (!containers) {
+		eventlog__free(events);
+		return 1;
+	}
+	sopts.grace_ns = env.grace_ns;
+	sopts.events = events;
+	sopts.containers = containers;
+	state = state__new(&sopts);
+	if (!state) {
+		pr_err("out of memory");
+		eventlog__free(events);
+		containers__free(containers);
+		return 1;
+	}
+	popts.attach = env.attach;
+	popts.ringbuf_bytes = env.ringbuf_bytes;
+	probes = probes__new(&popts, state);
+	if (!probes) {
+		err = 1;
+		goto cleanup;
+	}
+	/* attached first, then scanned: nothing starts unseen in between */
+	err = scan_running(probes);
+	if (err < 0)
+		pr_warn("failed to scan %s for running runners: %s", env.proc_root, strerror(-err));
+	rctx.probes = probes;
+	rctx.containers = containers;
+	refresh(&rctx);
+	atomic_store(&heartbeat, state_now_ns(CLOCK_MONOTONIC));
+
+	msrc.state = state;
+	msrc.probes = probes;
+	msrc.events = events;
+	msrc.containers = containers;
+	msrc.refresh = refresh;
+	msrc.refresh_ctx = &rctx;
+	hopts.listen_address = env.listen_address;
+	hopts.metrics = &msrc;
+	hopts.health = health;
+	http = http__new(&hopts);
+	if (!http) {
+		err = 1;
+		goto cleanup;
+	}
+
+	err = 0;
+	while (!stopping) {
+		uint64_t now;
+
+		err = probes__poll(probes, 200);
+		if (err) {
+			pr_err("failed to read the events ring buffer: %s", strerror(-err));
+			break;
+		}
+		now = state_now_ns(CLOCK_MONOTONIC);
+		atomic_store(&heartbeat, now);
+		/* the maps are the truth: a lost event is made good here */
+		if (now - last_reconcile >= RECONCILE_NS) {
+			refresh(&rctx);
+			state__expire(state, state_now_ns(CLOCK_MONOTONIC));
+			last_reconcile = now;
+		}
+	}
+	if (!err)
+		pr_info("stopping on signal");
+cleanup:
+	http__free(http);
+	probes__free(probes);
+	state__free(state);
+	containers__free(containers);
+	eventlog__free(events);
+	return err ? 1 : 0;
+}

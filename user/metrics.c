@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <bpf/libbpf.h>
+#include "metrics.h"
+#include "containers.h"
+#include "detect.h"
+#include "eventlog.h"
+#include "probes.h"
+#include "procfs.h"
+#include "state.h"
+
+#define NS "runnerscope_"
+
+/* one sample per runner, labelled kind and runner; *present = 0 leaves it out */
+struct runner_series {
+	const char *name;
+	const char *type;
+	const char *help;
+	double (*value)(const struct runner *r, int *present);
+};
+
+static double runner_up(const struct runner *r, int *present)
+{
+	(void)present;
+	return r->agents > 0;
+}
+
+static double runner_start(const struct runner *r, int *present)
+{
+	*present = r->start_ns != 0;
+	return state_boot_to_wall(r->start_ns);
+}
+
+static double jobs_running(const struct runner *r, int *present)
+{
+	(void)present;
+	return r->jobs_running;
+}
+
+static double job_start(const struct runner *r, int *present)
+{
+	*present = r->first_job_start_ns != 0;
+	return state_boot_to_wall(r->first_job_start_ns);
+}
+
+static double jobs_started(const struct runner *r, int *present)
+{
+	(void)present;
+	return (double)r->jobs_started;
+}
+
+static double job_oom_kills(const struct runner *r, int *present)
+{
+	(void)present;
+	return (double)r->oom_kills;
+}
+
+static double job_procs(const struct runner *r, int *present)
+{
+	(void)present;
+	return (double)r->job_procs;
+}
+
+static const struct runner_series runner_series[] = {
+	{ NS "runner_up", "gauge",
+	  "1 while the runner's agent process runs; 0 for a grace period after it exits.", runner_up },
+	{ NS "runner_start_time_seconds", "gauge",
+	  "Start time of the runner's agent process, seconds since the epoch.", runner_start },
+	{ NS "jobs_running", "gauge", "Jobs the runner is running now.", jobs_running },
+	{ NS "job_start_time_seconds", "gauge",
+	  "Start time of the runner's running job (the oldest, if several), seconds since the "
+	  "epoch.",
+	  job_start },
+	{ NS "jobs_started_total", "counter", "Jobs the runner started.", jobs_started },
+	{ NS "job_oom_kills_total", "counter",
+	  "Processes of the runner's jobs the OOM killer chose.", job_oom_kills },
+	{ NS "job_processes", "gauge",
+	  "Live processes of the runner's jobs, including ones left running after their job ended.",
+	  job_procs },
+};
+
+static void render_runners(struct buf *b, struct state *s)
+{
+	struct runner *r;
+	struct job *j;
+
+	for (r = state__runners(s); r; r = r->hh.next)
+		r->first_job_start_ns = 0;
+	for (j = state__jobs(s); j; j = j->hh.next) {
+		if (j->finished || !j->runner)
+			continue;
+		if (!j->runner->first_job_start_ns || j->start_ns < j->runner->first_job_start_ns)
+			j->runner->first_job_start_ns = j->start_ns;
+	}
+
+	expo_family(b, NS "runner_info", "gauge",
+		    "Runner agents and where they run; 1 for every runner known.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		struct label l[] = {
+			{ "kind", detect_kind_name(r->kind) },
+			{ "runner", r->name },
+			{ "container_id", r->ctr.id },
+			{ "container", r->names.name },
+			{ "pod", r->names.pod },
+			{ "namespace", r->names.ns },
+			{ "version", r->version },
+		};
+		expo_sample(b, NS "runner_info", l, 7, 1);
+	}
+	for (size_t i = 0; i < sizeof(runner_series) / sizeof(runner_series[0]); i++) {
+		const struct runner_series *rs = &runner_series[i];
+
+		expo_family(b, rs->name, rs->type, rs->help);
+		for (r = state__runners(s); r; r = r->hh.next) {
+			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+					     { "runner", r->name } };
+			int present = 1;
+			double v = rs->value(r, &present);
+
+			if (present)
+				expo_sample(b, rs->name, l, 2, v);
+		}
+	}
+	expo_family(b, NS "jobs_finished_total", "counter", "Jobs the runner finished, by result.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		for (int i = 0; i < RESULT_MAX; i++) {
+			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+					     { "runner", r->name },
+					     { "result", detect_result_name(i) } };
+			expo_sample(b, NS "jobs_finished_total", l, 3, (double)r->jobs_finished[i]);
+		}
+	}
+	expo_family(b, NS "job_cpu_seconds_total", "counter",
+		    "CPU time of the processes of the runner's jobs: exited ones at their exit, "
+		    "running ones so far.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		struct label lu[] = { { "kind", detect_kind_name(r->kind) },
+				      { "runner", r->name },
+				      { "mode", "user" } };
+		struct label ls[] = { { "kind", detect_kind_name(r->kind) },
+				      { "runner", r->name },
+				      { "mode", "system" } };
+
+		expo_sample(b, NS "job_cpu_seconds_total", lu, 3, (double)r->cpu_user_ns / 1e9);
+		expo_sample(b, NS "job_cpu_seconds_total", ls, 3, (double)r->cpu_sys_ns / 1e9);
+	}
+	expo_family(b, NS "job_max_rss_bytes", "histogram",
+		    "Per finished job, the largest peak resident set size among its processes.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		struct label l[] = { { "kind", detect_kind_name(r->kind) }, { "runner", r->name } };
+
+		if (r->max_rss->count)
+			expo_histogram(b, NS "job_max_rss_bytes", l, 2, r->max_rss);
+	}
+	expo_family(b, NS "job_duration_seconds", "histogram",
+		    "Duration of finished jobs, from the job process's exec to its exit.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		for (int i = 0; i < RESULT_MAX; i++) {
+			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+					     { "runner", r->name },
+					     { "result", detect_result_name(i) } };
+			if (r->duration[i]->count)
+				expo_histogram(b, NS "job_duration_seconds", l, 3, r->duration[i]);
+		}
+	}
+}
+
+/* one sample per container that has the stats behind `bit` */
+#define FOR_CONTAINERS(bit) \
+	for (x = containers__list(c); x; x = x->hh.next) \
+		if (x->stats.have & (bit))
+
+static void render_containers(struct buf *b, struct containers *c)
+{
+	static const char *const psi_names[CG_PSI_RES_MAX] = { "cpu", "memory", "io" };
+	static const unsigned int psi_bits[CG_PSI_RES_MAX] = { CG_PSI_CPU, CG_PSI_MEMORY,
+							       CG_PSI_IO };
+	struct container *x;
+
+	containers__lock(c);
+	expo_family(b, NS "container_info", "gauge",
+		    "Containers hosting runners (or every container, with --containers=all).");
+	for (x = containers__list(c); x; x = x->hh.next) {
+		struct label l[] = {
+			{ "container_id", x->id },
+			{ "container", x->names.name },
+			{ "pod", x->names.pod },
+			{ "namespace", x->names.ns },
+			{ "runtime", cgroup_runtime_name(x->runtime) },
+			{ "kind", x->kind ? detect_kind_name(x->kind) : "" },
+			{ "runner", x->runner },
+		};
+		expo_sample(b, NS "container_info", l, 7, 1);
+	}
+	expo_family(b, NS "container_cpu_seconds_total", "counter",
+		    "CPU time of the container's cgroup, by mode.");
+	FOR_CONTAINERS(CG_CPU) {
+		struct label lu[] = { { "container_id", x->id }, { "mode", "user" } };
+		struct label ls[] = { { "container_id", x->id }, { "mode", "system" } };
+
+		expo_sample(b, NS "container_cpu_seconds_total", lu, 2, (double)x->cpu_user_ns / 1e9);
+		expo_sample(b, NS "container_cpu_seconds_total", ls, 2,
+			    (double)x->cpu_system_ns / 1e9);
+	}
+	struct {
+		const char *name, *type, *help;
+		unsigned int bit;
+		size_t off;
+		double scale;
+	} const gauges[] = {
+		{ NS "container_memory_usage_bytes", "gauge", "Memory charged to the container.",
+		  CG_MEMORY, offsetof(struct container_stats, mem_usage), 1 },
+		{ NS "container_memory_working_set_bytes", "gauge",
+		  "Memory usage less inactive file cache.", CG_MEMORY,
+		  offsetof(struct container_stats, mem_working_set), 1 },
+		{ NS "container_memory_rss_bytes", "gauge", "Anonymous memory of the container.",
+		  CG_MEMORY, offsetof(struct container_stats, mem_rss), 1 },
+		{ NS "container_memory_limit_bytes", "gauge",
+		  "The container's memory limit; absent when unlimited.", CG_LIMIT,
+		  offsetof(struct container_stats, mem_limit), 1 },
+		{ NS "container_oom_kills_total", "counter",
+		  "Processes of the container killed by the OOM killer.", CG_OOM,
+		  offsetof(struct container_stats, oom_kills), 1 },
+		{ NS "container_cpu_throttled_seconds_total", "counter",
+		  "Time the container's CPU quota held it back.", CG_THROTTLE,
+		  offsetof(struct container_stats, throttled_ns), 1e-9 },
+	};
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
+		expo_family(b, gauges[i].name, gauges[i].type, gauges[i].help);
+		FOR_CONTAINERS(gauges[i].bit) {
+			struct label l[] = { { "container_id", x->id } };
+			uint64_t v = *(const uint64_t *)((const char *)&x->stats + gauges[i].off);
+
+			expo_sample(b, gauges[i].name, l, 1, (double)v * gauges[i].scale);
+		}
+	}
+	expo_family(b, NS "container_pressure_waiting_seconds_total", "counter",
+		    "Time some of the container's tasks waited for a resource (PSI some).");
+	for (int r = 0; r < CG_PSI_RES_MAX; r++) {
+		FOR_CONTAINERS(psi_bits[r]) {
+			struct label l[] = { { "container_id", x->id }, { "resource", psi_names[r] } };
+
+			expo_sample(b, NS "container_pressure_waiting_seconds_total", l, 2,
+				    (double)x->stats.psi_some_us[r] / 1e6);
+		}
+	}
+	containers__unlock(c);
+}
+#undef FOR_CONTAINERS
+
+static void render_bpf(struct buf *b, struct probes *p)
+{
+	struct rs_event_count c[RS_EV_MAX];
+
+	if (!p || probes__event_counts(p, c))
+		return;
+	expo_family(b, NS "bpf_events_total", "counter",
+		    "Events the BPF programs recorded, by event.");
+	for (int t = 0; t < RS_EV_MAX; t++) {
+		struct label l[] = { { "event", probes_event_name(t) } };
+		expo_sample(b, NS "bpf_events_total", l, 1, (double)c[t].sent);
+	}
+	expo_family(b, NS "bpf_events_lost_total", "counter",
+		    "Events the BPF programs could not deliver (ring buffer or map full), by event.");
+	for (int t = 0; t < RS_EV_MAX; t++) {
+		struct label l[] = { { "event", probes_event_name(t) } };
+		expo_sample(b, NS "bpf_events_lost_total", l, 1, (double)c[t].lost);
+	}
+}
+
+static void render_process(struct buf *b)
+{
+	char text[1024];
+	unsigned long utime, stime, vsize;
+	unsigned long long start;
+	long rss, tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct rlimit rl;
+	struct dirent *de;
+	int fds = 0;
+	DIR *d;
+	FILE *f = fopen("/proc/self/stat", "re");
+	const char *rp;
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	rp = strrchr(text, ')');
+	if (!rp || sscanf(rp + 1,
+			  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
+			  "%*d %llu %lu %ld",
+			  &utime, &stime, &start, &vsize, &rss) != 5)
+		return;
+	expo_family(b, "process_cpu_seconds_total", "counter",
+		    "Total user and system CPU time spent in seconds.");
+	expo_sample(b, "process_cpu_seconds_total", NULL, 0, (double)(utime + stime) / (double)tck);
+	expo_family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	expo_sample(b, "process_resident_memory_bytes", NULL, 0, (double)rss * (double)page);
+	expo_family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+	expo_sample(b, "process_virtual_memory_bytes", NULL, 0, (double)vsize);
+	expo_family(b, "process_start_time_seconds", "gauge",
+		    "Start time of the process since unix epoch in seconds.");
+	expo_sample(b, "process_start_time_seconds", NULL, 0,
+		    state_boot_to_wall(start * (1000000000ULL / (unsigned long long)tck)));
+	d = opendir("/proc/self/fd");
+	if (d) {
+		while ((de = readdir(d)))
+			fds += de->d_name[0] != '.';
+		closedir(d);
+		expo_family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
+		expo_sample(b, "process_open_fds", NULL, 0, fds - 1); /* less the one reading */
+	}
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		expo_family(b, "process_max_fds", "gauge",
+			    "Maximum number of open file descriptors.");
+		expo_sample(b, "process_max_fds", NULL, 0, (double)rl.rlim_cur);
+	}
+}
+
+void metrics_render(struct buf *b, const struct metrics_src *src)
+{
+	char libbpf_version[32];
+
+	if (src->refresh)
+		src->refresh(src->refresh_ctx);
+	snprintf(libbpf_version, sizeof(libbpf_version), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	expo_family(b, NS "build_info", "gauge",
+		    "A metric with a constant '1' value labeled by version, revision and libbpf "
+		    "version.");
+	{
+		struct label l[] = { { "version", src->version },
+				     { "revision", src->revision },
+				     { "libbpf_version", libbpf_version } };
+		expo_sample(b, NS "build_info", l, 3, 1);
+	}
+	state__lock(src->state);
+	render_runners(b, src->state);
+	state__unlock(src->state);
+	if (src->containers) {
+		render_containers(b, src->containers);
+		/* a gone container's final values have now been seen: they may go */
+		containers__shown(src->containers);
+	}
+	render_bpf(b, src->probes);
+	if (src->events) {
+		expo_family(b, NS "event_log_lines_total", "counter",
+			    "Lines written to the job event log.");
+		expo_sample(b, NS "event_log_lines_total", NULL, 0,
+			    (double)eventlog__lines(src->events));
+		expo_family(b, NS "event_log_errors_total", "counter",
+			    "Job event log lines lost to a failed write (full disk, closed pipe).");
+		expo_sample(b, NS "event_log_errors_total", NULL, 0,
+			    (double)eventlog__errors(src->events));
+	}
+	render_process(b);
+}

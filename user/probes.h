@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The BPF side: load and attach, the ring buffer, the kernel's agent and job records. */
+#ifndef RUNNERSCOPE_PROBES_H
+#define RUNNERSCOPE_PROBES_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "jobs.h"
+
+struct state;
+struct probes;
+
+enum probes_attach {
+	ATTACH_AUTO,
+	ATTACH_TP_BTF,
+	ATTACH_RAW_TP,
+};
+
+struct probes_opts {
+	enum probes_attach attach;
+	uint32_t ringbuf_bytes;
+};
+
+/* NULL with errno set; the reason has been logged in one line */
+struct probes *probes__new(const struct probes_opts *opts, struct state *state);
+void probes__free(struct probes *p);
+
+const char *probes__attach_name(const struct probes *p);
+/* waits up to timeout_ms for events and hands them to the state; 0 or -errno */
+int probes__poll(struct probes *p, int timeout_ms);
+/*
+ * Reads every agent and job record, and the CPU of running jobs, into the state, deleting the
+ * records it is done with. Safe to call from any thread.
+ */
+void probes__reconcile(struct probes *p);
+/* events_total summed over CPUs */
+int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX]);
+const char *probes_event_name(int type);
+
+/* start-up scan: record what was already running before the programs were attached */
+int probes__seed_agent(struct probes *p, const struct rs_key *key, int kind);
+int probes__seed_job(struct probes *p, const struct rs_key *key, const struct rs_key *runner,
+		     int kind, uint32_t procs);
+int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc);
+
+#endif

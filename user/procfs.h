@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Bounded reads of /proc/<pid>/… under --proc.root, and of files inside a process's root
+ * (its container) that can never resolve to a file outside that root.
+ */
+#ifndef RUNNERSCOPE_PROCFS_H
+#define RUNNERSCOPE_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_stat {
+	char comm[16];
+	pid_t ppid;
+	uint64_t start_ns; /* CLOCK_BOOTTIME at the process's start */
+};
+
+void procfs_set_root(const char *root);
+const char *procfs_root(void);
+
+/* reads at most cap - 1 bytes of /proc/<pid>/<name>, NUL-terminates; 0 or -errno */
+int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len);
+int procfs_stat(pid_t pid, struct proc_stat *st);
+/* argv[1] of the process; *has_arg1 = 0 when it has none */
+int procfs_arg1(pid_t pid, char *arg1, size_t sz, int *has_arg1);
+/* calls cb for each NAME=value of the process's environment until cb returns non-zero */
+int procfs_environ(pid_t pid, int (*cb)(const char *var, size_t len, void *ctx), void *ctx);
+/* the value of KEY in the process's environment; -ENOENT when unset */
+int procfs_getenv(pid_t pid, const char *key, char *out, size_t sz);
+/* several keys in one pass: out[i] gets keys[i]'s value or ""; returns a bitmask of the keys
+ * found (bit i for keys[i], n <= 31) or -errno */
+int procfs_getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz, int n);
+/* the executable's path as the process sees it */
+int procfs_exe(pid_t pid, char *out, size_t sz);
+/* the process's hostname: its UTS namespace's */
+int procfs_hostname(pid_t pid, char *out, size_t sz);
+
+/*
+ * Reads a regular file at path (absolute, as the process sees it) inside the process's root
+ * with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: symlinks resolve inside that root, never out
+ * of it. Non-blocking (a FIFO fails with -EINVAL), at most cap - 1 bytes; -EFBIG when the file
+ * is larger. 0 or -errno.
+ */
+int procfs_read_in_root(pid_t pid, const char *path, char *buf, size_t cap, size_t *len);
+
+/* parses the text of /proc/<pid>/stat; comm may hold spaces and parentheses */
+int procfs_parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st);
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Runners, agents and jobs as the daemon knows them. Fed with the kernel's agent and job
+ * records; read by the exposition under state__lock().
+ */
+#ifndef RUNNERSCOPE_STATE_H
+#define RUNNERSCOPE_STATE_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include <uthash.h>
+#include "jobs.h"
+#include "detect.h"
+#include "expo.h"
+#include "identity.h"
+#include "containers.h"
+
+/* CPU of a job's threads: exact runtime, and the sampled user/system times that split it */
+struct job_cpu {
+	uint64_t run_ns;
+	uint64_t utime_ns;
+	uint64_t stime_ns;
+};
+
+struct runner {
+	UT_hash_handle hh;
+	char hkey[NAME_LEN + 8]; /* "<kind>/<name>" */
+	int kind;
+	char name[NAME_LEN];
+	char version[64];
+	struct container_ref ctr;
+	struct container_names names; /* its container's, where the runtime's files say them */
+	int agents; /* live agent processes */
+	uint64_t start_ns; /* CLOCK_BOOTTIME of the newest agent's start */
+	uint64_t down_since; /* CLOCK_MONOTONIC ns when the last agent exited; 0 while up */
+	int jobs_running;
+	uint64_t jobs_started;
+	uint64_t jobs_finished[RESULT_MAX];
+	struct histogram *duration[RESULT_MAX];
+	uint64_t job_procs; /* live processes of its jobs, finished ones' leftovers included */
+	uint64_t cpu_user_ns; /* CPU of its jobs' processes, never decreasing */
+	uint64_t cpu_sys_ns;
+	uint64_t oom_kills;
+	struct histogram *max_rss; /* per finished job: the largest peak RSS of its processes */
+	uint64_t first_job_start_ns; /* scratch for the exposition */
+};
+
+/* what the job's steps say about it, from their GITHUB_* environment */
+struct job_context {
+	char repository[NAME_LEN];
+	char workflow[NAME_LEN];
+	char job[NAME_LEN];
+	char run_id[32];
+	char run_attempt[16];
+	char tracking_id[96]; /* RUNNER_TRACKING_ID: github_<guid>, the same in every step */
+};
+
+struct job {
+	UT_hash_handle hh;
+	struct rs_key key;
+	struct runner *runner;
+	uint64_t start_ns;
+	uint64_t seen_mono_ns; /* when the daemon first saw it */
+	struct job_context ctx;
+	int have_ctx;
+	int started_logged;
+	int finished;
+	uint32_t live_procs;
+	uint64_t seen_user_ns; /* what the runner's counters already have of this job */
+	uint64_t seen_sys_ns;
+	uint32_t seen_oom;
+};
+
+struct state;
+
+struct eventlog;
+struct containers;
+
+struct state_opts {
+	uint64_t grace_ns; /* how long a runner's series stay (up 0) after its last agent exits */
+	struct eventlog *events; /* NULL: no event log */
+	struct containers *containers; /* told which containers host runners */
+};
+
+struct state *state__new(const struct state_opts *opts);
+void state__free(struct state *s);
+void state__lock(struct state *s);
+void state__unlock(struct state *s);
+
+/*
+ * Take the kernel's record of an agent or a job; for a job, live is the CPU so far of its
+ * threads still running (NULL when not read this time). Returns 1 when the record is done with and
+ * may be deleted from the kernel map, 0 to keep it.
+ */
+int state__agent(struct state *s, const struct rs_key *key, const struct rs_agent *rec);
+int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
+	       const struct job_cpu *live);
+
+/*
+ * A process of the job exec'd: reads its environment for the job's context. Returns 1 when
+ * no more hints are wanted for this job (context found, or the job is over), 0 otherwise.
+ */
+int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
+
+/* Drops runners past their grace period and jobs no longer in the kernel's map. */
+void state__expire(struct state *s, uint64_t now_mono_ns);
+
+/* iteration for the exposition, under state__lock() */
+struct runner *state__runners(struct state *s);
+struct job *state__jobs(struct state *s);
+
+/* wall-clock seconds of a CLOCK_BOOTTIME nanosecond timestamp */
+double state_boot_to_wall(uint64_t boot_ns);
+uint64_t state_now_ns(int clock);
+
+#endif

@@ -1,0 +1,102 @@
+import os
+import shutil
+
+import pytest
+
+import dockerenv
+import rs
+
+IMAGE = "runnerscope-fake-runner:test"
+
+
+def pytest_sessionstart(session):
+    # these tests load BPF programs and make cgroups: without root they must fail, not skip
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the end-to-end tests need root (BPF, cgroups, Docker)")
+    for path in (rs.DAEMON, os.path.join(rs.FAKE_BIN, "Runner.Listener")):
+        if not os.access(path, os.X_OK):
+            raise pytest.UsageError(f"{path} is not built: run `make all fixtures` first")
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    os.chmod(tmp_path, 0o755)
+    return str(tmp_path)
+
+
+@pytest.fixture
+def cgroups():
+    made = []
+
+    def make(relpath, hierarchies=("v1", "v2")):
+        cg = rs.Cgroup(relpath, hierarchies)
+        made.append(cg)
+        return cg
+    yield make
+    for cg in reversed(made):
+        cg.remove()
+
+
+@pytest.fixture
+def runners(workdir):
+    made = []
+
+    def make(name, **kw):
+        r = rs.FakeRunner(workdir, name, **kw)
+        made.append(r)
+        return r
+    yield make
+    for r in made:
+        r.cleanup()
+
+
+@pytest.fixture
+def daemon(workdir):
+    """A factory: daemon(*args) starts runnerscope; all are stopped (and must stop cleanly)."""
+    made = []
+
+    def start(*args, **kw):
+        d = rs.Daemon(workdir, args, **kw).start()
+        made.append(d)
+        return d
+    yield start
+    for d in made:
+        d.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """A private dockerd with a busybox image holding the fake runner at /actions-runner."""
+    work = tmp_path_factory.mktemp("docker")
+    eng = dockerenv.DockerEngine(str(work))
+    eng.start()
+    try:
+        root = dockerenv.busybox_rootfs(str(work / "rootfs"))
+        os.makedirs(os.path.join(root, "actions-runner", "bin"))
+        for b in ("Runner.Listener", "Runner.Worker"):
+            shutil.copy2(os.path.join(rs.FAKE_BIN, b), os.path.join(root, "actions-runner", "bin"))
+        for d in ("_spool", "_results"):
+            os.makedirs(os.path.join(root, "actions-runner", d))
+        # a .runner that points at a host path: must never be followed out of the container
+        os.symlink("/tmp/runnerscope-host-secret/.runner",
+                   os.path.join(root, "actions-runner", ".runner"))
+        eng.import_image(root, IMAGE, changes=(
+            'CMD ["/actions-runner/bin/Runner.Listener", "run"]',))
+        yield eng
+    finally:
+        eng.stop()
+
+
+@pytest.fixture
+def dock(engine):
+    """engine.run for one test: its containers are removed when the test ends, so later
+    tests' daemons do not find them."""
+    started = []
+
+    def run(*args, **kw):
+        cid = engine.run(*args, **kw)
+        started.append(cid)
+        return cid
+    yield run
+    if started:
+        engine.docker("rm", "-f", *started, check=False, timeout=300)

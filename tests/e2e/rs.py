@@ -1,0 +1,294 @@
+"""Helpers for the end-to-end tests: the daemon, its metrics, cgroups, fake runners."""
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("RS_BUILD", os.path.join(REPO, "build"))
+DAEMON = os.environ.get("RS_DAEMON", os.path.join(BUILD, "runnerscope"))
+FAKE_BIN = os.path.join(BUILD, "fixtures", "fake-runner")
+INSTALL_RUNNER = os.path.join(REPO, "tests", "fixtures", "fake-runner", "install-runner.sh")
+CGROOT = "/sys/fs/cgroup"
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?')
+
+
+def _unescape(v):
+    return re.sub(r'\\(.)', lambda m: {"n": "\n"}.get(m.group(1), m.group(1)), v)
+
+
+def parse_metrics(text):
+    """Prometheus text format -> {name: [(labels dict, value)]}; raises on malformed lines."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            raise AssertionError(f"malformed exposition line: {line!r}")
+        labels = {}
+        body = m.group(3) or ""
+        pos = 0
+        while pos < len(body):
+            lm = _LABEL.match(body, pos)
+            if not lm:
+                raise AssertionError(f"malformed labels in: {line!r}")
+            labels[lm.group(1)] = _unescape(lm.group(2))
+            pos = lm.end()
+        out.setdefault(m.group(1), []).append((labels, float(m.group(4))))
+    return out
+
+
+class Metrics:
+    def __init__(self, text):
+        self.text = text
+        self.samples = parse_metrics(text)
+
+    def find(self, name, **labels):
+        return [(l, v) for l, v in self.samples.get(name, [])
+                if all(l.get(k) == str(want) for k, want in labels.items())]
+
+    def value(self, name, **labels):
+        """The value of the one sample matching; None when there is none."""
+        found = self.find(name, **labels)
+        if len(found) > 1:
+            raise AssertionError(f"{name}{labels} matches {len(found)} samples: {found}")
+        return found[0][1] if found else None
+
+
+class Daemon:
+    def __init__(self, workdir, args=(), env=None, stdout_path=None):
+        self.port = free_port()
+        self.workdir = workdir
+        self.log_path = os.path.join(workdir, f"runnerscope-{self.port}.log")
+        self.stdout_path = stdout_path  # stdout apart from the logs (stderr)
+        self.args = [DAEMON, f"--web.listen-address=127.0.0.1:{self.port}",
+                     "--log.level=debug", *args]
+        self.env = env
+        self.proc = None
+
+    def start(self, timeout=15):
+        self.log = open(self.log_path, "wb")
+        self.out = open(self.stdout_path, "wb") if self.stdout_path else self.log
+        self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.log, env=self.env)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"runnerscope exited {self.proc.returncode}:\n"
+                                     + self.read_log())
+            try:
+                return self.get("/healthz")[0] == 200
+            except OSError:
+                return False
+        wait_for(up, timeout, what="runnerscope /healthz")
+        return self
+
+    def get(self, path, method="GET", headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request(method, path, headers=headers or {})
+            r = c.getresponse()
+            return r.status, r.read(), dict(r.getheaders())
+        finally:
+            c.close()
+
+    def scrape(self):
+        status, body, _ = self.get("/metrics")
+        assert status == 200, status
+        return Metrics(body.decode("utf-8"))
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("runnerscope did not stop on SIGTERM")
+            assert rc == 0, f"runnerscope exited {rc} on SIGTERM:\n{self.read_log()[-3000:]}"
+        if hasattr(self, "log"):
+            self.log.close()
+            self.out.close()
+
+
+def v1_controllers():
+    return [c for c in ("cpu", "cpuacct", "memory", "pids")
+            if os.path.isfile(os.path.join(CGROOT, c, "cgroup.procs"))]
+
+
+def unified_root():
+    if os.path.isfile(os.path.join(CGROOT, "cgroup.controllers")):
+        return CGROOT
+    if os.path.isfile(os.path.join(CGROOT, "unified", "cgroup.procs")):
+        return os.path.join(CGROOT, "unified")
+    return None
+
+
+class Cgroup:
+    """One cgroup path made in the chosen host hierarchies: 'v1', 'v2' or both."""
+
+    def __init__(self, relpath, hierarchies=("v1", "v2")):
+        self.relpath = relpath.strip("/")
+        self.dirs = []
+        if "v1" in hierarchies:
+            self.dirs += [os.path.join(CGROOT, c, self.relpath) for c in v1_controllers()]
+        if "v2" in hierarchies and unified_root():
+            self.dirs.append(os.path.join(unified_root(), self.relpath))
+        if not self.dirs:
+            raise AssertionError(f"no cgroup hierarchy for {hierarchies} under {CGROOT}")
+        for d in self.dirs:
+            os.makedirs(d, exist_ok=True)
+
+    def enter(self, pid=None):
+        pid = pid or os.getpid()
+        for d in self.dirs:
+            with open(os.path.join(d, "cgroup.procs"), "w") as f:
+                f.write(str(pid))
+
+    def remove(self):
+        for d in self.dirs:
+            procs = os.path.join(d, "cgroup.procs")
+            for _ in range(100):
+                try:
+                    with open(procs) as f:
+                        pids = [int(x) for x in f.read().split()]
+                except FileNotFoundError:
+                    break
+                for p in pids:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    os.rmdir(d)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            # parents made for this path (e.g. system.slice) are left: they may be shared
+
+
+def fake_container_id():
+    return secrets.token_hex(32)
+
+
+class Spool:
+    """The fake runner's job spool and results, seen from the host."""
+
+    def __init__(self, spool, results):
+        self.spool = spool
+        self.results = results
+
+    def submit(self, name, *directives, burst=None):
+        """Queues a job; burst=N starts N Workers with this spec at once."""
+        tmp = os.path.join(self.spool, f".{name}.tmp")
+        with open(tmp, "w") as f:
+            if burst:
+                f.write(f"burst {burst}\n")
+            f.write(f"name {name}\n")
+            for d in directives:
+                f.write(d + "\n")
+        os.rename(tmp, os.path.join(self.spool, f"{name}.job"))
+
+    def worker_pid(self, name, timeout=10):
+        path = os.path.join(self.results, f"{name}.pid")
+        wait_for(lambda: os.path.exists(path), timeout, what=f"worker pid of {name}")
+        with open(path) as f:
+            return int(f.read())
+
+    def rusage(self, name, timeout=20):
+        """The Listener's getrusage(RUSAGE_CHILDREN) view of a finished job: utime, stime
+        (seconds) and maxrss_kb."""
+        self.result(name, timeout)
+        with open(os.path.join(self.results, f"{name}.listener")) as f:
+            fields = dict(line.split("=", 1) for line in f.read().split())
+        return {k: float(v) for k, v in fields.items() if k != "status"}
+
+    def result(self, name, timeout=20):
+        """(wait status, worker times dict or None) once the Listener has reaped the job."""
+        path = os.path.join(self.results, f"{name}.listener")
+        wait_for(lambda: os.path.exists(path), timeout, what=f"result of job {name}")
+        with open(path) as f:
+            fields = dict(line.split("=", 1) for line in f.read().split())
+        status = int(fields["status"])
+        worker = None
+        wpath = os.path.join(self.results, f"{name}.worker")
+        if os.path.exists(wpath):
+            with open(wpath) as f:
+                worker = dict(line.split("=", 1) for line in f.read().split())
+            worker = {k: float(v) for k, v in worker.items()}
+        return status, worker
+
+class FakeRunner(Spool):
+    """A fake GitHub runner root with a Listener started in the given cgroup."""
+
+    def __init__(self, workdir, name, bin_dir="bin", cgroup=None, env=None, wrap=()):
+        self.root = os.path.join(workdir, f"runner-{secrets.token_hex(4)}")
+        self.name = name
+        self.cgroup = cgroup
+        subprocess.run([INSTALL_RUNNER, FAKE_BIN, self.root, name, bin_dir], check=True)
+        Spool.__init__(self, os.path.join(self.root, "_spool"),
+                       os.path.join(self.root, "_results"))
+        self.listener = os.path.join(self.root, bin_dir, "Runner.Listener")
+        self.env = env
+        self.wrap = list(wrap)
+        self.proc = None
+        self.started_at = None
+
+    def start(self):
+        cg = self.cgroup
+        env = dict(os.environ if self.env is None else self.env)
+        env.pop("RUNNER_NAME", None) if self.env is None else None
+        self.started_at = time.time()
+        self.proc = subprocess.Popen([*self.wrap, self.listener, "run"], cwd=self.root,
+                                     env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=(lambda: cg.enter()) if cg else None)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        self.stop()
+        # Workers outlive a stopped Listener: end the whole process group
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""Command line and HTTP surface of the daemon."""
+import os
+import re
+import subprocess
+
+import rs
+
+FLAGS = ["--web.listen-address", "--proc.root", "--cgroup.root", "--events.file",
+         "--containers", "--docker.data-root", "--kubelet.log-dir",
+         "--runner.grace-period",
+         "--bpf.attach", "--bpf.ringbuf-size", "--log.level", "--log.format", "--version", "--help"]
+
+
+def run(*args, **kw):
+    return subprocess.run([rs.DAEMON, *args], capture_output=True, text=True, timeout=30, **kw)
+
+
+def test_help_lists_every_flag_and_readme_documents_them():
+    out = run("--help")
+    assert out.returncode == 0
+    with open(os.path.join(rs.REPO, "README.md")) as f:
+        readme = f.read()
+    for flag in FLAGS:
+        assert flag in out.stdout, flag
+        assert flag in readme, flag
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0
+    with open(os.path.join(rs.REPO, "VERSION")) as f:
+        version = f.read().strip()
+    assert re.match(rf"^runnerscope {re.escape(version)} \(revision \S+, libbpf \d+\.\d+\)$",
+                    out.stdout.strip()), out.stdout
+
+
+def test_bad_flags_exit_2():
+    for args in (["--nope"], ["--log.level=loud"], ["--runner.grace-period=5"],
+                 ["--bpf.attach=kprobe"], ["stray"],
+                 ["--bpf.ringbuf-size=5000"], ["--bpf.ringbuf-size=1024"], ["--bpf.ringbuf-size=x"],
+                 ["--containers=some"]):
+        out = run(*args)
+        assert out.returncode == 2, (args, out)
+        assert out.stderr.startswith("runnerscope: "), out.stderr
+
+
+def one_error_line(out):
+    lines = [l for l in out.stderr.splitlines() if "level=error" in l]
+    assert out.returncode == 1, out
+    assert len(lines) == 1, out.stderr
+    assert "libbpf" not in out.stderr, out.stderr
+    return lines[0]
+
+
+def test_missing_privilege_is_one_clear_line():
+    port = rs.free_port()
+    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                          "--inh-caps=-all", "--bounding-set=-all", rs.DAEMON,
+                          f"--web.listen-address=127.0.0.1:{port}"],
+                         capture_output=True, text=True, timeout=30)
+    assert "missing privilege" in one_error_line(out)
+
+
+def test_bad_roots_are_one_clear_line(workdir):
+    assert "proc root" in one_error_line(run(f"--proc.root={workdir}/none"))
+    assert "cgroup root" in one_error_line(run(f"--cgroup.root={workdir}/none"))
+
+
+def test_listen_address_in_use_is_one_clear_line(daemon):
+    d = daemon()
+    line = one_error_line(run(f"--web.listen-address=127.0.0.1:{d.port}"))
+    assert "Address already in use" in line, line
+
+
+def test_http_paths_and_methods(daemon):
+    d = daemon()
+    status, body, headers = d.get("/metrics")
+    assert status == 200
+    assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert d.get("/healthz")[:2] == (200, b"ok\n")
+    assert d.get("/")[0] == 200
+    for path in ("/nope", "/metrics/", "/metricsx", "/../etc/passwd"):
+        assert d.get(path)[0] == 404, path
+    status, body, headers = d.get("/metrics", method="HEAD")
+    assert status == 200 and body == b""
+    for method in ("POST", "PUT", "DELETE"):
+        status, _, headers = d.get("/metrics", method=method)
+        assert status == 405 and headers.get("Allow") == "GET, HEAD", method
+
+
+def test_logs_are_logfmt(daemon):
+    d = daemon()
+    lines = [l for l in d.read_log().splitlines() if l]
+    assert lines
+    pat = re.compile(r'^ts=\S+ level=(error|warn|info|debug) msg="(?:[^"\\]|\\.)*"$')
+    for l in lines:
+        assert pat.match(l), l

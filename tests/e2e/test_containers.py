@@ -1,0 +1,188 @@
+"""Container metrics against the kernel's cgroup files, on a real Docker engine."""
+import json
+import os
+import subprocess
+import time
+
+import rs
+from rs import wait_for
+from conftest import IMAGE
+from test_docker import runner_json
+
+CG = rs.CGROOT
+
+
+def cgfile(ctrl, cid, name):
+    with open(os.path.join(CG, ctrl, "docker", cid, name)) as f:
+        return f.read()
+
+
+def stat_field(text, key):
+    for line in text.splitlines():
+        k, _, v = line.partition(" ")
+        if k == key:
+            return int(v)
+    raise KeyError(key)
+
+
+def start_runner(dock, tmp_path, name, *extra):
+    host = tmp_path / name
+    for sub in ("spool", "results"):
+        (host / sub).mkdir(parents=True)
+    (host / "runner.json").write_text(runner_json(name), encoding="utf-8")
+    cid = dock(IMAGE, name=name, extra=[
+        "-v", f"{host}/spool:/actions-runner/_spool",
+        "-v", f"{host}/results:/actions-runner/_results",
+        "-v", f"{host}/runner.json:/actions-runner/.runner:ro", *extra])
+    return cid, rs.Spool(str(host / "spool"), str(host / "results"))
+
+
+def test_runner_container_matches_its_cgroup(engine, dock, daemon, tmp_path):
+    d = daemon(f"--docker.data-root={engine.data_root}")
+    cid, sp = start_runner(dock, tmp_path, "rs-stats", "--memory", "64m", "--cpus", "0.5")
+    sp.submit("burn", "step i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done", "exit 100")
+    sp.worker_pid("burn")
+    time.sleep(1.0)
+    # while the job burns: CPU against cpuacct.usage read either side of the scrape
+    before = int(cgfile("cpuacct", cid, "cpuacct.usage")) / 1e9
+    m = d.scrape()
+    after = int(cgfile("cpuacct", cid, "cpuacct.usage")) / 1e9
+    got = sum(m.value("runnerscope_container_cpu_seconds_total", container_id=cid, mode=x)
+              for x in ("user", "system"))
+    assert before > 0.2, before
+    assert before * 0.98 <= got <= after * 1.02, (before, got, after)
+    sp.result("burn", timeout=60)
+
+    info = m.find("runnerscope_container_info", container_id=cid)
+    assert len(info) == 1, m.find("runnerscope_container_info")
+    assert info[0][0] == {"container_id": cid, "container": "rs-stats", "pod": "",
+                          "namespace": "", "runtime": "docker", "kind": "github",
+                          "runner": "rs-stats"}
+    rinfo = m.find("runnerscope_runner_info", runner="rs-stats")
+    assert rinfo[0][0]["container"] == "rs-stats" and rinfo[0][0]["container_id"] == cid
+
+    # idle now: memory against the memory controller's files
+    time.sleep(0.5)
+    usage0 = int(cgfile("memory", cid, "memory.usage_in_bytes"))
+    m = d.scrape()
+    usage1 = int(cgfile("memory", cid, "memory.usage_in_bytes"))
+    mstat = cgfile("memory", cid, "memory.stat")
+    usage = m.value("runnerscope_container_memory_usage_bytes", container_id=cid)
+    assert min(usage0, usage1) * 0.95 <= usage <= max(usage0, usage1) * 1.05, (usage0, usage)
+    ws = m.value("runnerscope_container_memory_working_set_bytes", container_id=cid)
+    want_ws = usage1 - stat_field(mstat, "total_inactive_file")
+    assert abs(ws - want_ws) <= 0.05 * usage1, (ws, want_ws)
+    rss = m.value("runnerscope_container_memory_rss_bytes", container_id=cid)
+    assert abs(rss - stat_field(mstat, "total_rss")) <= 0.05 * usage1 + 65536
+    assert m.value("runnerscope_container_memory_limit_bytes", container_id=cid) == 64 * 2**20
+    assert m.value("runnerscope_container_oom_kills_total", container_id=cid) == 0
+    # --cpus 0.5 held the burner back
+    throttled = stat_field(cgfile("cpu", cid, "cpu.stat"), "throttled_time") / 1e9
+    got = m.value("runnerscope_container_cpu_throttled_seconds_total", container_id=cid)
+    assert throttled > 0.1 and abs(got - throttled) <= 0.02 * throttled + 0.01
+    # PSI where this host has it for the container's cgroup, absent where not
+    for res in ("cpu", "memory", "io"):
+        path = os.path.join(rs.unified_root() or "/nonexistent", "docker", cid, f"{res}.pressure")
+        got = m.value("runnerscope_container_pressure_waiting_seconds_total", container_id=cid,
+                      resource=res)
+        assert (got is not None) == os.path.exists(path), (res, path, got)
+
+
+def test_oom_kill_in_a_docker_container(engine, dock, daemon, tmp_path, workdir):
+    events = os.path.join(workdir, "events.jsonl")
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
+    cid, sp = start_runner(dock, tmp_path, "rs-oom", "--memory", "64m")
+    sp.submit("hog", "step x=a; while true; do x=$x$x; done", "exit 102")
+    assert sp.result("hog", timeout=60)[0] == 102 << 8
+
+    def counted():
+        m = d.scrape()
+        return m if (m.value("runnerscope_jobs_finished_total", runner="rs-oom",
+                             result="failure") == 1 and
+                     m.value("runnerscope_container_oom_kills_total", container_id=cid) == 1 and
+                     m.value("runnerscope_job_oom_kills_total", runner="rs-oom") == 1) else None
+    wait_for(counted, 15, what="the OOM kill counted for the job and the container")
+    assert stat_field(cgfile("memory", cid, "memory.oom_control"), "oom_kill") == 1
+    with open(events) as f:
+        lines = [json.loads(l) for l in f]
+    fin = [e for e in lines if e["event"] == "job_finished"]
+    assert len(fin) == 1 and fin[0]["oom_kills"] == 1 and fin[0]["result"] == "failure"
+    assert fin[0]["container_id"] == cid
+
+
+def test_gone_container_is_shown_once_then_dropped(engine, dock, daemon, tmp_path):
+    d = daemon(f"--docker.data-root={engine.data_root}")
+    cid, sp = start_runner(dock, tmp_path, "rs-gone")
+    sp.submit("j", "exit 100")
+    sp.result("j")
+    wait_for(lambda: d.scrape().find("runnerscope_container_info", container_id=cid),
+             what="container tracked")
+    engine.docker("rm", "-f", cid)
+    wait_for(lambda: not os.path.exists(os.path.join(CG, "memory", "docker", cid)),
+             what="cgroup removed")
+    time.sleep(1.2)  # a pass notices it is gone
+    m = d.scrape()
+    assert m.find("runnerscope_container_info", container_id=cid), "final values not shown"
+    assert m.value("runnerscope_container_cpu_seconds_total", container_id=cid, mode="user") > 0
+    time.sleep(1.2)
+    m = d.scrape()
+    assert not [n for n, samples in m.samples.items() for l, _ in samples
+                if l.get("container_id") == cid and n.startswith("runnerscope_container_")]
+
+
+def test_500_containers_come_and_go(engine, daemon):
+    """500 containers in ten waves of 50 (500 live shims at once would stall dockerd on two
+    cores): each wave is seen, removed, shown once and dropped; memory comes back."""
+    d = daemon(f"--docker.data-root={engine.data_root}", "--containers=all")
+    for _ in range(3):
+        d.scrape()
+        time.sleep(0.3)
+    base = d.scrape()
+    rss0 = base.value("process_resident_memory_bytes")
+    n0 = len(base.find("runnerscope_container_info"))
+    docker = [engine.cli, "-H", engine.host]
+    for wave in range(10):
+        names = [f"churn-{wave}-{i}" for i in range(50)]
+        subprocess.run(["xargs", "-P", "4", "-I", "{}", *docker, "run", "-d", "--pull", "never",
+                        "--network", "none", "--name", "{}", IMAGE, "sleep", "3600"],
+                       input="\n".join(names), text=True, check=True, capture_output=True,
+                       env=engine._env, timeout=300)
+        m = wait_for(lambda: (lambda m: m if len(m.find("runnerscope_container_info")) ==
+                              n0 + 50 else None)(d.scrape()), 30, what=f"wave {wave} seen")
+        assert {l["container"] for l, _ in m.find("runnerscope_container_info")} >= set(names)
+        engine.docker("rm", "-f", *names, timeout=300)
+        # gone: shown once with their final values, then dropped
+        wait_for(lambda: len(d.scrape().find("runnerscope_container_info")) == n0, 30,
+                 what=f"wave {wave} dropped")
+    m = d.scrape()
+    assert not [l for l, _ in m.find("runnerscope_container_cpu_seconds_total")
+                if l["container_id"] not in {x["container_id"] for x, _ in
+                                             base.find("runnerscope_container_info")}]
+    rss1 = m.value("process_resident_memory_bytes")
+    assert rss1 - rss0 <= 2**20, (rss0, rss1)
+
+
+def test_runner_named_after_its_container_then_its_pod(engine, dock, daemon, tmp_path):
+    """No .runner (the image's is a symlink to a host path: not followed) and no
+    RUNNER_NAME: the pod name comes first, then the container name, before the hostname."""
+    cid = dock(IMAGE, name="ctr-named", extra=["--hostname", "not-this"])
+    logs = tmp_path / "kubelet-logs"
+    logs.mkdir()
+    pod_cid = dock(IMAGE, name="k8s-ish", extra=["--hostname", "nor-this"])
+    # kubelet's link for the second one; made before the daemon starts, which finds both
+    # agents already running
+    os.symlink("/dev/null", logs / f"arc-runner-x7k2p_ci-runners_runner-{pod_cid}.log")
+    time.sleep(0.5)
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--kubelet.log-dir={logs}")
+    m = d.scrape()
+    info = m.find("runnerscope_runner_info", kind="github", runner="ctr-named")
+    assert len(info) == 1, m.find("runnerscope_runner_info")
+    assert info[0][0]["container_id"] == cid and info[0][0]["container"] == "ctr-named"
+    info = m.find("runnerscope_runner_info", kind="github", runner="arc-runner-x7k2p")
+    assert len(info) == 1, m.find("runnerscope_runner_info")
+    assert (info[0][0]["pod"], info[0][0]["namespace"], info[0][0]["container"]) == \
+        ("arc-runner-x7k2p", "ci-runners", "runner")
+    c = m.find("runnerscope_container_info", container_id=pod_cid)
+    assert c[0][0]["pod"] == "arc-runner-x7k2p" and c[0][0]["runner"] == "arc-runner-x7k2p"
+    assert not m.find("runnerscope_runner_info", runner="not-this")
+    assert not m.find("runnerscope_runner_info", runner="nor-this")

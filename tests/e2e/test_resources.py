@@ -1,0 +1,121 @@
+"""Per-job CPU, peak memory and OOM kills, against the kernel's own accounting."""
+import os
+import time
+
+import rs
+from rs import wait_for
+
+BURN = "step i=0; while [ $i -lt {n} ]; do i=$((i+1)); done"
+SYSCALLS = "step dd if=/dev/zero of=/dev/null bs=1 count={n} 2>/dev/null"
+
+
+def settled(d, runner):
+    """The scrape once the runner's jobs are over and none of their processes is left."""
+    def done():
+        m = d.scrape()
+        return m if (m.value("runnerscope_jobs_running", kind="github", runner=runner) == 0 and
+                     m.value("runnerscope_job_processes", kind="github", runner=runner) == 0 and
+                     m.value("runnerscope_jobs_started_total", kind="github",
+                             runner=runner)) else None
+    return wait_for(done, 15, what=f"{runner}'s jobs settled")
+
+
+def cpu(m, runner, mode=None):
+    modes = [mode] if mode else ["user", "system"]
+    return sum(m.value("runnerscope_job_cpu_seconds_total", kind="github", runner=runner,
+                       mode=x) for x in modes)
+
+
+def test_finished_job_cpu_matches_getrusage(daemon, runners):
+    d = daemon()
+    r = runners("cpu-burner").start()
+    r.submit("burn", BURN.format(n=1000000), SYSCALLS.format(n=600000), "exit 100")
+    ru = r.rusage("burn")
+    m = settled(d, "cpu-burner")
+    truth = ru["utime"] + ru["stime"]
+    got = cpu(m, "cpu-burner")
+    assert truth > 0.5, ru  # the burner must burn, or 2 % means nothing
+    assert abs(got - truth) <= 0.02 * truth, (got, ru)
+    # the split comes from the kernel's sampled times, as getrusage's does
+    assert abs(cpu(m, "cpu-burner", "user") - ru["utime"]) <= 0.02 * truth + 0.02, (m.text, ru)
+    assert abs(cpu(m, "cpu-burner", "system") - ru["stime"]) <= 0.02 * truth + 0.02, ru
+
+
+def tree_cpu(root_pid):
+    """utime + stime (seconds) of a process and its descendants, from /proc."""
+    tck = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tck)
+    total, todo = 0.0, [root_pid]
+    while todo:
+        p = todo.pop()
+        if p in stats:
+            total += stats[p][1]
+        todo += [c for c, (pp, _) in stats.items() if pp == p]
+    return total
+
+
+def test_running_job_cpu_grows_and_matches_proc(daemon, runners):
+    d = daemon()
+    r = runners("long-burner").start()
+    r.submit("long", BURN.format(n=4000000), "exit 100")
+    wpid = r.worker_pid("long")
+    samples = []
+    for _ in range(3):
+        time.sleep(0.7)
+        before = tree_cpu(wpid)
+        m = d.scrape()
+        after = tree_cpu(wpid)
+        assert m.value("runnerscope_jobs_running", kind="github", runner="long-burner") == 1
+        got = cpu(m, "long-burner")
+        # /proc has clock-tick resolution: allow two ticks on top of 2 %
+        assert before * 0.98 - 0.02 <= got <= after * 1.02 + 0.02, (before, got, after)
+        samples.append(got)
+    assert samples[0] > 0.3 and samples[0] < samples[1] < samples[2], samples
+    os.kill(wpid, 9)
+    r.result("long")
+
+
+def test_peak_rss_matches_getrusage(daemon, runners):
+    d = daemon()
+    r = runners("rss-eater").start()
+    # the shell holds ~80 MB in a variable; its peak is the job's
+    r.submit("eat", "step x=$(head -c 80000000 /dev/zero | tr '\\0' a); sleep 0.1", "exit 100")
+    ru = r.rusage("eat")
+    m = settled(d, "rss-eater")
+    assert m.value("runnerscope_job_max_rss_bytes_count", kind="github", runner="rss-eater") == 1
+    got = m.value("runnerscope_job_max_rss_bytes_sum", kind="github", runner="rss-eater")
+    assert got == ru["maxrss_kb"] * 1024, (got, ru)
+    assert got > 80e6
+    assert m.value("runnerscope_job_max_rss_bytes_bucket", kind="github", runner="rss-eater",
+                   le=str(64 * 2**20)) == 0
+    assert m.value("runnerscope_job_max_rss_bytes_bucket", kind="github", runner="rss-eater",
+                   le=str(256 * 2**20)) == 1
+
+
+def test_oom_kill_in_a_v1_memory_cgroup(daemon, runners, cgroups):
+    memdir = os.path.join(rs.CGROOT, "memory")
+    assert os.path.isdir(memdir), "this test needs the v1 memory controller"
+    cg = cgroups(f"runnerscope-oom-{os.getpid()}", ("v1",))
+    with open(os.path.join(memdir, cg.relpath, "memory.limit_in_bytes"), "w") as f:
+        f.write(str(64 * 2**20))
+    d = daemon()
+    before = d.scrape().value("runnerscope_bpf_events_total", event="oom")
+    r = runners("oom-runner", cgroup=cg).start()
+    # the step is killed; the Worker goes on and reports failure itself
+    r.submit("hog", "step x=a; while true; do x=$x$x; done", "exit 102")
+    status, _ = r.result("hog", timeout=60)
+    assert status == 102 << 8
+    m = settled(d, "oom-runner")
+    assert m.value("runnerscope_job_oom_kills_total", kind="github", runner="oom-runner") == 1
+    assert m.value("runnerscope_jobs_finished_total", kind="github", runner="oom-runner",
+                   result="failure") == 1
+    assert m.value("runnerscope_bpf_events_total", event="oom") - before == 1

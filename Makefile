@@ -66,8 +66,13 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(filter-out $(OUTPUT)/user/main.o,$
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-fixtures:
+fixtures: $(OUTPUT)/fixtures/old-layout
 	$(MAKE) -C tests/fixtures/fake-runner OUT=$(abspath $(OUTPUT))/fixtures/fake-runner
+
+# pins maps of an older layout, for the migration test
+$(OUTPUT)/fixtures/old-layout: tests/fixtures/old-layout/old-layout.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ -lbpf
 
 # the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root), then the
 # unit tests and the kernel tests again with ASan/UBSan/LSan (a leak fails the daemon's exit)
@@ -79,7 +84,8 @@ test-san: fixtures
 	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit
 	RS_DAEMON=$(abspath $(OUTPUT))-san/runnerscope \
 		RS_E2E_TESTS="tests/e2e/test_github.py tests/e2e/test_resources.py \
-		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py" \
+		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py \
+		tests/e2e/test_restart.py" \
 		tests/run-e2e.sh -k "not 500_containers"
 
 e2e: all fixtures

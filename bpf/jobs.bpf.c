@@ -22,6 +22,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* set by the daemon before load */
 const volatile __u64 page_size = 4096;
 const volatile __u8 oom_arg_is_task = 1; /* mark_victim passes the task (6.8+) or its pid */
+/* this object's generation: it acts only while meta says it is the live one (see active()) */
+const volatile __u32 gen = 0;
 
 RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
 RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
@@ -31,11 +33,30 @@ RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
 RS_MAP(ctx_map, BPF_MAP_TYPE_HASH, struct rs_key, __u32, 16384);
 RS_MAP(events_total, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_event_count, RS_EV_MAX);
 RS_MAP(argv_heap, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, char[RS_ARGV0_MAX], 1);
+RS_MAP(meta, BPF_MAP_TYPE_ARRAY, __u32, struct rs_meta, 1);
+/* written by the daemon only; here so that they are pinned with BTF beside the rest */
+RS_MAP_NOPREALLOC(runner_stats, BPF_MAP_TYPE_HASH, struct rs_runner_key, struct rs_runner_stats,
+		  4096);
+RS_MAP_NOPREALLOC(job_acct, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job_acct, 16384);
+RS_MAP_NOPREALLOC(agent_acct, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_runner_key, 4096);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events_rb SEC(".maps");
+
+/*
+ * When a daemon replaces the programs of a pinned set, the new ones are attached beside the
+ * old ones, and meta's gen, flipped in one map update, hands over from one set to the other:
+ * an event is never handled by both, nor by neither.
+ */
+static __always_inline int active(void)
+{
+	__u32 zero = 0;
+	struct rs_meta *m = bpf_map_lookup_elem(&meta, &zero);
+
+	return m && m->gen == gen;
+}
 
 static __always_inline void count_event(__u32 type, int ok)
 {
@@ -307,38 +328,38 @@ static __always_inline int handle_exit(struct task_struct *task)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf_handle_exec, struct task_struct *p)
 {
-	return handle_exec(p);
+	return active() ? handle_exec(p) : 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(child);
+	return active() ? handle_fork(child) : 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf_handle_exit, struct task_struct *p)
 {
-	return handle_exit(p);
+	return active() ? handle_exit(p) : 0;
 }
 
 /* raw tracepoints, for kernels where tp_btf cannot load */
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(raw_tp_handle_exec, struct task_struct *p)
 {
-	return handle_exec(p);
+	return active() ? handle_exec(p) : 0;
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(child);
+	return active() ? handle_fork(child) : 0;
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_tp_handle_exit, struct task_struct *p)
 {
-	return handle_exit(p);
+	return active() ? handle_exit(p) : 0;
 }
 
 /* the OOM killer chose a victim: count it for the victim's job */
@@ -349,6 +370,8 @@ int handle_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 	struct rs_job *j;
 	__u32 tgid;
 
+	if (!active())
+		return 0;
 	if (oom_arg_is_task)
 		tgid = BPF_CORE_READ((struct task_struct *)ctx->args[0], tgid);
 	else

@@ -10,6 +10,16 @@
 		__type(value, _value);                                                             \
 	} _name SEC(".maps")
 
+/* the same, allocated as entries come: for maps that are mostly empty */
+#define RS_MAP_NOPREALLOC(_name, _type, _key, _value, _max)                                        \
+	struct {                                                                                   \
+		__uint(type, _type);                                                               \
+		__uint(max_entries, _max);                                                         \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, _key);                                                                 \
+		__type(value, _value);                                                             \
+	} _name SEC(".maps")
+
 static __always_inline int rs_key_is_zero(const struct rs_key *k)
 {
 	return k->tgid == 0 && k->start_ns == 0;

@@ -150,4 +150,74 @@ struct rs_event {
 };
 _Static_assert(sizeof(struct rs_event) == 40, "rs_event layout");
 
+/*
+ * Pinned state. RS_LAYOUT names the format of every pinned map: bump it whenever a struct
+ * above or below changes. A daemon that finds pinned maps of another layout copies what it
+ * can field by field (by BTF member name) and says what it reset.
+ */
+#define RS_LAYOUT 1
+#define RS_NAME_LEN 256 /* a runner name as exported: at most 255 bytes */
+#define RS_RESULTS 6 /* success … abandoned, see user/detect.h */
+#define RS_DURATION_BUCKETS 15 /* 14 bounds, 1 s … 6 h, and +Inf */
+#define RS_RSS_BUCKETS 8 /* 7 bounds, 16 MiB … 64 GiB, and +Inf */
+
+/* meta: one element describing the pinned set; gen says which programs are live */
+struct rs_meta {
+	__u32 layout; /* RS_LAYOUT of whoever created the pinned maps */
+	__u32 gen; /* programs whose rodata gen differs do nothing */
+	__u64 build; /* hash of the BPF object and its load-time settings */
+	__u64 created_ns; /* CLOCK_BOOTTIME when the pinned set was made */
+	__u32 attach; /* 1 tp_btf, 2 raw_tp */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rs_meta) == 32, "rs_meta layout");
+
+/* runner_stats key: the runner's kind and name, zero-padded */
+struct rs_runner_key {
+	__u32 kind;
+	char name[RS_NAME_LEN];
+};
+_Static_assert(sizeof(struct rs_runner_key) == 260, "rs_runner_key layout");
+
+#define RS_ACCT_STARTED 0x1 /* counted in jobs_started */
+#define RS_ACCT_FINISHED 0x2 /* counted in jobs_finished, duration and max_rss */
+#define RS_ACCT_LOGGED 0x4 /* job_started written to the event log */
+
+/* how much of one job its runner's counters hold */
+struct rs_job_seen {
+	__u64 cpu_user_ns;
+	__u64 cpu_system_ns;
+	__u32 oom_kills;
+	__u32 flags; /* RS_ACCT_* */
+};
+_Static_assert(sizeof(struct rs_job_seen) == 24, "rs_job_seen layout");
+
+/*
+ * runner_stats value: a runner's counters, written only by the daemon and exported as they
+ * are. last is the job of the latest update, with what the counters then held of it: a
+ * daemon killed between this update and the job's job_acct update finds it here.
+ */
+struct rs_runner_stats {
+	__u64 jobs_started;
+	__u64 jobs_finished[RS_RESULTS];
+	__u64 duration_ns_sum[RS_RESULTS];
+	__u64 duration_buckets[RS_RESULTS][RS_DURATION_BUCKETS]; /* not cumulative */
+	__u64 cpu_user_ns;
+	__u64 cpu_system_ns;
+	__u64 oom_kills;
+	__u64 max_rss_sum; /* bytes */
+	__u64 max_rss_buckets[RS_RSS_BUCKETS];
+	struct rs_key last_job;
+	struct rs_job_seen last_seen;
+};
+_Static_assert(sizeof(struct rs_runner_stats) == 960, "rs_runner_stats layout");
+
+/* job_acct value, keyed by the job's rs_key: its runner and what that runner counted of it */
+struct rs_job_acct {
+	struct rs_runner_key runner; /* kind 0: a job without a runner */
+	__u32 pad;
+	struct rs_job_seen seen;
+};
+_Static_assert(sizeof(struct rs_job_acct) == 288, "rs_job_acct layout");
+
 #endif /* RUNNERSCOPE_JOBS_H */

@@ -190,8 +190,8 @@ void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
 		json_object_object_add(o, "exit_code",
 				       sig ? NULL : json_object_new_int((rec->exit_code >> 8) & 0xff));
 		json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
-		put_seconds(o, "cpu_user_seconds", (double)j->seen_user_ns / 1e9);
-		put_seconds(o, "cpu_system_seconds", (double)j->seen_sys_ns / 1e9);
+		put_seconds(o, "cpu_user_seconds", (double)j->acct.seen.cpu_user_ns / 1e9);
+		put_seconds(o, "cpu_system_seconds", (double)j->acct.seen.cpu_system_ns / 1e9);
 		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)rec->max_rss));
 		json_object_object_add(o, "oom_kills", json_object_new_int64(rec->oom_kills));
 		json_object_object_add(o, "processes", json_object_new_int64(rec->total_procs));

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "probes.h"
+#include "pin.h"
 #include "procfs.h"
 #include "scan.h"
 #include "state.h"
@@ -47,6 +48,9 @@ static struct {
 	int all_containers;
 	uint64_t grace_ns;
 	uint32_t ringbuf_bytes;
+	const char *pin_path;
+	int cleanup_on_exit;
+	int cleanup_cmd; /* "runnerscope cleanup" */
 	enum probes_attach attach;
 	enum log_level level;
 	enum log_format format;
@@ -58,6 +62,7 @@ static struct {
 	.kubelet_log_dir = "/var/log/containers",
 	.grace_ns = 300ULL * 1000000000ULL,
 	.ringbuf_bytes = 256 * 1024,
+	.pin_path = "/sys/fs/bpf/runnerscope",
 	.attach = ATTACH_AUTO,
 	.level = LOG_INFO,
 	.format = LOG_FMT_LOGFMT,
@@ -74,6 +79,8 @@ enum {
 	OPT_KUBELET_LOGS,
 	OPT_ATTACH,
 	OPT_RINGBUF,
+	OPT_PIN_PATH,
+	OPT_CLEANUP,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
 	OPT_VERSION,
@@ -91,6 +98,8 @@ static const struct option options[] = {
 	{ "kubelet.log-dir", required_argument, NULL, OPT_KUBELET_LOGS },
 	{ "bpf.attach", required_argument, NULL, OPT_ATTACH },
 	{ "bpf.ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "bpf.pin-path", required_argument, NULL, OPT_PIN_PATH },
+	{ "bpf.cleanup-on-exit", no_argument, NULL, OPT_CLEANUP },
 	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log.format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -102,9 +111,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: runnerscope [flags]\n"
+		"       runnerscope cleanup [--bpf.pin-path=DIR]\n"
 		"\n"
 		"Follows CI runner agents and their jobs from the kernel and serves Prometheus\n"
-		"metrics for the whole host.\n"
+		"metrics for the whole host. Its programs stay attached and its maps pinned when it\n"
+		"exits, so that a restart loses and repeats nothing; \"cleanup\" detaches and\n"
+		"unpins them (stop runnerscope first).\n"
 		"\n"
 		"flags:\n"
 		"  --web.listen-address=[HOST]:PORT  address for /metrics, /healthz and / (default :9477)\n"
@@ -125,6 +137,11 @@ static void usage(FILE *f)
 		"                                    (default auto)\n"
 		"  --bpf.ringbuf-size=BYTES          events ring buffer: a power of two, at least\n"
 		"                                    the page size (default 262144)\n"
+		"  --bpf.pin-path=DIR                where maps and program links are pinned, on a\n"
+		"                                    bpffs (mounted if missing); empty: pin nothing\n"
+		"                                    (default /sys/fs/bpf/runnerscope)\n"
+		"  --bpf.cleanup-on-exit             detach and unpin everything on exit instead of\n"
+		"                                    leaving it for the next start\n"
 		"  --log.level=error|warn|info|debug (default info)\n"
 		"  --log.format=logfmt|json          (default logfmt)\n"
 		"  --version                         print the version and exit\n"
@@ -225,6 +242,12 @@ static int parse_args(int argc, char **argv)
 			env.ringbuf_bytes = (uint32_t)v;
 			break;
 		}
+		case OPT_PIN_PATH:
+			env.pin_path = optarg;
+			break;
+		case OPT_CLEANUP:
+			env.cleanup_on_exit = 1;
+			break;
 		case OPT_LOG_LEVEL:
 			if (log_parse_level(optarg, &env.level)) {
 				fprintf(stderr, "runnerscope: invalid --log.level %s\n", optarg);
@@ -250,6 +273,10 @@ static int parse_args(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "cleanup")) {
+		env.cleanup_cmd = 1;
+		optind++;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "runnerscope: unexpected argument %s\n", argv[optind]);
@@ -329,6 +356,32 @@ static void refresh(void *ctx)
 	containers__refresh(r->containers);
 }
 
+/* runnerscope cleanup: what a daemon left pinned goes, and with it its programs */
+static int cleanup_command(void)
+{
+	int fd, n;
+
+	if (!env.pin_path[0]) {
+		pr_err("cleanup needs a --bpf.pin-path");
+		return 2;
+	}
+	if (access(env.pin_path, F_OK)) {
+		pr_info("nothing pinned under %s", env.pin_path);
+		return 0;
+	}
+	fd = pin_dir_open(env.pin_path, 0);
+	if (fd < 0)
+		return 1;
+	n = pin_dir_clear(env.pin_path, 1);
+	close(fd);
+	if (n < 0) {
+		pr_err("cannot remove %s: %s", env.pin_path, strerror(-n));
+		return 1;
+	}
+	pr_info("unpinned %d maps and links under %s; its programs are detached", n, env.pin_path);
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -358,6 +411,9 @@ int main(int argc, char **argv)
 	log_setup(env.level, env.format);
 	libbpf_set_print(log_libbpf);
 	procfs_set_root(env.proc_root);
+
+	if (env.cleanup_cmd)
+		return cleanup_command();
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -398,6 +454,8 @@ int main(int argc, char **argv)
 	}
 	popts.attach = env.attach;
 	popts.ringbuf_bytes = env.ringbuf_bytes;
+	popts.pin_path = env.pin_path;
+	popts.cleanup_on_exit = env.cleanup_on_exit;
 	probes = probes__new(&popts, state);
 	if (!probes) {
 		err = 1;

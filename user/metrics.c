@@ -52,13 +52,13 @@ static double job_start(const struct runner *r, int *present)
 static double jobs_started(const struct runner *r, int *present)
 {
 	(void)present;
-	return (double)r->jobs_started;
+	return (double)r->st.jobs_started;
 }
 
 static double job_oom_kills(const struct runner *r, int *present)
 {
 	(void)present;
-	return (double)r->oom_kills;
+	return (double)r->st.oom_kills;
 }
 
 static double job_procs(const struct runner *r, int *present)
@@ -84,6 +84,19 @@ static const struct runner_series runner_series[] = {
 	  "Live processes of the runner's jobs, including ones left running after their job ended.",
 	  job_procs },
 };
+
+/* a histogram over the bucket counts kept in the pinned counters; store holds the counts */
+static struct histogram view(const double *bounds, int nbuckets, const __u64 *buckets,
+			     double sum, uint64_t *store)
+{
+	struct histogram h = { bounds, nbuckets - 1, store, sum, 0 };
+
+	for (int i = 0; i < nbuckets; i++) {
+		store[i] = buckets[i];
+		h.count += buckets[i];
+	}
+	return h;
+}
 
 static void render_runners(struct buf *b, struct state *s)
 {
@@ -133,7 +146,7 @@ static void render_runners(struct buf *b, struct state *s)
 			struct label l[] = { { "kind", detect_kind_name(r->kind) },
 					     { "runner", r->name },
 					     { "result", detect_result_name(i) } };
-			expo_sample(b, NS "jobs_finished_total", l, 3, (double)r->jobs_finished[i]);
+			expo_sample(b, NS "jobs_finished_total", l, 3, (double)r->st.jobs_finished[i]);
 		}
 	}
 	expo_family(b, NS "job_cpu_seconds_total", "counter",
@@ -147,16 +160,19 @@ static void render_runners(struct buf *b, struct state *s)
 				      { "runner", r->name },
 				      { "mode", "system" } };
 
-		expo_sample(b, NS "job_cpu_seconds_total", lu, 3, (double)r->cpu_user_ns / 1e9);
-		expo_sample(b, NS "job_cpu_seconds_total", ls, 3, (double)r->cpu_sys_ns / 1e9);
+		expo_sample(b, NS "job_cpu_seconds_total", lu, 3, (double)r->st.cpu_user_ns / 1e9);
+		expo_sample(b, NS "job_cpu_seconds_total", ls, 3, (double)r->st.cpu_system_ns / 1e9);
 	}
 	expo_family(b, NS "job_max_rss_bytes", "histogram",
 		    "Per finished job, the largest peak resident set size among its processes.");
 	for (r = state__runners(s); r; r = r->hh.next) {
 		struct label l[] = { { "kind", detect_kind_name(r->kind) }, { "runner", r->name } };
+		uint64_t counts[RS_RSS_BUCKETS];
+		struct histogram h = view(state_rss_bounds, RS_RSS_BUCKETS, r->st.max_rss_buckets,
+					  (double)r->st.max_rss_sum, counts);
 
-		if (r->max_rss->count)
-			expo_histogram(b, NS "job_max_rss_bytes", l, 2, r->max_rss);
+		if (h.count)
+			expo_histogram(b, NS "job_max_rss_bytes", l, 2, &h);
 	}
 	expo_family(b, NS "job_duration_seconds", "histogram",
 		    "Duration of finished jobs, from the job process's exec to its exit.");
@@ -165,8 +181,13 @@ static void render_runners(struct buf *b, struct state *s)
 			struct label l[] = { { "kind", detect_kind_name(r->kind) },
 					     { "runner", r->name },
 					     { "result", detect_result_name(i) } };
-			if (r->duration[i]->count)
-				expo_histogram(b, NS "job_duration_seconds", l, 3, r->duration[i]);
+			uint64_t counts[RS_DURATION_BUCKETS];
+			struct histogram h = view(state_duration_bounds, RS_DURATION_BUCKETS,
+						  r->st.duration_buckets[i],
+						  (double)r->st.duration_ns_sum[i] / 1e9, counts);
+
+			if (h.count)
+				expo_histogram(b, NS "job_duration_seconds", l, 3, &h);
 		}
 	}
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "probes.h"
 #include "detect.h"
 #include "log.h"
+#include "pin.h"
 #include "state.h"
 #include "jobs.skel.h"
 
@@ -33,6 +37,9 @@ struct probes {
 	struct ring_buffer *rb;
 	struct state *state;
 	enum probes_attach mode;
+	char pin_path[PATH_MAX]; /* empty: nothing pinned */
+	int pin_fd; /* the pin directory, locked while we run */
+	int cleanup; /* unpin everything on the way out */
 };
 
 static const char *const event_names[RS_EV_MAX] = {
@@ -124,36 +131,454 @@ static int mark_victim_takes_task(void)
 	return ret;
 }
 
-static struct jobs_bpf *open_and_load(const struct probes_opts *opts, enum probes_attach mode,
-				      int *err)
+/* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
+#define PIN_MAPS(X)                                                                                \
+	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
+	X(runner_stats) X(job_acct) X(agent_acct)
+
+static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
+{
+#define X(n) skel->maps.n,
+	struct bpf_map *maps[] = { PIN_MAPS(X) };
+#undef X
+	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
+}
+
+static const char *const link_names[] = { "link_exec", "link_fork", "link_exit",
+					   "link_oom" };
+
+static struct bpf_link **skel_link(struct jobs_bpf *skel, enum probes_attach mode, int i)
+{
+	int raw = mode == ATTACH_RAW_TP;
+
+	switch (i) {
+	case 0:
+		return raw ? &skel->links.raw_tp_handle_exec : &skel->links.tp_btf_handle_exec;
+	case 1:
+		return raw ? &skel->links.raw_tp_handle_fork : &skel->links.tp_btf_handle_fork;
+	case 2:
+		return raw ? &skel->links.raw_tp_handle_exit : &skel->links.tp_btf_handle_exit;
+	default:
+		return &skel->links.handle_mark_victim;
+	}
+}
+
+static int pin_file(const struct probes *p, const char *name, char *out, size_t sz)
+{
+	return snprintf(out, sz, "%s/%s", p->pin_path, name) >= (int)sz ? -ENAMETOOLONG : 0;
+}
+
+/* FNV-1a of the BPF object and the settings baked into it at load */
+static __u64 build_hash(const struct probes_opts *opts, int oom)
+{
+	size_t sz;
+	const unsigned char *b = jobs_bpf__elf_bytes(&sz);
+	__u64 h = 0xcbf29ce484222325ULL, extra[3] = { (__u64)sysconf(_SC_PAGESIZE),
+						       (__u64)(oom > 0),
+						       opts->ringbuf_bytes ? opts->ringbuf_bytes :
+									     256 * 1024 };
+
+	for (size_t i = 0; i < sz; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < sizeof(extra); i++)
+		h = (h ^ ((const unsigned char *)extra)[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_attach mode,
+				  int oom, __u32 gen, int tracepoints)
 {
 	struct jobs_bpf *skel = jobs_bpf__open();
-	int raw = mode == ATTACH_RAW_TP, oom;
+	int raw = mode == ATTACH_RAW_TP;
 
-	if (!skel) {
-		*err = -errno;
+	if (!skel)
 		return NULL;
-	}
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_exec, !raw);
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_fork, !raw);
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_exit, !raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_exec, raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_fork, raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_exit, raw);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_exec, tracepoints && !raw);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_fork, tracepoints && !raw);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_exit, tracepoints && !raw);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_exec, tracepoints && raw);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_fork, tracepoints && raw);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_exit, tracepoints && raw);
+	bpf_program__set_autoload(skel->progs.handle_mark_victim, tracepoints && oom >= 0);
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events_rb, opts->ringbuf_bytes);
 	skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
-	oom = mark_victim_takes_task();
+	skel->rodata->oom_arg_is_task = oom > 0;
+	skel->rodata->gen = gen;
+	return skel;
+}
+
+/* reuse (or create and pin at load) the pinned maps; the ring buffer too when asked */
+static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err;
+
+	for (int i = 0; (m = pin_map(skel, i)); i++) {
+		if ((err = pin_file(p, bpf_map__name(m), path, sizeof(path))) ||
+		    (err = bpf_map__set_pin_path(m, path)))
+			return err;
+	}
+	if (!with_rb)
+		return 0;
+	if ((err = pin_file(p, "events_rb", path, sizeof(path))))
+		return err;
+	return bpf_map__set_pin_path(skel->maps.events_rb, path);
+}
+
+/* loads with tp_btf, then raw_tp if that fails and the choice was left to us */
+static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
+			     int pins, int *err)
+{
+	for (;;) {
+		struct jobs_bpf *skel = open_skel(opts, p->mode, oom, gen, 1);
+
+		if (!skel) {
+			*err = -errno;
+			return NULL;
+		}
+		*err = pins ? set_pin_paths(p, skel, pins > 1) : 0;
+		if (!*err)
+			*err = jobs_bpf__load(skel);
+		if (!*err)
+			return skel;
+		jobs_bpf__destroy(skel);
+		if (opts->attach != ATTACH_AUTO || p->mode == ATTACH_RAW_TP)
+			return NULL;
+		pr_info("tp_btf programs did not load (%s); falling back to raw_tp", strerror(-*err));
+		p->mode = ATTACH_RAW_TP;
+	}
+}
+
+static int pin_links(struct probes *p)
+{
+	char path[PATH_MAX];
+	int err;
+
+	for (int i = 0; i < 4; i++) {
+		struct bpf_link *l = *skel_link(p->skel, p->mode, i);
+
+		if (!l)
+			continue;
+		if ((err = pin_file(p, link_names[i], path, sizeof(path))))
+			return err;
+		unlink(path);
+		if ((err = bpf_link__pin(l, path)))
+			return err;
+	}
+	return 0;
+}
+
+static int write_meta(struct probes *p, const struct rs_meta *m)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(p->skel->maps.meta), &zero, m, BPF_ANY) ? -errno : 0;
+}
+
+/* what is pinned: 1 with *m filled when a meta of our layout is there, 0 when nothing is */
+static int read_pinned(struct probes *p, struct rs_meta *m, int *others)
+{
+	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	*others = 0;
+	if ((d = opendir(p->pin_path))) {
+		while ((de = readdir(d)))
+			*others += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+		closedir(d);
+	}
+	if (pin_file(p, "meta", path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == sizeof(*m) &&
+	    !bpf_map_lookup_elem(fd, &zero, m) && m->layout == RS_LAYOUT)
+		ret = 1;
+	close(fd);
+	return ret;
+}
+
+/* every pinned map is there, and as this build would make it */
+static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int ok = 1;
+
+	for (int i = 0; ok && (m = pin_map(skel, i)); i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (pin_file(p, bpf_map__name(m), path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+			return 0;
+		ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
+		     info.key_size == bpf_map__key_size(m) &&
+		     info.value_size == bpf_map__value_size(m) &&
+		     info.max_entries == bpf_map__max_entries(m) &&
+		     info.map_flags == bpf_map__map_flags(m);
+		close(fd);
+	}
+	return ok;
+}
+
+static int links_pinned(struct probes *p, int oom)
+{
+	char path[PATH_MAX];
+
+	for (int i = 0; i < (oom >= 0 ? 4 : 3); i++)
+		if (pin_file(p, link_names[i], path, sizeof(path)) || access(path, F_OK))
+			return 0;
+	return 1;
+}
+
+/*
+ * Entries of a map of another layout, carried into the new map field by field through both
+ * maps' BTF. Per-CPU counters are added to what the new programs counted meanwhile.
+ */
+static void migrate_map(struct probes *p, const char *name, int old_fd, struct bpf_map *to)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), kid = bpf_map__btf_key_type_id(to);
+	__u32 vid = bpf_map__btf_value_type_id(to);
+	const struct btf *nbtf = bpf_object__btf(p->skel->obj);
+	struct btf *obtf = NULL;
+	int ncpu = libbpf_num_possible_cpus(), percpu, nfd = bpf_map__fd(to);
+	size_t ovs, nvs, n = 0, failed = 0;
+	char reset[512] = "", vreset[512] = "";
+	void *ok = NULL, *oval = NULL, *nk = NULL, *nval = NULL, *cur = NULL, *next = NULL;
+
+	if (bpf_obj_get_info_by_fd(old_fd, &info, &len) || !info.btf_id ||
+	    !info.btf_value_type_id || !(obtf = btf__load_from_kernel_by_id(info.btf_id))) {
+		pr_warn("pinned %s (another layout, no BTF to read it by) replaced: its entries "
+			"are reset",
+			name);
+		return;
+	}
+	percpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH;
+	if (info.type != bpf_map__type(to) || ncpu <= 0) {
+		pr_warn("pinned %s (another map type) replaced: its entries are reset", name);
+		goto out;
+	}
+	ovs = percpu ? ((info.value_size + 7) & ~7U) * (size_t)ncpu : info.value_size;
+	nvs = percpu ? ((bpf_map__value_size(to) + 7) & ~7U) * (size_t)ncpu :
+		       bpf_map__value_size(to);
+	cur = calloc(1, info.key_size);
+	next = calloc(1, info.key_size);
+	oval = calloc(1, ovs);
+	nk = calloc(1, bpf_map__key_size(to));
+	nval = calloc(1, nvs);
+	ok = calloc(1, nvs);
+	if (!cur || !next || !oval || !nk || !nval || !ok)
+		goto out;
+	for (int more = !bpf_map_get_next_key(old_fd, NULL, next); more;
+	     more = !bpf_map_get_next_key(old_fd, cur, next)) {
+		memcpy(cur, next, info.key_size);
+		if (bpf_map_lookup_elem(old_fd, cur, oval))
+			continue;
+		if (info.btf_key_type_id && kid ?
+			    btf_copy_value(obtf, info.btf_key_type_id, cur, info.key_size, nbtf, kid,
+					   nk, bpf_map__key_size(to), reset, sizeof(reset)) :
+			    info.key_size != bpf_map__key_size(to) ||
+				    !memcpy(nk, cur, info.key_size)) {
+			failed++;
+			continue;
+		}
+		if (!percpu) {
+			if (btf_copy_value(obtf, info.btf_value_type_id, oval, info.value_size, nbtf,
+					   vid, nval, nvs, vreset, sizeof(vreset)) ||
+			    bpf_map_update_elem(nfd, nk, nval,
+						info.type == BPF_MAP_TYPE_ARRAY ? BPF_ANY : BPF_NOEXIST))
+				failed++;
+			else
+				n++;
+			continue;
+		}
+		if (bpf_map_lookup_elem(nfd, nk, ok))
+			memset(ok, 0, nvs);
+		for (int c = 0; c < ncpu; c++) {
+			size_t os = (info.value_size + 7) & ~7U, ns = (bpf_map__value_size(to) + 7) & ~7U;
+			__u64 *dst = (__u64 *)((char *)nval + c * ns), *add = (__u64 *)((char *)ok + c * ns);
+
+			btf_copy_value(obtf, info.btf_value_type_id, (char *)oval + c * os,
+				       info.value_size, nbtf, vid, dst, ns, vreset, sizeof(vreset));
+			for (size_t w = 0; w < ns / 8; w++)
+				dst[w] += add[w]; /* every word of a per-CPU value is a counter */
+		}
+		if (bpf_map_update_elem(nfd, nk, nval, BPF_ANY))
+			failed++;
+		else
+			n++;
+	}
+	pr_warn("pinned %s migrated from another layout: %zu entries carried over, %zu dropped%s%s",
+		name, n, failed, vreset[0] ? "; fields reset: " : "", vreset);
+out:
+	free(cur);
+	free(next);
+	free(oval);
+	free(nk);
+	free(nval);
+	free(ok);
+	btf__free(obtf);
+}
+
+/*
+ * The pinned set of another layout: the new programs are attached beside the old ones, the
+ * old ones are unpinned (and so detached), and what the old maps held is copied over.
+ */
+static int migrate(struct probes *p, const struct probes_opts *opts, int oom, int others)
+{
+	int old_fds[16], n = 0, err;
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	struct rs_meta meta = { .layout = RS_LAYOUT, .build = build_hash(opts, oom),
+				.created_ns = state_now_ns(CLOCK_BOOTTIME) };
+
+	pr_warn("pinned state under %s is of another layout (%d entries); this runnerscope uses "
+		"layout %d: migrating what it can",
+		p->pin_path, others, RS_LAYOUT);
+	p->skel = load(p, opts, oom, 0, 0, &err);
+	if (!p->skel)
+		return err;
+	for (int i = 0; (m = pin_map(p->skel, i)) && n < 16; i++, n++) {
+		old_fds[n] = -1;
+		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)))
+			old_fds[n] = bpf_obj_get(path);
+	}
+	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
+	if ((err = write_meta(p, &meta)) || (err = jobs_bpf__attach(p->skel)))
+		goto out;
+	err = pin_dir_clear(p->pin_path, 0);
+	if (err < 0)
+		goto out;
+	for (int i = 0; (m = pin_map(p->skel, i)); i++)
+		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)) && (err = bpf_map__pin(m, path)))
+			goto out;
+	if ((err = pin_file(p, "events_rb", path, sizeof(path))) ||
+	    (err = bpf_map__pin(p->skel->maps.events_rb, path)) || (err = pin_links(p)))
+		goto out;
+	for (int i = 0; (m = pin_map(p->skel, i)); i++) {
+		if (old_fds[i] < 0) {
+			if (strcmp(bpf_map__name(m), "meta"))
+				pr_warn("pinned %s was missing: it starts empty", bpf_map__name(m));
+			continue;
+		}
+		if (strcmp(bpf_map__name(m), "meta") && strcmp(bpf_map__name(m), "rules_map"))
+			migrate_map(p, bpf_map__name(m), old_fds[i], m);
+	}
+	err = 0;
+out:
+	for (int i = 0; i < n; i++)
+		if (old_fds[i] >= 0)
+			close(old_fds[i]);
+	return err;
+}
+
+/*
+ * Pinned state of this layout, made by another build (or with other settings): the new
+ * programs share the pinned maps, and meta's gen hands over to them in one update.
+ */
+static int replace(struct probes *p, const struct probes_opts *opts, int oom,
+		   const struct rs_meta *old)
+{
+	struct rs_meta meta = *old;
+	char path[PATH_MAX];
+	int err;
+
+	meta.gen = old->gen + 1;
+	meta.build = build_hash(opts, oom);
+	p->skel = load(p, opts, oom, meta.gen, 1, &err);
+	if (!p->skel)
+		return err;
+	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
+	if ((err = jobs_bpf__attach(p->skel)) || (err = write_meta(p, &meta)))
+		return err;
+	/* the old programs do nothing from here on; their links go */
+	for (int i = 0; i < 4; i++)
+		if (!pin_file(p, link_names[i], path, sizeof(path)))
+			unlink(path);
+	if ((err = pin_links(p)) || (err = pin_file(p, "events_rb", path, sizeof(path))))
+		return err;
+	unlink(path);
+	if ((err = bpf_map__pin(p->skel->maps.events_rb, path)))
+		return err;
+	pr_info("pinned state under %s adopted; programs replaced (generation %u)", p->pin_path,
+		meta.gen);
+	return 0;
+}
+
+/* the same build's pinned programs keep running: load only the CPU iterator */
+static int adopt(struct probes *p, const struct probes_opts *opts, int oom,
+		 const struct rs_meta *old)
+{
+	int err;
+
+	p->mode = old->attach == 2 ? ATTACH_RAW_TP : ATTACH_TP_BTF;
+	p->skel = open_skel(opts, p->mode, oom, old->gen, 0);
+	if (!p->skel)
+		return -errno;
+	if ((err = set_pin_paths(p, p->skel, 1)) || (err = jobs_bpf__load(p->skel)))
+		return err;
+	p->skel->links.iter_job_cpu = bpf_program__attach_iter(p->skel->progs.iter_job_cpu, NULL);
+	if (!p->skel->links.iter_job_cpu)
+		return -errno;
+	pr_info("pinned state under %s adopted; its programs kept running (generation %u)",
+		p->pin_path, old->gen);
+	return 0;
+}
+
+static int fresh(struct probes *p, const struct probes_opts *opts, int oom, int pins)
+{
+	struct rs_meta meta = { .layout = RS_LAYOUT, .build = build_hash(opts, oom),
+				.created_ns = state_now_ns(CLOCK_BOOTTIME) };
+	int err;
+
+	p->skel = load(p, opts, oom, 0, pins ? 2 : 0, &err);
+	if (!p->skel)
+		return err;
+	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
+	if ((err = write_meta(p, &meta)) || (err = jobs_bpf__attach(p->skel)))
+		return err;
+	return pins ? pin_links(p) : 0;
+}
+
+static int setup(struct probes *p, const struct probes_opts *opts)
+{
+	struct rs_meta old = {};
+	int oom = mark_victim_takes_task(), others = 0, same, err = 0;
+	struct jobs_bpf *probe;
+
 	if (oom < 0)
 		pr_warn("kernel has no oom:mark_victim tracepoint: OOM kills are not counted per job");
-	skel->rodata->oom_arg_is_task = oom > 0;
-	bpf_program__set_autoload(skel->progs.handle_mark_victim, oom >= 0);
-	*err = jobs_bpf__load(skel);
-	if (*err) {
-		jobs_bpf__destroy(skel);
-		return NULL;
+	if (!p->pin_path[0])
+		return fresh(p, opts, oom, 0);
+	same = read_pinned(p, &old, &others);
+	if (!same && !others)
+		return fresh(p, opts, oom, 1);
+	if (same) {
+		probe = open_skel(opts, p->mode, oom, 0, 1);
+		if (!probe)
+			return -errno;
+		same = pinned_compatible(p, probe);
+		jobs_bpf__destroy(probe);
 	}
-	return skel;
+	if (!same)
+		return migrate(p, opts, oom, others);
+	if (old.build == build_hash(opts, oom) && links_pinned(p, oom) &&
+	    (opts->attach == ATTACH_AUTO || (opts->attach == ATTACH_RAW_TP) == (old.attach == 2)) &&
+	    !(err = adopt(p, opts, oom, &old)))
+		return 0;
+	if (p->skel) {
+		pr_warn("cannot adopt the pinned programs (%s): replacing them", strerror(-err));
+		jobs_bpf__destroy(p->skel);
+		p->skel = NULL;
+	}
+	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
+	return replace(p, opts, oom, &old);
 }
 
 /* the state is done with a job: its records go */
@@ -161,6 +586,14 @@ static void forget_job(struct probes *p, const struct rs_key *key)
 {
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.jobs_map), key);
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), key);
+	/* after the record: a daemon killed in between finds an orphan, not a new job */
+	state__forget_job(p->state, key);
+}
+
+static void forget_agent(struct probes *p, const struct rs_key *key)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.agents_map), key);
+	state__forget_agent(p->state, key);
 }
 
 static int handle_event(void *ctx, void *data, size_t len)
@@ -179,7 +612,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	case RS_EV_AGENT_EXIT:
 		if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.agents_map), &e->key, &a) &&
 		    state__agent(p->state, &e->key, &a))
-			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.agents_map), &e->key);
+			forget_agent(p, &e->key);
 		break;
 	case RS_EV_JOB_START:
 	case RS_EV_JOB_EXIT:
@@ -198,6 +631,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 
 struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 {
+	struct state_store store;
 	struct probes *p;
 	int err;
 
@@ -210,28 +644,34 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	if (!p)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
+	p->pin_fd = -1;
 	p->state = state;
+	p->cleanup = opts->cleanup_on_exit;
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
-	p->skel = open_and_load(opts, p->mode, &err);
-	if (!p->skel && opts->attach == ATTACH_AUTO) {
-		pr_info("tp_btf programs did not load (%s); falling back to raw_tp", strerror(-err));
-		p->mode = ATTACH_RAW_TP;
-		p->skel = open_and_load(opts, p->mode, &err);
+	if (opts->pin_path && opts->pin_path[0]) {
+		if (snprintf(p->pin_path, sizeof(p->pin_path), "%s", opts->pin_path) >=
+		    (int)sizeof(p->pin_path)) {
+			pr_err("--bpf.pin-path is too long");
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
+		p->pin_fd = pin_dir_open(p->pin_path, 1);
+		if (p->pin_fd < 0) {
+			err = p->pin_fd;
+			p->pin_path[0] = '\0'; /* not ours to clean up */
+			goto fail;
+		}
 	}
-	if (!p->skel) {
+	err = setup(p, opts);
+	if (err) {
 		pr_err("failed to load BPF programs (%s): %s; --log.level=debug shows the verifier's "
-		       "log", probes__attach_name(p), strerror(-err));
+		       "log",
+		       probes__attach_name(p), strerror(-err));
 		goto fail;
 	}
 	err = set_rules(p->skel);
 	if (err) {
 		pr_err("failed to fill rules_map: %s", strerror(-err));
-		goto fail;
-	}
-	err = jobs_bpf__attach(p->skel);
-	if (err) {
-		pr_err("failed to attach BPF programs (%s): %s", probes__attach_name(p),
-		       strerror(-err));
 		goto fail;
 	}
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events_rb), handle_event, p, NULL);
@@ -240,9 +680,22 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 		pr_err("failed to open the events ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	pr_info("bpf programs attached via %s", probes__attach_name(p));
+	store = (struct state_store){
+		.runner_stats = bpf_map__fd(p->skel->maps.runner_stats),
+		.job_acct = bpf_map__fd(p->skel->maps.job_acct),
+		.agent_acct = bpf_map__fd(p->skel->maps.agent_acct),
+		.jobs = bpf_map__fd(p->skel->maps.jobs_map),
+		.agents = bpf_map__fd(p->skel->maps.agents_map),
+		.ctx = bpf_map__fd(p->skel->maps.ctx_map),
+	};
+	state__set_store(state, &store);
+	pr_info("bpf programs attached via %s%s%s", probes__attach_name(p),
+		p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
 	return p;
 fail:
+	if (p->pin_path[0] && p->cleanup)
+		pin_dir_clear(p->pin_path, 1);
+	p->cleanup = 0;
 	probes__free(p);
 	errno = -err;
 	return NULL;
@@ -256,7 +709,17 @@ void probes__free(struct probes *p)
 		return;
 
 	ring_buffer__free(p->rb);
+	if (p->cleanup && p->pin_path[0]) {
+		int n = pin_dir_clear(p->pin_path, 1);
+
+		if (n < 0)
+			pr_warn("cannot remove %s: %s", p->pin_path, strerror(-n));
+		else
+			pr_info("detached and unpinned everything under %s", p->pin_path);
+	}
 	jobs_bpf__destroy(p->skel);
+	if (p->pin_fd >= 0)
+		close(p->pin_fd);
 	HASH_ITER(hh, p->live, l, t) {
 		HASH_DEL(p->live, l);
 		free(l);
@@ -281,7 +744,8 @@ int probes__poll(struct probes *p, int timeout_ms)
  * Only the daemon deletes these records, so the fetched key stays valid.
  */
 static void reconcile_map(struct probes *p, int fd, size_t vsize,
-			  int (*take)(struct probes *, const struct rs_key *, const void *))
+			  int (*take)(struct probes *, const struct rs_key *, const void *),
+			  void (*forget)(struct probes *, const struct rs_key *))
 {
 	struct rs_key key, next;
 	char val[128];
@@ -293,7 +757,7 @@ static void reconcile_map(struct probes *p, int fd, size_t vsize,
 	while (more) {
 		more = !bpf_map_get_next_key(fd, &key, &next);
 		if (!bpf_map_lookup_elem(fd, &key, val) && take(p, &key, val))
-			bpf_map_delete_elem(fd, &key);
+			forget(p, &key);
 		key = next;
 	}
 }
@@ -316,13 +780,9 @@ static int take_agent_exit(struct probes *p, const struct rs_key *k, const void 
 static int take_job(struct probes *p, const struct rs_key *k, const void *v)
 {
 	struct live_cpu *l;
-	int done;
 
 	HASH_FIND(hh, p->live, k, sizeof(*k), l);
-	done = state__job(p->state, k, v, l ? &l->cpu : NULL);
-	if (done)
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), k);
-	return done;
+	return state__job(p->state, k, v, l ? &l->cpu : NULL);
 }
 
 /* sums iter_job_cpu's records per job into p->live; the previous pass's sums are dropped */
@@ -375,9 +835,9 @@ void probes__reconcile(struct probes *p)
 	/* walking every task is worth it only while some job has a record */
 	if (!bpf_map_get_next_key(jobs, NULL, &any))
 		read_live_cpu(p);
-	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_start);
-	reconcile_map(p, jobs, sizeof(struct rs_job), take_job);
-	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_exit);
+	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_start, forget_agent);
+	reconcile_map(p, jobs, sizeof(struct rs_job), take_job, forget_job);
+	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_exit, forget_agent);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -431,6 +891,13 @@ int probes__seed_job(struct probes *p, const struct rs_key *key, const struct rs
 		return -errno;
 	bpf_map_update_elem(bpf_map__fd(p->skel->maps.ctx_map), key, &hints, BPF_ANY);
 	return 0;
+}
+
+int probes__tracked(struct probes *p, uint32_t tgid)
+{
+	struct rs_proc proc;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, &proc);
 }
 
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc)

@@ -19,6 +19,8 @@ enum probes_attach {
 struct probes_opts {
 	enum probes_attach attach;
 	uint32_t ringbuf_bytes;
+	const char *pin_path; /* NULL or "": no pinning; programs go with the daemon */
+	int cleanup_on_exit; /* unpin and detach everything when the daemon exits */
 };
 
 /* NULL with errno set; the reason has been logged in one line */
@@ -41,6 +43,8 @@ const char *probes_event_name(int type);
 int probes__seed_agent(struct probes *p, const struct rs_key *key, int kind);
 int probes__seed_job(struct probes *p, const struct rs_key *key, const struct rs_key *runner,
 		     int kind, uint32_t procs);
+/* the kernel follows this process already (pinned programs tracked it while we were away) */
+int probes__tracked(struct probes *p, uint32_t tgid);
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc);
 
 #endif

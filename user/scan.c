@@ -118,6 +118,10 @@ int scan_running(struct probes *p)
 	for (int i = 0; i < n; i++) {
 		struct rs_key none = {}, k = key_of(&v[i]);
 
+		/* pinned programs followed it from its exec: the kernel's record (keyed by the
+		 * exact exec time, which /proc only approximates) is the one */
+		if (probes__tracked(p, (uint32_t)v[i].pid))
+			continue;
 		if (v[i].role == RS_ROLE_AGENT && !probes__seed_agent(p, &k, v[i].kind))
 			agents++;
 		if (v[i].role == RS_ROLE_JOB && v[i].job == i) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,14 @@
 /* a job whose steps never show their context is logged as started after this long */
 #define CTX_WAIT_NS (5 * 1000000000ULL)
 
+_Static_assert(RESULT_MAX == RS_RESULTS, "results in the pinned counters");
+
 /* job_duration_seconds: 1 s … 6 h */
-static const double duration_bounds[] = { 1,   5,    10,   30,	60,    120,   300,
+const double state_duration_bounds[RS_DURATION_BUCKETS - 1] = { 1,   5,    10,   30,	60,    120,   300,
 					  600, 1200, 1800, 3600, 7200, 10800, 21600 };
 
 /* job_max_rss_bytes: 16 MiB … 64 GiB */
-static const double rss_bounds[] = { 16.0 * (1 << 20), 64.0 * (1 << 20), 256.0 * (1 << 20),
+const double state_rss_bounds[RS_RSS_BUCKETS - 1] = { 16.0 * (1 << 20), 64.0 * (1 << 20), 256.0 * (1 << 20),
 				     1.0 * (1 << 30),  4.0 * (1 << 30),	 16.0 * (1 << 30),
 				     64.0 * (1 << 30) };
 
@@ -37,7 +40,54 @@ struct state {
 	struct agent *agents;
 	struct job *jobs;
 	uint64_t generation; /* bumped by each reconcile pass, see state__expire */
+	struct state_store store;
+	int store_failed; /* a write to the pinned maps failed: said once */
 };
+
+/*
+ * The counters are updated one job at a time, in two map writes: the runner's counters with
+ * the job's new state as their last_job/last_seen, then the job's job_acct. A daemon killed
+ * between the two leaves a job_acct behind its runner's last_seen, which set_store repairs:
+ * nothing is counted twice or lost, whenever the daemon dies.
+ */
+static void store_put(struct state *s, int fd, const void *key, const void *val)
+{
+	if (fd < 0 || !bpf_map_update_elem(fd, key, val, BPF_ANY))
+		return;
+	if (!s->store_failed)
+		pr_warn("cannot update a pinned map (%s): counters are kept in memory only until "
+			"there is room",
+			strerror(errno));
+	s->store_failed = 1;
+}
+
+static void store_del(int fd, const void *key)
+{
+	if (fd >= 0)
+		bpf_map_delete_elem(fd, key);
+}
+
+static void commit(struct state *s, struct job *j)
+{
+	struct runner *r = j->runner;
+
+	if (r) {
+		r->st.last_job = j->key;
+		r->st.last_seen = j->acct.seen;
+		store_put(s, s->store.runner_stats, &r->rkey, &r->st);
+	}
+	store_put(s, s->store.job_acct, &j->key, &j->acct);
+}
+
+static int histogram_index(const double *bounds, int n, double v)
+{
+	int i = 0;
+
+	/* buckets are inclusive upper bounds: v == bound lands in that bucket */
+	while (i < n && v > bounds[i])
+		i++;
+	return i;
+}
 
 uint64_t state_now_ns(int clock)
 {
@@ -62,14 +112,12 @@ struct state *state__new(const struct state_opts *opts)
 		return NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	s->opts = *opts;
+	s->store = (struct state_store){ -1, -1, -1, -1, -1, -1 };
 	return s;
 }
 
 static void runner_free(struct runner *r)
 {
-	for (int i = 0; i < RESULT_MAX; i++)
-		histogram__free(r->duration[i]);
-	histogram__free(r->max_rss);
 	free(r);
 }
 
@@ -143,22 +191,14 @@ static struct runner *runner_get(struct state *s, int kind, const struct identit
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	for (int i = 0; i < RESULT_MAX; i++) {
-		r->duration[i] = histogram__new(duration_bounds,
-						sizeof(duration_bounds) / sizeof(duration_bounds[0]));
-		if (!r->duration[i]) {
-			runner_free(r);
-			return NULL;
-		}
-	}
-	r->max_rss = histogram__new(rss_bounds, sizeof(rss_bounds) / sizeof(rss_bounds[0]));
-	if (!r->max_rss) {
-		runner_free(r);
-		return NULL;
-	}
 	memcpy(r->hkey, hkey, sizeof(hkey));
 	r->kind = kind;
 	snprintf(r->name, sizeof(r->name), "%s", id->name);
+	r->rkey.kind = (__u32)kind;
+	memcpy(r->rkey.name, r->name, sizeof(r->rkey.name));
+	/* counters an earlier daemon left for it */
+	if (s->store.runner_stats >= 0)
+		bpf_map_lookup_elem(s->store.runner_stats, &r->rkey, &r->st);
 	r->down_since = state_now_ns(CLOCK_MONOTONIC);
 	HASH_ADD_STR(s->runners, hkey, r);
 	pr_info("new runner kind=%s runner=%s source=%s container=%s", detect_kind_name(kind),
@@ -175,8 +215,109 @@ update:
 	return r;
 }
 
+/* a runner by the key an earlier daemon recorded; id, when given, is its live process's */
+static struct runner *runner_by_key(struct state *s, const struct rs_runner_key *k,
+				    const struct identity *live)
+{
+	struct identity id = {};
+
+	if (live)
+		id = *live;
+	memcpy(id.name, k->name, sizeof(id.name));
+	id.name[sizeof(id.name) - 1] = '\0';
+	id.name_source = "pinned";
+	return runner_get(s, (int)k->kind, &id);
+}
+
+static int rs_key_is_zero_user(const struct rs_key *k)
+{
+	return !k->tgid && !k->start_ns;
+}
+
+/* walks a map's keys, deleting as it goes when drop() says so */
+static void sweep(int fd, size_t ksize, int (*drop)(struct state *, const void *), struct state *s)
+{
+	char key[sizeof(struct rs_runner_key)], next[sizeof(key)];
+	int more;
+
+	if (fd < 0 || ksize > sizeof(key))
+		return;
+	more = !bpf_map_get_next_key(fd, NULL, next);
+	while (more) {
+		memcpy(key, next, ksize);
+		more = !bpf_map_get_next_key(fd, key, next);
+		if (drop(s, key))
+			bpf_map_delete_elem(fd, key);
+	}
+}
+
+static int absent(int fd, const void *key)
+{
+	char val[sizeof(struct rs_job)];
+
+	return bpf_map_lookup_elem(fd, key, val) && errno == ENOENT;
+}
+
+static int stale_job_acct(struct state *s, const void *key)
+{
+	return absent(s->store.jobs, key);
+}
+
+static int stale_agent_acct(struct state *s, const void *key)
+{
+	return absent(s->store.agents, key);
+}
+
+/* an earlier daemon's runner, with its counters; its last update completed if cut short */
+static int adopt_runner(struct state *s, const void *key)
+{
+	const struct rs_runner_key *k = key;
+	struct rs_job_acct acct;
+	struct runner *r;
+
+	if (!k->kind || k->kind >= RS_KIND_MAX || !memchr(k->name, 0, sizeof(k->name)))
+		return 1; /* not one we could have written */
+	r = runner_by_key(s, k, NULL);
+	if (!r || rs_key_is_zero_user(&r->st.last_job))
+		return 0;
+	if (!bpf_map_lookup_elem(s->store.job_acct, &r->st.last_job, &acct)) {
+		if (!memcmp(&acct.seen, &r->st.last_seen, sizeof(acct.seen)))
+			return 0;
+		acct.seen.flags |= r->st.last_seen.flags;
+	} else if (absent(s->store.jobs, &r->st.last_job)) {
+		return 0; /* the job is over and forgotten */
+	} else {
+		memset(&acct, 0, sizeof(acct));
+		acct.runner = r->rkey;
+	}
+	pr_info("completing the last update of runner=%s for job pid=%u", r->name,
+		r->st.last_job.tgid);
+	acct.seen.cpu_user_ns = r->st.last_seen.cpu_user_ns;
+	acct.seen.cpu_system_ns = r->st.last_seen.cpu_system_ns;
+	acct.seen.oom_kills = r->st.last_seen.oom_kills;
+	acct.seen.flags |= r->st.last_seen.flags;
+	store_put(s, s->store.job_acct, &r->st.last_job, &acct);
+	return 0;
+}
+
+void state__set_store(struct state *s, const struct state_store *store)
+{
+	int n;
+
+	state__lock(s);
+	s->store = *store;
+	sweep(s->store.runner_stats, sizeof(struct rs_runner_key), adopt_runner, s);
+	sweep(s->store.job_acct, sizeof(struct rs_key), stale_job_acct, s);
+	sweep(s->store.agent_acct, sizeof(struct rs_key), stale_agent_acct, s);
+	n = HASH_COUNT(s->runners);
+	state__unlock(s);
+	if (n)
+		pr_info("took over the counters of %d runners from the pinned maps", n);
+}
+
 int state__agent(struct state *s, const struct rs_key *key, const struct rs_agent *rec)
 {
+	struct rs_runner_key bound;
 	struct agent *a;
 	struct identity id;
 
@@ -195,12 +336,18 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 				return 0;
 			}
 			a->key = *key;
-			a->runner = runner_get(s, rec->kind, &id);
+			/* the name an earlier daemon gave it stays, so its counters stay too */
+			if (s->store.agent_acct >= 0 &&
+			    !bpf_map_lookup_elem(s->store.agent_acct, key, &bound) && bound.kind)
+				a->runner = runner_by_key(s, &bound, &id);
+			else
+				a->runner = runner_get(s, rec->kind, &id);
 			if (!a->runner) {
 				free(a);
 				state__unlock(s);
 				return 0;
 			}
+			store_put(s, s->store.agent_acct, key, &a->runner->rkey);
 			HASH_ADD(hh, s->agents, key, sizeof(a->key), a);
 			a->runner->agents++;
 			a->runner->down_since = 0;
@@ -228,15 +375,30 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 	return 1;
 }
 
+void state__forget_agent(struct state *s, const struct rs_key *key)
+{
+	store_del(s->store.agent_acct, key);
+}
+
+void state__forget_job(struct state *s, const struct rs_key *key)
+{
+	store_del(s->store.job_acct, key);
+}
+
 static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 				    const struct rs_job *rec)
 {
+	struct rs_runner_key bound;
 	struct identity id;
 	struct agent *a;
 
 	HASH_FIND(hh, s->agents, &rec->runner, sizeof(rec->runner), a);
 	if (a)
 		return a->runner;
+	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
+	if (s->store.agent_acct >= 0 &&
+	    !bpf_map_lookup_elem(s->store.agent_acct, &rec->runner, &bound) && bound.kind)
+		return runner_by_key(s, &bound, NULL);
 	/* no agent known (it started before us and was not found, or it is gone): the job
 	 * process names its runner the same way */
 	state__unlock(s);
@@ -246,11 +408,13 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 }
 
 /* adds what the job used since last time to its runner; counters only ever grow */
-static void account(struct job *j, const struct rs_job *rec, const struct job_cpu *live)
+static int account(struct job *j, const struct rs_job *rec, const struct job_cpu *live)
 {
 	struct job_cpu t = { rec->run_ns, rec->utime_ns, rec->stime_ns };
+	struct rs_job_seen *seen = &j->acct.seen;
 	struct runner *r = j->runner;
 	uint64_t user, sys;
+	int changed = 0;
 
 	if (live) {
 		t.run_ns += live->run_ns;
@@ -258,54 +422,95 @@ static void account(struct job *j, const struct rs_job *rec, const struct job_cp
 		t.stime_ns += live->stime_ns;
 	}
 	cputime_split(t.run_ns, t.utime_ns, t.stime_ns, &user, &sys);
-	if (user > j->seen_user_ns) {
+	if (user > seen->cpu_user_ns) {
 		if (r)
-			r->cpu_user_ns += user - j->seen_user_ns;
-		j->seen_user_ns = user;
+			r->st.cpu_user_ns += user - seen->cpu_user_ns;
+		seen->cpu_user_ns = user;
+		changed = 1;
 	}
-	if (sys > j->seen_sys_ns) {
+	if (sys > seen->cpu_system_ns) {
 		if (r)
-			r->cpu_sys_ns += sys - j->seen_sys_ns;
-		j->seen_sys_ns = sys;
+			r->st.cpu_system_ns += sys - seen->cpu_system_ns;
+		seen->cpu_system_ns = sys;
+		changed = 1;
 	}
-	if (rec->oom_kills > j->seen_oom) {
+	if (rec->oom_kills > seen->oom_kills) {
 		if (r)
-			r->oom_kills += rec->oom_kills - j->seen_oom;
-		j->seen_oom = rec->oom_kills;
+			r->st.oom_kills += rec->oom_kills - seen->oom_kills;
+		seen->oom_kills = rec->oom_kills;
+		changed = 1;
 	}
+	return changed;
+}
+
+/* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
+static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
+{
+	struct rs_job_acct acct;
+	struct runner *r;
+	struct job *j;
+	int known = s->store.job_acct >= 0 && !bpf_map_lookup_elem(s->store.job_acct, key, &acct);
+
+	if (known)
+		r = acct.runner.kind ? runner_by_key(s, &acct.runner, NULL) : NULL;
+	else
+		r = runner_of_job(s, key, rec);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	if (j)
+		return j;
+	if (!r && !known)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->key = *key;
+	j->start_ns = key->start_ns;
+	j->seen_mono_ns = state_now_ns(CLOCK_MONOTONIC);
+	j->runner = r;
+	if (known) {
+		j->acct = acct;
+		j->started_logged = !!(acct.seen.flags & RS_ACCT_LOGGED);
+		j->finished = !!(acct.seen.flags & RS_ACCT_FINISHED);
+	} else if (r) {
+		j->acct.runner = r->rkey;
+	}
+	HASH_ADD(hh, s->jobs, key, sizeof(j->key), j);
+	if (r && !j->finished)
+		r->jobs_running++;
+	if (r && !(j->acct.seen.flags & RS_ACCT_STARTED)) {
+		r->st.jobs_started++;
+		j->acct.seen.flags |= RS_ACCT_STARTED;
+	}
+	/* its context is read again from its next step: arm the hints */
+	if (!j->finished && s->store.ctx >= 0) {
+		__u32 hints = RS_CTX_HINTS;
+
+		if (known)
+			bpf_map_update_elem(s->store.ctx, key, &hints, BPF_ANY);
+	}
+	pr_debug("job %s pid=%u runner=%s", known ? "adopted" : "started", key->tgid,
+		 r ? r->name : "none");
+	return j;
 }
 
 int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
 	       const struct job_cpu *live)
 {
+	struct rs_job_seen before;
 	struct job *j;
 	int done = 0;
 
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
 	if (!j) {
-		struct runner *r = runner_of_job(s, key, rec);
-
-		HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+		j = job_new(s, key, rec);
 		if (!j) {
-			if (!r) {
-				state__unlock(s);
-				return 0;
-			}
-			j = calloc(1, sizeof(*j));
-			if (!j) {
-				state__unlock(s);
-				return 0;
-			}
-			j->key = *key;
-			j->start_ns = key->start_ns;
-			j->seen_mono_ns = state_now_ns(CLOCK_MONOTONIC);
-			j->runner = r;
-			HASH_ADD(hh, s->jobs, key, sizeof(j->key), j);
-			r->jobs_started++;
-			r->jobs_running++;
-			pr_debug("job started pid=%u runner=%s", key->tgid, r->name);
+			state__unlock(s);
+			return 0;
 		}
+		before = (struct rs_job_seen){ .flags = j->acct.seen.flags ^ RS_ACCT_STARTED };
+	} else {
+		before = j->acct.seen;
 	}
 	if (j->runner) {
 		j->runner->job_procs -= j->live_procs;
@@ -318,6 +523,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	     state_now_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
 		eventlog__job(s->opts.events, "job_started", j, NULL);
 		j->started_logged = 1;
+		j->acct.seen.flags |= RS_ACCT_LOGGED;
 	}
 
 	if (rec->state == RS_STATE_FINISHED && !j->finished) {
@@ -326,19 +532,29 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
 
 		j->finished = 1;
+		j->acct.seen.flags |= RS_ACCT_FINISHED;
 		if (j->runner) {
 			struct runner *r = j->runner;
+			struct rs_runner_stats *st = &r->st;
 
 			r->jobs_running--;
-			r->jobs_finished[res]++;
-			histogram__observe(r->duration[res], (double)(end - j->start_ns) / 1e9);
-			histogram__observe(r->max_rss, (double)rec->max_rss);
+			st->jobs_finished[res]++;
+			st->duration_ns_sum[res] += end - j->start_ns;
+			st->duration_buckets[res][histogram_index(
+				state_duration_bounds, RS_DURATION_BUCKETS - 1,
+				(double)(end - j->start_ns) / 1e9)]++;
+			st->max_rss_sum += rec->max_rss;
+			st->max_rss_buckets[histogram_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
+							    (double)rec->max_rss)]++;
 			pr_debug("job finished pid=%u runner=%s result=%s%s%s status=%d", key->tgid,
 				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,
 				 rec->exit_code);
 		}
 		eventlog__job(s->opts.events, "job_finished", j, rec);
 	}
+	/* one update of the runner's counters per job and pass, see commit() */
+	if (memcmp(&before, &j->acct.seen, sizeof(before)))
+		commit(s, j);
 	/* the record goes once the job has ended and nothing of it is left alive */
 	if (j->finished && rec->live_procs == 0) {
 		if (j->runner)
@@ -391,6 +607,8 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 		if (!j->started_logged) {
 			eventlog__job(s->opts.events, "job_started", j, NULL);
 			j->started_logged = 1;
+			j->acct.seen.flags |= RS_ACCT_LOGGED;
+			store_put(s, s->store.job_acct, &j->key, &j->acct);
 		}
 	}
 	state__unlock(s);
@@ -408,10 +626,15 @@ void state__expire(struct state *s, uint64_t now)
 		    now - r->down_since < s->opts.grace_ns)
 			continue;
 		/* jobs that outlive their runner (leftover processes) stop pointing at it */
-		for (j = s->jobs; j; j = j->hh.next)
-			if (j->runner == r)
-				j->runner = NULL;
+		for (j = s->jobs; j; j = j->hh.next) {
+			if (j->runner != r)
+				continue;
+			j->runner = NULL;
+			memset(&j->acct.runner, 0, sizeof(j->acct.runner));
+			store_put(s, s->store.job_acct, &j->key, &j->acct);
+		}
 		pr_info("runner gone kind=%s runner=%s", detect_kind_name(r->kind), r->name);
+		store_del(s->store.runner_stats, &r->rkey);
 		HASH_DEL(s->runners, r);
 		runner_free(r);
 	}

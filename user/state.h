@@ -34,14 +34,13 @@ struct runner {
 	uint64_t start_ns; /* CLOCK_BOOTTIME of the newest agent's start */
 	uint64_t down_since; /* CLOCK_MONOTONIC ns when the last agent exited; 0 while up */
 	int jobs_running;
-	uint64_t jobs_started;
-	uint64_t jobs_finished[RESULT_MAX];
-	struct histogram *duration[RESULT_MAX];
 	uint64_t job_procs; /* live processes of its jobs, finished ones' leftovers included */
-	uint64_t cpu_user_ns; /* CPU of its jobs' processes, never decreasing */
-	uint64_t cpu_sys_ns;
-	uint64_t oom_kills;
-	struct histogram *max_rss; /* per finished job: the largest peak RSS of its processes */
+	/*
+	 * Its counters, exactly as in the pinned runner_stats map (key rkey): jobs by result,
+	 * durations, CPU of its jobs' processes, OOM kills, peak RSS per finished job.
+	 */
+	struct rs_runner_key rkey;
+	struct rs_runner_stats st;
 	uint64_t first_job_start_ns; /* scratch for the exposition */
 };
 
@@ -66,9 +65,7 @@ struct job {
 	int started_logged;
 	int finished;
 	uint32_t live_procs;
-	uint64_t seen_user_ns; /* what the runner's counters already have of this job */
-	uint64_t seen_sys_ns;
-	uint32_t seen_oom;
+	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
 };
 
 struct state;
@@ -82,7 +79,29 @@ struct state_opts {
 	struct containers *containers; /* told which containers host runners */
 };
 
+/* the pinned maps the counters live in; -1 where there is none */
+struct state_store {
+	int runner_stats;
+	int job_acct;
+	int agent_acct;
+	int jobs; /* the kernel's records, to tell live accounting records from stale ones */
+	int agents;
+	int ctx;
+};
+
 struct state *state__new(const struct state_opts *opts);
+/*
+ * Keeps the counters in these maps from now on: takes the runners and counters pinned by an
+ * earlier daemon, completes its last update if it was cut short, drops records of jobs and
+ * agents that are no longer in the kernel's maps.
+ */
+void state__set_store(struct state *s, const struct state_store *store);
+/* the kernel's record of a job or an agent is gone: so goes what the state kept of it */
+void state__forget_job(struct state *s, const struct rs_key *key);
+void state__forget_agent(struct state *s, const struct rs_key *key);
+/* histogram bounds of job_duration_seconds and job_max_rss_bytes */
+extern const double state_duration_bounds[RS_DURATION_BUCKETS - 1];
+extern const double state_rss_bounds[RS_RSS_BUCKETS - 1];
 void state__free(struct state *s);
 void state__lock(struct state *s);
 void state__unlock(struct state *s);

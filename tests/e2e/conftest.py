@@ -60,8 +60,12 @@ def daemon(workdir):
         made.append(d)
         return d
     yield start
-    for d in made:
-        d.stop()
+    try:
+        for d in made:
+            d.stop()
+    finally:
+        for d in made:
+            d.unpin()
 
 
 @pytest.fixture(scope="session")

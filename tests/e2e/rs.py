@@ -12,7 +12,8 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("RS_BUILD", os.path.join(REPO, "build"))
 DAEMON = os.environ.get("RS_DAEMON", os.path.join(BUILD, "runnerscope"))
-FAKE_BIN = os.path.join(BUILD, "fixtures", "fake-runner")
+FIXTURES = os.path.join(BUILD, "fixtures")
+FAKE_BIN = os.path.join(FIXTURES, "fake-runner")
 INSTALL_RUNNER = os.path.join(REPO, "tests", "fixtures", "fake-runner", "install-runner.sh")
 CGROOT = "/sys/fs/cgroup"
 
@@ -82,20 +83,36 @@ class Metrics:
 
 
 class Daemon:
-    def __init__(self, workdir, args=(), env=None, stdout_path=None):
-        self.port = free_port()
+    """runnerscope on its own port and pin path. cleanup: --bpf.cleanup-on-exit, so that
+    one test's pinned counters never reach the next; restart tests keep them (False) and
+    hand the same port and pin_path to the next Daemon."""
+
+    def __init__(self, workdir, args=(), env=None, stdout_path=None, pin_path=None,
+                 cleanup=True, port=None):
+        self.port = port or free_port()
         self.workdir = workdir
         self.log_path = os.path.join(workdir, f"runnerscope-{self.port}.log")
         self.stdout_path = stdout_path  # stdout apart from the logs (stderr)
+        self.pin_path = pin_path or f"/sys/fs/bpf/rs-test-{self.port}"
+        pins = []
+        if not any(a.startswith("--bpf.pin-path") for a in args):
+            pins.append(f"--bpf.pin-path={self.pin_path}")
+        if cleanup:
+            pins.append("--bpf.cleanup-on-exit")
         self.args = [DAEMON, f"--web.listen-address=127.0.0.1:{self.port}",
-                     "--log.level=debug", *args]
+                     "--log.level=debug", *pins, *args]
         self.env = env
         self.proc = None
 
-    def start(self, timeout=15):
-        self.log = open(self.log_path, "wb")
+    def launch(self):
+        """Starts the process without waiting for it to serve."""
+        self.log = open(self.log_path, "ab")
         self.out = open(self.stdout_path, "wb") if self.stdout_path else self.log
         self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.log, env=self.env)
+        return self
+
+    def start(self, timeout=15):
+        self.launch()
 
         def up():
             if self.proc.poll() is not None:
@@ -136,9 +153,24 @@ class Daemon:
                 self.proc.wait()
                 raise AssertionError("runnerscope did not stop on SIGTERM")
             assert rc == 0, f"runnerscope exited {rc} on SIGTERM:\n{self.read_log()[-3000:]}"
-        if hasattr(self, "log"):
+        self._close()
+
+    def _close(self):
+        if hasattr(self, "log") and not self.log.closed:
             self.log.close()
             self.out.close()
+
+    def kill(self):
+        """kill -9: nothing of runnerscope's own shutdown runs."""
+        self.proc.kill()
+        self.proc.wait()
+        self._close()
+
+    def unpin(self):
+        """What a test left pinned goes: `runnerscope cleanup`."""
+        if os.path.exists(self.pin_path):
+            subprocess.run([DAEMON, "cleanup", f"--bpf.pin-path={self.pin_path}"],
+                           check=True, capture_output=True)
 
 
 def v1_controllers():

@@ -8,7 +8,8 @@ import rs
 FLAGS = ["--web.listen-address", "--proc.root", "--cgroup.root", "--events.file",
          "--containers", "--docker.data-root", "--kubelet.log-dir",
          "--runner.grace-period",
-         "--bpf.attach", "--bpf.ringbuf-size", "--log.level", "--log.format", "--version", "--help"]
+         "--bpf.attach", "--bpf.ringbuf-size", "--bpf.pin-path", "--bpf.cleanup-on-exit",
+         "--log.level", "--log.format", "--version", "--help"]
 
 
 def run(*args, **kw):
@@ -68,7 +69,10 @@ def test_bad_roots_are_one_clear_line(workdir):
 
 def test_listen_address_in_use_is_one_clear_line(daemon):
     d = daemon()
-    line = one_error_line(run(f"--web.listen-address=127.0.0.1:{d.port}"))
+    line = one_error_line(run(f"--web.listen-address=127.0.0.1:{d.port}",
+                              f"--bpf.pin-path=/sys/fs/bpf/rs-test-inuse-{d.port}",
+                              "--bpf.cleanup-on-exit"))
+    assert not os.path.exists(f"/sys/fs/bpf/rs-test-inuse-{d.port}")  # a failed start unpins
     assert "Address already in use" in line, line
 
 

@@ -15,8 +15,8 @@ REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
-LDLIBS := $(shell pkg-config --libs libbpf libmicrohttpd json-c 2>/dev/null || \
-	echo -lbpf -lmicrohttpd -ljson-c) -lelf -lz -lpthread -lm
+LDLIBS := $(shell pkg-config --libs libbpf libmicrohttpd json-c yaml-0.1 gnutls libcrypt 2>/dev/null || \
+	echo -lbpf -lmicrohttpd -ljson-c -lyaml -lgnutls -lcrypt) -lelf -lz -lpthread -lm
 
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -8,9 +8,10 @@ target=${1:-run}
 shift || true
 
 build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
-	libmicrohttpd-dev libjson-c-dev uthash-dev"
-test_pkgs="libcmocka-dev python3 python3-pytest docker.io busybox-static prometheus
-	util-linux procps"
+	libmicrohttpd-dev libjson-c-dev uthash-dev libyaml-dev libgnutls28-dev libcrypt-dev"
+test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io
+	busybox-static prometheus util-linux procps iproute2 openssl curl chromium
+	fonts-dejavu-core"
 case "$target" in
 test|unit|e2e) pkgs="$build_pkgs $test_pkgs" ;;
 *) pkgs="$build_pkgs" ;;

@@ -13,8 +13,11 @@ void buf_init(struct buf *b)
 
 void buf_free(struct buf *b)
 {
+	enum expo_format fmt = b->fmt;
+
 	free(b->p);
 	buf_init(b);
+	b->fmt = fmt;
 }
 
 static int buf_reserve(struct buf *b, size_t extra)
@@ -130,7 +133,8 @@ size_t expo_sanitize(char *dst, size_t dst_sz, const char *src, size_t src_len)
 	return o;
 }
 
-void expo_escape_label(struct buf *b, const char *v)
+/* backslashes and newlines, and double quotes when asked (label values, OpenMetrics HELP) */
+static void escape(struct buf *b, const char *v, int quotes)
 {
 	const char *run = v;
 
@@ -139,7 +143,7 @@ void expo_escape_label(struct buf *b, const char *v)
 
 		if (*v == '\\')
 			esc = "\\\\";
-		else if (*v == '"')
+		else if (*v == '"' && quotes)
 			esc = "\\\"";
 		else if (*v == '\n')
 			esc = "\\n";
@@ -152,9 +156,50 @@ void expo_escape_label(struct buf *b, const char *v)
 	buf_putn(b, run, (size_t)(v - run));
 }
 
+void expo_escape_label(struct buf *b, const char *v)
+{
+	escape(b, v, 1);
+}
+
+static int has_suffix(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len > n && !memcmp(s + len - n, suffix, n);
+}
+
 void expo_family(struct buf *b, const char *name, const char *type, const char *help)
 {
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	size_t len = strlen(name);
+
+	if (b->fmt != EXPO_OPENMETRICS) {
+		buf_printf(b, "# HELP %s ", name);
+		escape(b, help, 0);
+		buf_printf(b, "\n# TYPE %s %s\n", name, type);
+		return;
+	}
+	/* a counter family is named without the _total its samples carry */
+	if (!strcmp(type, "counter") && has_suffix(name, len, "_total"))
+		len -= strlen("_total");
+	buf_printf(b, "# TYPE %.*s %s\n# HELP %.*s ", (int)len, name, type, (int)len, name);
+	escape(b, help, 1);
+	buf_putn(b, "\n", 1);
+	if (has_suffix(name, len, "_seconds"))
+		buf_printf(b, "# UNIT %.*s seconds\n", (int)len, name);
+	else if (has_suffix(name, len, "_bytes"))
+		buf_printf(b, "# UNIT %.*s bytes\n", (int)len, name);
+}
+
+void expo_finish(struct buf *b)
+{
+	if (b->fmt == EXPO_OPENMETRICS)
+		buf_puts(b, "# EOF\n");
+}
+
+const char *expo_content_type(enum expo_format fmt)
+{
+	return fmt == EXPO_OPENMETRICS ? "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+					 "text/plain; version=0.0.4; charset=utf-8";
 }
 
 static void put_value(struct buf *b, double v)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "containers.h"
+#include "duration.h"
 #include "eventlog.h"
 #include "http.h"
 #include "log.h"
@@ -24,6 +26,7 @@
 #include "procfs.h"
 #include "scan.h"
 #include "state.h"
+#include "webconfig.h"
 
 #ifndef RS_VERSION
 #define RS_VERSION "0.0.0-dev"
@@ -40,6 +43,12 @@ static _Atomic uint64_t heartbeat;
 
 static struct {
 	const char *listen_address;
+	const char *web_config_file;
+	unsigned int max_requests;
+	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
+	uint64_t web_timeout_ns;
+	int bpf_stats;
 	const char *proc_root;
 	const char *cgroup_root;
 	const char *events_file;
@@ -56,6 +65,11 @@ static struct {
 	enum log_format format;
 } env = {
 	.listen_address = ":9477",
+	.max_requests = 40,
+	.max_connections = 512,
+	.max_connections_per_ip = 64,
+	.web_timeout_ns = 10ULL * 1000000000ULL,
+	.bpf_stats = 1,
 	.proc_root = "/proc",
 	.cgroup_root = "/sys/fs/cgroup",
 	.docker_root = "/var/lib/docker",
@@ -70,6 +84,13 @@ static struct {
 
 enum {
 	OPT_LISTEN = 1000,
+	OPT_WEB_CONFIG,
+	OPT_MAX_REQUESTS,
+	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_IP,
+	OPT_WEB_TIMEOUT,
+	OPT_BPF_STATS,
+	OPT_NO_BPF_STATS,
 	OPT_PROC_ROOT,
 	OPT_CGROUP_ROOT,
 	OPT_GRACE,
@@ -89,6 +110,13 @@ enum {
 
 static const struct option options[] = {
 	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+	{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNS },
+	{ "web.max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
+	{ "web.timeout", required_argument, NULL, OPT_WEB_TIMEOUT },
+	{ "bpf.stats", no_argument, NULL, OPT_BPF_STATS },
+	{ "no-bpf.stats", no_argument, NULL, OPT_NO_BPF_STATS },
 	{ "proc.root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "cgroup.root", required_argument, NULL, OPT_CGROUP_ROOT },
 	{ "runner.grace-period", required_argument, NULL, OPT_GRACE },
@@ -120,6 +148,15 @@ static void usage(FILE *f)
 		"\n"
 		"flags:\n"
 		"  --web.listen-address=[HOST]:PORT  address for /metrics, /healthz and / (default :9477)\n"
+		"  --web.config.file=PATH            TLS, basic auth, headers and rate limit, in the\n"
+		"                                    exporter-toolkit format (default: none)\n"
+		"  --web.max-requests=N              /metrics and / pages answered at once; more get\n"
+		"                                    503; 0: no limit (default 40)\n"
+		"  --web.max-connections=N           connections open at once (default 512)\n"
+		"  --web.max-connections-per-ip=N    connections open at once from one address\n"
+		"                                    (default 64)\n"
+		"  --web.timeout=DURATION            time a connection has for a request and its\n"
+		"                                    response, and may stay idle (default 10s)\n"
 		"  --proc.root=DIR                   the host's procfs (default /proc)\n"
 		"  --cgroup.root=DIR                 the host's cgroup mounts (default /sys/fs/cgroup)\n"
 		"  --containers=runners|all          report the containers hosting runners, or every\n"
@@ -142,6 +179,8 @@ static void usage(FILE *f)
 		"                                    (default /sys/fs/bpf/runnerscope)\n"
 		"  --bpf.cleanup-on-exit             detach and unpin everything on exit instead of\n"
 		"                                    leaving it for the next start\n"
+		"  --[no-]bpf.stats                  have the kernel time the BPF programs, for\n"
+		"                                    runnerscope_bpf_program_* (default on)\n"
 		"  --log.level=error|warn|info|debug (default info)\n"
 		"  --log.format=logfmt|json          (default logfmt)\n"
 		"  --version                         print the version and exit\n"
@@ -150,26 +189,20 @@ static void usage(FILE *f)
 		"DURATION is a number with a unit: ms, s, m or h (e.g. 90s, 5m).\n");
 }
 
-/* "500ms", "30s", "5m", "2h" */
-static int parse_duration(const char *s, uint64_t *ns)
+/* a flag's number: digits only, at most max */
+static int parse_uint(const char *flag, const char *s, unsigned int max, unsigned int *out)
 {
 	char *end;
-	double v = strtod(s, &end);
-	double mul;
+	unsigned long v;
 
-	if (end == s || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mul = 1e6;
-	else if (!strcmp(end, "s"))
-		mul = 1e9;
-	else if (!strcmp(end, "m"))
-		mul = 60e9;
-	else if (!strcmp(end, "h"))
-		mul = 3600e9;
-	else
-		return -EINVAL;
-	*ns = (uint64_t)(v * mul);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *s == '+' || *end || errno || v > max) {
+		fprintf(stderr, "runnerscope: invalid --%s %s: want a number from 0 to %u\n", flag, s,
+			max);
+		return 2;
+	}
+	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -182,6 +215,43 @@ static int parse_args(int argc, char **argv)
 		switch (c) {
 		case OPT_LISTEN:
 			env.listen_address = optarg;
+			break;
+		case OPT_WEB_CONFIG:
+			env.web_config_file = optarg;
+			break;
+		case OPT_MAX_REQUESTS:
+			if (parse_uint("web.max-requests", optarg, 1000000, &env.max_requests))
+				return 2;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_uint("web.max-connections", optarg, 1000000,
+				       &env.max_connections))
+				return 2;
+			if (!env.max_connections) {
+				fprintf(stderr, "runnerscope: invalid --web.max-connections 0\n");
+				return 2;
+			}
+			break;
+		case OPT_MAX_CONNS_IP:
+			if (parse_uint("web.max-connections-per-ip", optarg, 1000000,
+				       &env.max_connections_per_ip))
+				return 2;
+			break;
+		case OPT_WEB_TIMEOUT:
+			if (duration_parse(optarg, &env.web_timeout_ns) ||
+			    env.web_timeout_ns < 1000000000ULL) {
+				fprintf(stderr,
+					"runnerscope: invalid --web.timeout %s: want a duration of "
+					"at least 1s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_BPF_STATS:
+			env.bpf_stats = 1;
+			break;
+		case OPT_NO_BPF_STATS:
+			env.bpf_stats = 0;
 			break;
 		case OPT_PROC_ROOT:
 			env.proc_root = optarg;
@@ -209,7 +279,7 @@ static int parse_args(int argc, char **argv)
 			env.events_file = optarg;
 			break;
 		case OPT_GRACE:
-			if (parse_duration(optarg, &env.grace_ns)) {
+			if (duration_parse(optarg, &env.grace_ns)) {
 				fprintf(stderr, "runnerscope: invalid --runner.grace-period %s\n",
 					optarg);
 				return 2;
@@ -333,13 +403,13 @@ static int check_proc_root(const char *root)
 static int health(void *ctx, char *reason, size_t sz)
 {
 	uint64_t now = state_now_ns(CLOCK_MONOTONIC), hb = atomic_load(&heartbeat);
+	struct probes *p = ctx;
 
-	(void)ctx;
 	if (now - hb > STALL_NS) {
 		snprintf(reason, sz, "event loop stalled for %.1fs", (double)(now - hb) / 1e9);
 		return 1;
 	}
-	return 0;
+	return probes__health(p, reason, sz);
 }
 
 struct refresh_ctx {
@@ -393,6 +463,9 @@ int main(int argc, char **argv)
 	struct state_opts sopts = {};
 	struct probes_opts popts = {};
 	struct metrics_src msrc = { .version = RS_VERSION, .revision = RS_REVISION };
+	static struct web_stats web_stats;
+	struct web_config *web = NULL;
+	char host[256] = "", err_msg[1024];
 	struct http_opts hopts = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct state *state = NULL;
@@ -408,6 +481,12 @@ int main(int argc, char **argv)
 	err = parse_args(argc, argv);
 	if (err)
 		return err == 1 ? 0 : err;
+	/*
+	 * One malloc arena for every thread: pages built by the HTTP threads would otherwise each
+	 * keep an arena of their own, and the memory freed after a scrape or a container's
+	 * departure would stay spread over them.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	log_setup(env.level, env.format);
 	libbpf_set_print(log_libbpf);
 	procfs_set_root(env.proc_root);
@@ -425,11 +504,21 @@ int main(int argc, char **argv)
 		err = check_cgroup_root(env.cgroup_root);
 	if (err)
 		return 1;
+	if (env.web_config_file) {
+		web = web_config__load(env.web_config_file, err_msg, sizeof(err_msg));
+		if (!web) {
+			pr_err("invalid --web.config.file: %s", err_msg);
+			return 1;
+		}
+		if (web->tls && web->http2)
+			pr_debug("http2 in --web.config.file: runnerscope serves HTTP/1.1");
+	}
 
 	if (env.events_file) {
 		events = eventlog__new(env.events_file);
 		if (!events) {
 			pr_err("cannot open --events.file %s: %s", env.events_file, strerror(errno));
+			web_config__free(web);
 			return 1;
 		}
 	}
@@ -440,6 +529,7 @@ int main(int argc, char **argv)
 	containers = containers__new(&copts);
 	if (!containers) {
 		eventlog__free(events);
+		web_config__free(web);
 		return 1;
 	}
 	sopts.grace_ns = env.grace_ns;
@@ -450,12 +540,14 @@ int main(int argc, char **argv)
 		pr_err("out of memory");
 		eventlog__free(events);
 		containers__free(containers);
+		web_config__free(web);
 		return 1;
 	}
 	popts.attach = env.attach;
 	popts.ringbuf_bytes = env.ringbuf_bytes;
 	popts.pin_path = env.pin_path;
 	popts.cleanup_on_exit = env.cleanup_on_exit;
+	popts.stats = env.bpf_stats;
 	probes = probes__new(&popts, state);
 	if (!probes) {
 		err = 1;
@@ -476,9 +568,21 @@ int main(int argc, char **argv)
 	msrc.containers = containers;
 	msrc.refresh = refresh;
 	msrc.refresh_ctx = &rctx;
+	msrc.web = &web_stats;
+	/* the host's name, not a DaemonSet pod's: pid 1's UTS namespace */
+	if (procfs_hostname(1, host, sizeof(host)) && gethostname(host, sizeof(host)))
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	msrc.host = host;
 	hopts.listen_address = env.listen_address;
+	hopts.web = web;
+	hopts.max_requests = env.max_requests;
+	hopts.max_connections = env.max_connections;
+	hopts.max_connections_per_ip = env.max_connections_per_ip;
+	hopts.timeout_ns = env.web_timeout_ns;
 	hopts.metrics = &msrc;
 	hopts.health = health;
+	hopts.health_ctx = probes;
 	http = http__new(&hopts);
 	if (!http) {
 		err = 1;
@@ -511,5 +615,6 @@ cleanup:
 	state__free(state);
 	containers__free(containers);
 	eventlog__free(events);
+	web_config__free(web);
 	return err ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <dirent.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -278,8 +279,43 @@ static void render_containers(struct buf *b, struct containers *c)
 static void render_bpf(struct buf *b, struct probes *p)
 {
 	struct rs_event_count c[RS_EV_MAX];
+	struct probes_prog_stat ps[PROBES_PROGS];
+	struct probes_map_stat ms[PROBES_MAPS];
+	int n;
 
-	if (!p || probes__event_counts(p, c))
+	if (!p)
+		return;
+	n = probes__prog_stats(p, ps);
+	if (n >= 0) {
+		expo_family(b, NS "bpf_program_run_seconds_total", "counter",
+			    "Time the kernel spent running each BPF program (BPF run-time "
+			    "statistics).");
+		for (int i = 0; i < n; i++) {
+			struct label l[] = { { "program", ps[i].name } };
+			expo_sample(b, NS "bpf_program_run_seconds_total", l, 1,
+				    (double)ps[i].run_ns / 1e9);
+		}
+		expo_family(b, NS "bpf_program_runs_total", "counter",
+			    "Times the kernel ran each BPF program.");
+		for (int i = 0; i < n; i++) {
+			struct label l[] = { { "program", ps[i].name } };
+			expo_sample(b, NS "bpf_program_runs_total", l, 1, (double)ps[i].runs);
+		}
+	}
+	n = probes__map_stats(p, ms);
+	expo_family(b, NS "bpf_map_entries", "gauge", "Entries in each BPF hash map.");
+	for (int i = 0; i < n; i++) {
+		struct label l[] = { { "map", ms[i].name } };
+		expo_sample(b, NS "bpf_map_entries", l, 1, (double)ms[i].entries);
+	}
+	expo_family(b, NS "bpf_map_capacity", "gauge",
+		    "Entries each BPF hash map can hold; a full map loses new entries, counted in "
+		    "runnerscope_bpf_events_lost_total.");
+	for (int i = 0; i < n; i++) {
+		struct label l[] = { { "map", ms[i].name } };
+		expo_sample(b, NS "bpf_map_capacity", l, 1, (double)ms[i].capacity);
+	}
+	if (probes__event_counts(p, c))
 		return;
 	expo_family(b, NS "bpf_events_total", "counter",
 		    "Events the BPF programs recorded, by event.");
@@ -346,8 +382,50 @@ static void render_process(struct buf *b)
 	}
 }
 
+static void render_web(struct buf *b, struct web_stats *w)
+{
+	expo_family(b, NS "http_requests_total", "counter",
+		    "HTTP requests answered, by path and status code.");
+	for (int r = 0; r < WEB_ROUTE_MAX; r++) {
+		for (int c = 0; c < WEB_CODE_MAX; c++) {
+			uint64_t v = atomic_load(&w->requests[r][c]);
+			char code[8];
+			struct label l[] = { { "path", web_route_name(r) }, { "code", code } };
+
+			/* each path's usual answer always, any other once it happened */
+			if (!v && c != (r == WEB_ROUTE_OTHER ? WEB_CODE_404 : WEB_CODE_200))
+				continue;
+			snprintf(code, sizeof(code), "%d", web_code_status(c));
+			expo_sample(b, NS "http_requests_total", l, 2, (double)v);
+		}
+	}
+	expo_family(b, NS "http_requests_in_flight", "gauge",
+		    "Pages (/metrics and /) being built or sent now, this one included.");
+	expo_sample(b, NS "http_requests_in_flight", NULL, 0, (double)atomic_load(&w->in_flight));
+	expo_family(b, NS "http_connections_timed_out_total", "counter",
+		    "Connections closed for not completing a request and its response within "
+		    "--web.timeout.");
+	expo_sample(b, NS "http_connections_timed_out_total", NULL, 0,
+		    (double)atomic_load(&w->timeouts));
+}
+
+const char *web_route_name(enum web_route r)
+{
+	static const char *const names[WEB_ROUTE_MAX] = { "/metrics", "/", "/healthz", "other" };
+
+	return r < WEB_ROUTE_MAX ? names[r] : "other";
+}
+
+int web_code_status(enum web_code c)
+{
+	static const int codes[WEB_CODE_MAX] = { 200, 401, 403, 404, 405, 429, 500, 503 };
+
+	return c < WEB_CODE_MAX ? codes[c] : 500;
+}
+
 void metrics_render(struct buf *b, const struct metrics_src *src)
 {
+	uint64_t t0 = state_now_ns(CLOCK_MONOTONIC);
 	char libbpf_version[32];
 
 	if (src->refresh)
@@ -382,5 +460,12 @@ void metrics_render(struct buf *b, const struct metrics_src *src)
 		expo_sample(b, NS "event_log_errors_total", NULL, 0,
 			    (double)eventlog__errors(src->events));
 	}
+	if (src->web)
+		render_web(b, src->web);
 	render_process(b);
+	expo_family(b, NS "scrape_duration_seconds", "gauge",
+		    "How long building this response took, up to this line.");
+	expo_sample(b, NS "scrape_duration_seconds", NULL, 0,
+		    (double)(state_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	expo_finish(b);
 }

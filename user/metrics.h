@@ -2,12 +2,43 @@
 #ifndef RUNNERSCOPE_METRICS_H
 #define RUNNERSCOPE_METRICS_H
 
+#include <stdint.h>
 #include "expo.h"
 
 struct state;
 struct probes;
 struct eventlog;
 struct containers;
+
+/* what the HTTP server counts of itself, for runnerscope_http_* */
+enum web_route {
+	WEB_ROUTE_METRICS,
+	WEB_ROUTE_STATUS, /* / */
+	WEB_ROUTE_HEALTHZ,
+	WEB_ROUTE_OTHER,
+	WEB_ROUTE_MAX,
+};
+
+enum web_code {
+	WEB_CODE_200,
+	WEB_CODE_401,
+	WEB_CODE_403,
+	WEB_CODE_404,
+	WEB_CODE_405,
+	WEB_CODE_429,
+	WEB_CODE_500,
+	WEB_CODE_503,
+	WEB_CODE_MAX,
+};
+
+struct web_stats {
+	_Atomic uint64_t requests[WEB_ROUTE_MAX][WEB_CODE_MAX];
+	_Atomic int64_t in_flight; /* /metrics and / requests being answered */
+	_Atomic uint64_t timeouts; /* connections closed for missing --web.timeout */
+};
+
+const char *web_route_name(enum web_route r);
+int web_code_status(enum web_code c);
 
 struct metrics_src {
 	struct state *state;
@@ -16,12 +47,14 @@ struct metrics_src {
 	struct containers *containers;
 	const char *version;
 	const char *revision;
+	const char *host; /* the host's name, for the status page */
 	/* brings the state up to date before a render (running jobs' CPU grows by the second) */
 	void (*refresh)(void *ctx);
 	void *refresh_ctx;
+	struct web_stats *web; /* NULL: no HTTP server counts */
 };
 
-/* renders the whole /metrics page (Prometheus text format 0.0.4) into b */
+/* renders the whole /metrics page into b, in b->fmt */
 void metrics_render(struct buf *b, const struct metrics_src *src);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <time.h>
@@ -40,6 +41,9 @@ struct probes {
 	char pin_path[PATH_MAX]; /* empty: nothing pinned */
 	int pin_fd; /* the pin directory, locked while we run */
 	int cleanup; /* unpin everything on the way out */
+	int stats_fd; /* holds the kernel's BPF run-time statistics on; -1 when not ours */
+	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
+	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 };
 
 static const char *const event_names[RS_EV_MAX] = {
@@ -266,6 +270,17 @@ static int pin_links(struct probes *p)
 		unlink(path);
 		if ((err = bpf_link__pin(l, path)))
 			return err;
+	}
+	/*
+	 * The pins are the links' only owners from here on, whatever way we came by them (a fresh
+	 * load, a replacement, adopted pins): removing a pin detaches its program, the same for
+	 * every daemon, and probes__health() sees it.
+	 */
+	for (int i = 0; i < 4; i++) {
+		struct bpf_link **l = skel_link(p->skel, p->mode, i);
+
+		bpf_link__destroy(*l);
+		*l = NULL;
 	}
 	return 0;
 }
@@ -552,6 +567,7 @@ static int setup(struct probes *p, const struct probes_opts *opts)
 	int oom = mark_victim_takes_task(), others = 0, same, err = 0;
 	struct jobs_bpf *probe;
 
+	p->has_oom = oom >= 0;
 	if (oom < 0)
 		pr_warn("kernel has no oom:mark_victim tracepoint: OOM kills are not counted per job");
 	if (!p->pin_path[0])
@@ -579,6 +595,36 @@ static int setup(struct probes *p, const struct probes_opts *opts)
 	}
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
 	return replace(p, opts, oom, &old);
+}
+
+static int sysctl_stats_on(void)
+{
+	char v = '0';
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &v, 1) != 1)
+			v = '0';
+		close(fd);
+	}
+	return v == '1';
+}
+
+/*
+ * The kernel times BPF programs only while someone asks it to: an fd from BPF_ENABLE_STATS
+ * (5.8+, CAP_SYS_ADMIN) keeps that on for as long as it is open, and costs each run two
+ * clock reads.
+ */
+static void enable_stats(struct probes *p)
+{
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (p->stats_fd >= 0 || sysctl_stats_on()) {
+		p->stats = 1;
+		return;
+	}
+	pr_info("BPF run-time statistics are off (%s): runnerscope_bpf_program_* are not "
+		"exported; set kernel.bpf_stats_enabled=1 or give runnerscope CAP_SYS_ADMIN",
+		strerror(errno));
 }
 
 /* the state is done with a job: its records go */
@@ -645,6 +691,7 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	p->pin_fd = -1;
+	p->stats_fd = -1;
 	p->state = state;
 	p->cleanup = opts->cleanup_on_exit;
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
@@ -669,6 +716,8 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 		       probes__attach_name(p), strerror(-err));
 		goto fail;
 	}
+	if (opts->stats)
+		enable_stats(p);
 	err = set_rules(p->skel);
 	if (err) {
 		pr_err("failed to fill rules_map: %s", strerror(-err));
@@ -720,6 +769,8 @@ void probes__free(struct probes *p)
 	jobs_bpf__destroy(p->skel);
 	if (p->pin_fd >= 0)
 		close(p->pin_fd);
+	if (p->stats_fd >= 0)
+		close(p->stats_fd);
 	HASH_ITER(hh, p->live, l, t) {
 		HASH_DEL(p->live, l);
 		free(l);
@@ -906,4 +957,150 @@ int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *pro
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, proc, BPF_NOEXIST))
 		return -errno;
 	return 0;
+}
+
+static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_fork",
+						       "handle_exit", "handle_mark_victim",
+						       "iter_job_cpu" };
+
+/* link i's fd, ours or from its pin (then *owned: close it); -1 when it is gone */
+static int link_fd(struct probes *p, int i, int *owned)
+{
+	char path[PATH_MAX];
+	struct bpf_link *l = *skel_link(p->skel, p->mode, i);
+
+	*owned = 0;
+	if (l)
+		return bpf_link__fd(l);
+	if (!p->pin_path[0] || pin_file(p, link_names[i], path, sizeof(path)))
+		return -1;
+	*owned = 1;
+	return bpf_obj_get(path);
+}
+
+static int prog_info(int prog_fd, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(prog_fd, info, &len) ? -errno : 0;
+}
+
+/* the program attached by link i, as the kernel has it now */
+static int link_prog_info(struct probes *p, int i, struct bpf_prog_info *info)
+{
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	int owned, fd = link_fd(p, i, &owned), pfd, err;
+
+	if (fd < 0)
+		return -ENOENT;
+	err = bpf_obj_get_info_by_fd(fd, &li, &len) ? -errno : 0;
+	if (owned)
+		close(fd);
+	if (err)
+		return err;
+	if (!li.prog_id)
+		return -ENOENT;
+	pfd = bpf_prog_get_fd_by_id(li.prog_id);
+	if (pfd < 0)
+		return -errno;
+	err = prog_info(pfd, info);
+	close(pfd);
+	return err;
+}
+
+int probes__prog_stats(struct probes *p, struct probes_prog_stat out[PROBES_PROGS])
+{
+	struct bpf_prog_info info;
+	int n = 0;
+
+	if (!p->stats)
+		return -ENODATA;
+	for (int i = 0; i < 4; i++) {
+		if ((i == 3 && !p->has_oom) || link_prog_info(p, i, &info))
+			continue;
+		out[n++] = (struct probes_prog_stat){ prog_names[i], info.run_time_ns, info.run_cnt };
+	}
+	if (!prog_info(bpf_program__fd(p->skel->progs.iter_job_cpu), &info))
+		out[n++] = (struct probes_prog_stat){ prog_names[4], info.run_time_ns, info.run_cnt };
+	return n;
+}
+
+int probes__health(struct probes *p, char *reason, size_t sz)
+{
+	struct bpf_prog_info info;
+
+	for (int i = 0; i < (p->has_oom ? 4 : 3); i++) {
+		if (!link_prog_info(p, i, &info))
+			continue;
+		if (p->pin_path[0])
+			snprintf(reason, sz, "program %s is not attached: %s/%s is gone", prog_names[i],
+				 p->pin_path, link_names[i]);
+		else
+			snprintf(reason, sz, "program %s is not attached", prog_names[i]);
+		return 1;
+	}
+	return 0;
+}
+
+/* entries of a hash map: read in batches where the kernel can, key by key where not */
+static uint64_t count_entries(int fd, __u32 key_size, __u32 value_size)
+{
+	enum { BATCH = 256 };
+	/* a batch token is the map's own business (a bucket index for hash maps): key-sized */
+	size_t tsz = key_size > 8 ? key_size : 8;
+	char *token = calloc(1, tsz), *next = calloc(1, tsz);
+	void *keys = calloc(BATCH, key_size), *vals = calloc(BATCH, value_size);
+	uint64_t total = 0;
+	int first = 1, batched = 1;
+
+	if (!token || !next || !keys || !vals)
+		goto out;
+	for (;;) {
+		__u32 count = BATCH;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : token, next, keys, vals, &count,
+					       NULL);
+
+		if (err && errno != ENOENT) {
+			batched = !first; /* no batch operations for this map here: walk it */
+			break;
+		}
+		total += count;
+		if (err)
+			break;
+		memcpy(token, next, tsz);
+		first = 0;
+	}
+	if (!batched) {
+		total = 0;
+		for (int more = !bpf_map_get_next_key(fd, NULL, next); more;
+		     more = !bpf_map_get_next_key(fd, token, next)) {
+			memcpy(token, next, key_size);
+			total++;
+		}
+	}
+out:
+	free(token);
+	free(next);
+	free(keys);
+	free(vals);
+	return total;
+}
+
+int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS])
+{
+	struct bpf_map *maps[PROBES_MAPS] = {
+		p->skel->maps.rules_map,    p->skel->maps.procs_map, p->skel->maps.agents_map,
+		p->skel->maps.jobs_map,	    p->skel->maps.ctx_map,   p->skel->maps.runner_stats,
+		p->skel->maps.job_acct,	    p->skel->maps.agent_acct,
+	};
+
+	for (int i = 0; i < PROBES_MAPS; i++) {
+		out[i].name = bpf_map__name(maps[i]);
+		out[i].capacity = bpf_map__max_entries(maps[i]);
+		out[i].entries = count_entries(bpf_map__fd(maps[i]), bpf_map__key_size(maps[i]),
+					       bpf_map__value_size(maps[i]));
+	}
+	return PROBES_MAPS;
 }

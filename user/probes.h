@@ -18,6 +18,7 @@ enum probes_attach {
 
 struct probes_opts {
 	enum probes_attach attach;
+	int stats; /* turn on the kernel's BPF run-time statistics while we run */
 	uint32_t ringbuf_bytes;
 	const char *pin_path; /* NULL or "": no pinning; programs go with the daemon */
 	int cleanup_on_exit; /* unpin and detach everything when the daemon exits */
@@ -35,6 +36,31 @@ int probes__poll(struct probes *p, int timeout_ms);
  * records it is done with. Safe to call from any thread.
  */
 void probes__reconcile(struct probes *p);
+/* a program's run time and runs, from the kernel's BPF statistics */
+#define PROBES_PROGS 5
+struct probes_prog_stat {
+	const char *name; /* handle_exec, handle_fork, handle_exit, handle_mark_victim, iter_job_cpu */
+	uint64_t run_ns;
+	uint64_t runs;
+};
+/* the statistics of the programs there are; -ENODATA when the kernel does not keep them */
+int probes__prog_stats(struct probes *p, struct probes_prog_stat out[PROBES_PROGS]);
+
+/* a hash map's entries and capacity */
+#define PROBES_MAPS 8
+struct probes_map_stat {
+	const char *name;
+	uint64_t entries;
+	uint64_t capacity;
+};
+int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS]);
+
+/*
+ * 0 while every tracepoint program is attached; otherwise 1, with which one is not in
+ * reason. With --bpf.pin-path the pins own the links: a removed pin is a detached program.
+ */
+int probes__health(struct probes *p, char *reason, size_t sz);
+
 /* events_total summed over CPUs */
 int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX]);
 const char *probes_event_name(int type);

@@ -42,6 +42,8 @@ struct state {
 	uint64_t generation; /* bumped by each reconcile pass, see state__expire */
 	struct state_store store;
 	int store_failed; /* a write to the pinned maps failed: said once */
+	struct finished_job recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
+	unsigned int recent_n;
 };
 
 /*
@@ -163,6 +165,35 @@ struct runner *state__runners(struct state *s)
 struct job *state__jobs(struct state *s)
 {
 	return s->jobs;
+}
+
+const struct finished_job *state__recent(struct state *s, int i)
+{
+	if (i < 0 || (unsigned int)i >= s->recent_n || i >= STATE_RECENT_JOBS)
+		return NULL;
+	return &s->recent[(s->recent_n - 1 - (unsigned int)i) % STATE_RECENT_JOBS];
+}
+
+static void remember_finished(struct state *s, const struct job *j, const struct rs_job *rec,
+			      int result, uint64_t end)
+{
+	struct finished_job *f = &s->recent[s->recent_n++ % STATE_RECENT_JOBS];
+
+	memset(f, 0, sizeof(*f));
+	f->kind = rec->kind;
+	if (j->runner)
+		memcpy(f->runner, j->runner->name, sizeof(f->runner));
+	f->ctx = j->ctx;
+	f->have_ctx = j->have_ctx;
+	f->pid = j->key.tgid;
+	f->start_ns = j->start_ns;
+	f->end_ns = end;
+	f->result = result;
+	f->exit_code = rec->exit_code;
+	f->cpu_user_ns = j->acct.seen.cpu_user_ns;
+	f->cpu_system_ns = j->acct.seen.cpu_system_ns;
+	f->max_rss = rec->max_rss;
+	f->oom_kills = rec->oom_kills;
 }
 
 static struct runner *runner_get(struct state *s, int kind, const struct identity *ident)
@@ -551,6 +582,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 				 rec->exit_code);
 		}
 		eventlog__job(s->opts.events, "job_finished", j, rec);
+		remember_finished(s, j, rec, res, end);
 	}
 	/* one update of the runner's counters per job and pass, see commit() */
 	if (memcmp(&before, &j->acct.seen, sizeof(before)))

@@ -340,9 +340,88 @@ static void test_family(void **state)
 	buf_free(&b);
 }
 
+static void test_family_help_escapes(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	expo_family(&b, "a", "gauge", "back\\slash \"quoted\"\nnext");
+	/* the text format escapes backslash and newline in HELP, not quotes */
+	assert_string_equal(b.p, "# HELP a back\\\\slash \"quoted\"\\nnext\n# TYPE a gauge\n");
+	buf_free(&b);
+	b.fmt = EXPO_OPENMETRICS;
+	expo_family(&b, "a", "gauge", "back\\slash \"quoted\"\nnext");
+	assert_string_equal(b.p,
+			    "# TYPE a gauge\n# HELP a back\\\\slash \\\"quoted\\\"\\nnext\n");
+	buf_free(&b);
+}
+
+static void test_openmetrics(void **state)
+{
+	struct label l[] = { { "runner", "a\"b" } };
+	static const double bounds[] = { 1, 5 };
+	struct histogram *h = histogram__new(bounds, 2);
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	b.fmt = EXPO_OPENMETRICS;
+	/* counters: the family drops _total, the samples keep it */
+	expo_family(&b, "runnerscope_jobs_started_total", "counter", "Jobs started.");
+	expo_sample(&b, "runnerscope_jobs_started_total", l, 1, 3);
+	/* units from the name, counters and gauges alike */
+	expo_family(&b, "runnerscope_job_cpu_seconds_total", "counter", "CPU.");
+	expo_family(&b, "runnerscope_container_memory_usage_bytes", "gauge", "Memory.");
+	expo_family(&b, "runnerscope_jobs_running", "gauge", "Jobs.");
+	/* a counter not named _total keeps its name */
+	expo_family(&b, "odd_counter", "counter", "Odd.");
+	expo_family(&b, "runnerscope_job_duration_seconds", "histogram", "Durations.");
+	histogram__observe(h, 0.5);
+	histogram__observe(h, 7);
+	expo_histogram(&b, "runnerscope_job_duration_seconds", l, 1, h);
+	expo_finish(&b);
+	assert_string_equal(
+		b.p,
+		"# TYPE runnerscope_jobs_started counter\n"
+		"# HELP runnerscope_jobs_started Jobs started.\n"
+		"runnerscope_jobs_started_total{runner=\"a\\\"b\"} 3\n"
+		"# TYPE runnerscope_job_cpu_seconds counter\n"
+		"# HELP runnerscope_job_cpu_seconds CPU.\n"
+		"# UNIT runnerscope_job_cpu_seconds seconds\n"
+		"# TYPE runnerscope_container_memory_usage_bytes gauge\n"
+		"# HELP runnerscope_container_memory_usage_bytes Memory.\n"
+		"# UNIT runnerscope_container_memory_usage_bytes bytes\n"
+		"# TYPE runnerscope_jobs_running gauge\n"
+		"# HELP runnerscope_jobs_running Jobs.\n"
+		"# TYPE odd_counter counter\n"
+		"# HELP odd_counter Odd.\n"
+		"# TYPE runnerscope_job_duration_seconds histogram\n"
+		"# HELP runnerscope_job_duration_seconds Durations.\n"
+		"# UNIT runnerscope_job_duration_seconds seconds\n"
+		"runnerscope_job_duration_seconds_bucket{runner=\"a\\\"b\",le=\"1\"} 1\n"
+		"runnerscope_job_duration_seconds_bucket{runner=\"a\\\"b\",le=\"5\"} 1\n"
+		"runnerscope_job_duration_seconds_bucket{runner=\"a\\\"b\",le=\"+Inf\"} 2\n"
+		"runnerscope_job_duration_seconds_sum{runner=\"a\\\"b\"} 7.5\n"
+		"runnerscope_job_duration_seconds_count{runner=\"a\\\"b\"} 2\n"
+		"# EOF\n");
+	/* the text format has no # EOF, and buf_free keeps the format */
+	buf_free(&b);
+	assert_int_equal(b.fmt, EXPO_OPENMETRICS);
+	b.fmt = EXPO_TEXT;
+	expo_finish(&b);
+	assert_null(b.p);
+	histogram__free(h);
+	assert_string_equal(expo_content_type(EXPO_TEXT), "text/plain; version=0.0.4; charset=utf-8");
+	assert_string_equal(expo_content_type(EXPO_OPENMETRICS),
+			    "application/openmetrics-text; version=1.0.0; charset=utf-8");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_family_help_escapes),
+		cmocka_unit_test(test_openmetrics),
 		cmocka_unit_test(test_escape_label),
 		cmocka_unit_test(test_sanitize_valid),
 		cmocka_unit_test(test_sanitize_invalid),

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
+#include <zlib.h>
 #include <cmocka.h>
 #include "http.h"
 
@@ -93,9 +95,123 @@ static void test_buffer_sizes(void **state)
 	assert_int_equal(parse_small(":009477", host, port), -EINVAL);
 }
 
+static void check_format(const char *accept, enum expo_format want, const char *want_version)
+{
+	const char *version = NULL;
+	enum expo_format f = http_metrics_format(accept, &version);
+
+	if (f != want || strcmp(version, want_version))
+		fail_msg("'%s': format %d version %s, want %d %s", accept ? accept : "(null)", f,
+			 version, want, want_version);
+}
+
+static void test_metrics_format(void **state)
+{
+	(void)state;
+	/* what Prometheus 2.42 sends: OpenMetrics first */
+	check_format("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+		     "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+		     EXPO_OPENMETRICS, "1.0.0");
+	check_format("application/openmetrics-text; version=0.0.1", EXPO_OPENMETRICS, "0.0.1");
+	check_format("application/openmetrics-text", EXPO_OPENMETRICS, "1.0.0");
+	check_format("Application/OpenMetrics-Text; Version=\"1.0.0\"", EXPO_OPENMETRICS, "1.0.0");
+	check_format("text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.8",
+		     EXPO_TEXT, "0.0.4");
+	/* curl, a browser, nothing at all, something we do not have: the text format */
+	check_format("*/*", EXPO_TEXT, "0.0.4");
+	check_format(NULL, EXPO_TEXT, "0.0.4");
+	check_format("", EXPO_TEXT, "0.0.4");
+	check_format("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", EXPO_TEXT,
+		     "0.0.4");
+	check_format("application/json", EXPO_TEXT, "0.0.4");
+	check_format("application/openmetrics-text;version=2.0.0", EXPO_TEXT, "0.0.4");
+	check_format("application/openmetrics-text;q=0", EXPO_TEXT, "0.0.4");
+	check_format("text/plain;q=0, application/*", EXPO_OPENMETRICS, "1.0.0");
+	/* junk is no crash and no OpenMetrics */
+	check_format(";;;,,,=;q=", EXPO_TEXT, "0.0.4");
+	check_format("application/openmetrics-text;q=1.5", EXPO_TEXT, "0.0.4");
+	check_format("application/openmetrics-text;q=0.x", EXPO_TEXT, "0.0.4");
+	check_format("application/openmetrics-text;version=\"1.0.0", EXPO_OPENMETRICS, "1.0.0");
+}
+
+static void test_accept_pick(void **state)
+{
+	static const char *const offers[] = { "text/plain", "text/html" };
+
+	(void)state;
+	assert_int_equal(http_accept_pick(NULL, offers, 2), 0);
+	assert_int_equal(http_accept_pick("*/*", offers, 2), 0);
+	assert_int_equal(http_accept_pick("text/html", offers, 2), 1);
+	assert_int_equal(http_accept_pick("text/*", offers, 2), 0);
+	assert_int_equal(http_accept_pick("text/html,application/xhtml+xml,application/xml;q=0.9,"
+					  "image/avif,image/webp,*/*;q=0.8",
+					  offers, 2),
+			 1);
+	assert_int_equal(http_accept_pick("image/png", offers, 2), -1);
+	/* the most specific range decides, wherever it stands */
+	assert_int_equal(http_accept_pick("text/html;q=0,text/*", offers, 2), 0);
+	assert_int_equal(http_accept_pick("text/*;q=0.5, text/html", offers, 2), 1);
+}
+
+static void test_accepts_gzip(void **state)
+{
+	(void)state;
+	assert_true(http_accepts_gzip("gzip"));
+	assert_true(http_accepts_gzip("gzip, deflate, br"));
+	assert_true(http_accepts_gzip("deflate;q=1, GZIP;q=0.5"));
+	assert_true(http_accepts_gzip("x-gzip"));
+	assert_true(http_accepts_gzip("*"));
+	assert_false(http_accepts_gzip(NULL));
+	assert_false(http_accepts_gzip(""));
+	assert_false(http_accepts_gzip("identity"));
+	assert_false(http_accepts_gzip("gzip;q=0"));
+	assert_false(http_accepts_gzip("gzip;q=0.000, deflate"));
+	assert_false(http_accepts_gzip("*;q=0"));
+	assert_false(http_accepts_gzip("gzipped"));
+}
+
+static void test_gzip_round_trip(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 4096, 1 << 20 };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		char *in = malloc(n + 1), *back = malloc(n + 16);
+		struct buf z;
+		z_stream s = {};
+
+		assert_non_null(in);
+		assert_non_null(back);
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)("runnerscope_jobs_finished_total{result=\"ok\"} 1\n"[i % 44] ^
+				       (i % 977 == 0));
+		assert_int_equal(http_gzip(in, n, &z), 0);
+		assert_true(z.len >= 18); /* header and trailer at least */
+		assert_int_equal((unsigned char)z.p[0], 0x1f);
+		assert_int_equal((unsigned char)z.p[1], 0x8b);
+		assert_int_equal(inflateInit2(&s, 15 + 16), Z_OK);
+		s.next_in = (Bytef *)z.p;
+		s.avail_in = (uInt)z.len;
+		s.next_out = (Bytef *)back;
+		s.avail_out = (uInt)(n + 16);
+		assert_int_equal(inflate(&s, Z_FINISH), Z_STREAM_END);
+		assert_int_equal(s.total_out, n);
+		assert_memory_equal(back, in, n);
+		inflateEnd(&s);
+		buf_free(&z);
+		free(in);
+		free(back);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics_format),
+		cmocka_unit_test(test_accept_pick),
+		cmocka_unit_test(test_accepts_gzip),
+		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_port_overflow),

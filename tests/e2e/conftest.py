@@ -56,9 +56,9 @@ def daemon(workdir):
     made = []
 
     def start(*args, **kw):
-        d = rs.Daemon(workdir, args, **kw).start()
-        made.append(d)
-        return d
+        d = rs.Daemon(workdir, args, **kw)
+        made.append(d)  # stopped at the end even when it never became healthy
+        return d.start()
     yield start
     try:
         for d in made:

@@ -1,13 +1,18 @@
 """Helpers for the end-to-end tests: the daemon, its metrics, cgroups, fake runners."""
+import base64
 import http.client
+import json
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("RS_BUILD", os.path.join(REPO, "build"))
@@ -88,8 +93,14 @@ class Daemon:
     hand the same port and pin_path to the next Daemon."""
 
     def __init__(self, workdir, args=(), env=None, stdout_path=None, pin_path=None,
-                 cleanup=True, port=None):
+                 cleanup=True, port=None, tls_ca=None, tls_cert=None, auth=None):
         self.port = port or free_port()
+        # with TLS: the CA that signed its certificate, our client certificate and key;
+        # auth: (user, password) for get()
+        self.ssl = ssl.create_default_context(cafile=tls_ca) if tls_ca else None
+        if tls_cert:
+            self.ssl.load_cert_chain(*tls_cert)
+        self.auth = auth
         self.workdir = workdir
         self.log_path = os.path.join(workdir, f"runnerscope-{self.port}.log")
         self.stdout_path = stdout_path  # stdout apart from the logs (stderr)
@@ -125,10 +136,20 @@ class Daemon:
         wait_for(up, timeout, what="runnerscope /healthz")
         return self
 
+    def connection(self, timeout=10):
+        if self.ssl:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=self.ssl)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
     def get(self, path, method="GET", headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c = self.connection()
+        headers = dict(headers or {})
+        if self.auth and "Authorization" not in headers:
+            token = base64.b64encode(":".join(self.auth).encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
         try:
-            c.request(method, path, headers=headers or {})
+            c.request(method, path, headers=headers)
             r = c.getresponse()
             return r.status, r.read(), dict(r.getheaders())
         finally:
@@ -324,3 +345,51 @@ class FakeRunner(Spool):
             except ProcessLookupError:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Prometheus:
+    """Debian's Prometheus server, scraping every second with the given scrape_configs (YAML
+    list items, indented two spaces); a context manager."""
+
+    def __init__(self, workdir, scrape_configs):
+        self.port = free_port()
+        self.workdir = workdir
+        self.config = os.path.join(workdir, "prometheus.yml")
+        with open(self.config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrape_configs)
+
+    def __enter__(self):
+        self.log = open(os.path.join(self.workdir, "prometheus.log"), "wb")
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={self.config}",
+             f"--storage.tsdb.path={os.path.join(self.workdir, 'tsdb')}",
+             f"--web.listen-address=127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(20)
+        self.log.close()
+
+    def api(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/{path}",
+                                    timeout=5) as resp:
+            body = json.load(resp)
+        assert body["status"] == "success", body
+        return body["data"]
+
+    def query(self, q):
+        """{sorted label items: value} of an instant query"""
+        data = self.api("query?" + urllib.parse.urlencode({"query": q}))
+        return {tuple(sorted(s["metric"].items())): float(s["value"][1])
+                for s in data["result"]}
+
+    def wait(self, q, timeout=60):
+        """The query's result once it has one (Prometheus starting, the first scrapes)."""
+        def got():
+            try:
+                return self.query(q) or None
+            except OSError:
+                return None
+        return wait_for(got, timeout, interval=0.5, what=f"Prometheus: {q}")

@@ -1,9 +1,5 @@
 """Real consumers: promtool lints a live scrape, a Prometheus server scrapes and queries us."""
-import json
-import os
 import subprocess
-import urllib.parse
-import urllib.request
 
 import rs
 from rs import wait_for
@@ -43,50 +39,22 @@ def test_promtool_check_metrics_live(daemon, runners):
         out.stdout + out.stderr
 
 
-def query(port, q):
-    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        body = json.load(resp)
-    assert body["status"] == "success", body
-    return {tuple(sorted(s["metric"].items())): float(s["value"][1])
-            for s in body["data"]["result"]}
-
-
 def test_prometheus_scrapes_and_queries(daemon, runners, workdir):
     d = daemon()
     run_jobs(runners, "prom-a", [100, 100, 102])
     run_jobs(runners, "prom-b", [103])
     wait_for(lambda: sum(v for _, v in d.scrape().find("runnerscope_jobs_finished_total"))
              == 4, what="jobs counted")
-    port = rs.free_port()
-    cfg = os.path.join(workdir, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write(f"""global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: runnerscope
+    with rs.Prometheus(workdir, f"""  - job_name: runnerscope
     static_configs:
       - targets: ["127.0.0.1:{d.port}"]
-""")
-    log = open(os.path.join(workdir, "prometheus.log"), "wb")
-    prom = subprocess.Popen(["prometheus", f"--config.file={cfg}",
-                             f"--storage.tsdb.path={os.path.join(workdir, 'tsdb')}",
-                             f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        def got():
-            try:
-                return query(port, "runnerscope_jobs_finished_total > 0") or None
-            except OSError:
-                return None
-        res = wait_for(got, 60, interval=0.5, what="Prometheus to scrape runnerscope")
+""") as prom:
+        res = prom.wait("runnerscope_jobs_finished_total > 0")
         flat = {(dict(k)["runner"], dict(k)["result"]): v for k, v in res.items()}
         assert flat == {("prom-a", "success"): 2, ("prom-a", "failure"): 1,
                         ("prom-b", "cancelled"): 1}, flat
-        up = query(port, 'up{job="runnerscope"}')
+        up = prom.query('up{job="runnerscope"}')
         assert list(up.values()) == [1.0]
-        assert query(port, 'runnerscope_runner_up{runner="prom-a"}')
-    finally:
-        prom.terminate()
-        prom.wait(20)
-        log.close()
+        # Prometheus asked for OpenMetrics and parsed what it got (up is 1)
+        assert "/metrics as openmetrics 1.0.0" in d.read_log()
+        assert prom.query('runnerscope_runner_up{runner="prom-a"}')

@@ -15,8 +15,10 @@ RESULTS = ["success", "success_with_issues", "failure", "cancelled", "skipped", 
 EXIT_RESULT = {100: "success", 101: "success_with_issues", 102: "failure", 103: "cancelled",
                104: "skipped", 105: "abandoned", 1: "failure"}
 COUNTER_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
-# counters of the daemon process itself: a new process starts them at zero, as Prometheus expects
-PER_PROCESS = ("process_", "runnerscope_event_log_")
+# counters of the daemon process itself, and of the programs it loaded (a replacement or the
+# daemon's own CPU iterator is a new program): they start again at zero, as Prometheus expects
+PER_PROCESS = ("process_", "runnerscope_event_log_", "runnerscope_http_",
+               "runnerscope_bpf_program_")
 
 
 class Monotonic:

@@ -179,14 +179,14 @@ static void usage(FILE *f)
 		"                                    (default /sys/fs/bpf/runnerscope)\n"
 		"  --bpf.cleanup-on-exit             detach and unpin everything on exit instead of\n"
 		"                                    leaving it for the next start\n"
-		"  --[no-]bpf.stats                  have the kernel time the BPF programs, for\n"
+		"  --bpf.stats, --no-bpf.stats       have the kernel time the BPF programs, for\n"
 		"                                    runnerscope_bpf_program_* (default on)\n"
 		"  --log.level=error|warn|info|debug (default info)\n"
 		"  --log.format=logfmt|json          (default logfmt)\n"
 		"  --version                         print the version and exit\n"
 		"  --help                            print this help and exit\n"
 		"\n"
-		"DURATION is a number with a unit: ms, s, m or h (e.g. 90s, 5m).\n");
+		"DURATION is numbers with units: ms, s, m, h, d or w (e.g. 90s, 5m, 1h30m).\n");
 }
 
 /* a flag's number: digits only, at most max */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <bpf/bpf.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,11 +100,23 @@ uint64_t state_now_ns(int clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The two clocks are read one after the other, so each reading of their difference is off by
+ * the time between the reads: the difference is kept, and replaced only when the wall clock
+ * has really moved (a step of more than a millisecond), so that a start time read twice is
+ * the same number twice.
+ */
 double state_boot_to_wall(uint64_t boot_ns)
 {
+	static _Atomic int64_t kept;
 	int64_t off = (int64_t)state_now_ns(CLOCK_REALTIME) - (int64_t)state_now_ns(CLOCK_BOOTTIME);
+	int64_t k = atomic_load(&kept);
 
-	return (double)((int64_t)boot_ns + off) / 1e9;
+	if (!k || off - k > 1000000 || k - off > 1000000) {
+		atomic_store(&kept, off);
+		k = off;
+	}
+	return (double)((int64_t)boot_ns + k) / 1e9;
 }
 
 struct state *state__new(const struct state_opts *opts)

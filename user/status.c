@@ -143,7 +143,7 @@ static void table_begin(struct table *t, const char *title, const char *empty, i
 	}
 	buf_puts(b, " ");
 	for (int i = 0; i < t->ncols; i++)
-		buf_printf(b, " %-*s", t->widths[i], t->heads[i]);
+		buf_printf(b, " %-*s", i < t->ncols - 1 ? t->widths[i] : 0, t->heads[i]);
 	buf_puts(b, "\n");
 }
 
@@ -177,8 +177,10 @@ static void table_row(struct table *t, const char *const *cells, const char *con
 		int chars;
 		size_t n = fit(cells[i], t->widths[i], &chars);
 
-		/* a cell wider than its column ends in "…" */
-		if (cells[i][n] && n >= 1) {
+		/* a cell wider than its column ends in "…"; the last column takes what it needs */
+		if (i == t->ncols - 1) {
+			snprintf(cut, sizeof(cut), "%s", cells[i]);
+		} else if (cells[i][n] && n >= 1) {
 			n = fit(cells[i], t->widths[i] - 1, &chars);
 			snprintf(cut, sizeof(cut), "%.*s\xe2\x80\xa6", (int)n, cells[i]);
 			chars++;

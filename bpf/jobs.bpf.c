@@ -24,9 +24,26 @@ const volatile __u64 page_size = 4096;
 const volatile __u8 oom_arg_is_task = 1; /* mark_victim passes the task (6.8+) or its pid */
 /* this object's generation: it acts only while meta says it is the live one (see active()) */
 const volatile __u32 gen = 0;
+/* the programs are tp_btf's: a task pointer can be read directly, not through a helper */
+const volatile __u8 btf_tasks = 0;
+/* procs_ts is there (task storage: Linux 5.11) and btf_tasks */
+const volatile __u8 have_ts = 0;
 
 RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
+RS_MAP(rules_bloom, BPF_MAP_TYPE_ARRAY, __u32, struct rs_bloom, 1);
 RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
+/*
+ * A marker on the thread group leader of every process with a procs_map entry. procs_map is
+ * large, so a lookup there touches cold, vmalloc'ed memory; the marker is a pointer in the
+ * task itself. fork and exit run for every process on the host, and for almost all of them
+ * this is the whole cost: no marker, not tracked.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} procs_ts SEC(".maps");
 RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
 RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
 /* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
@@ -56,6 +73,51 @@ static __always_inline int active(void)
 	struct rs_meta *m = bpf_map_lookup_elem(&meta, &zero);
 
 	return m && m->gen == gen;
+}
+
+/*
+ * 0 when the process of task (any of its threads) is surely not tracked: it has no marker, and
+ * the daemon has made sure that every tracked process has one. 1 when it may be.
+ */
+static __always_inline int maybe_tracked(struct task_struct *task)
+{
+	struct task_struct *leader;
+	__u32 zero = 0;
+	struct rs_meta *m;
+
+	if (!have_ts)
+		return 1;
+	leader = task->group_leader;
+	/* no task storage at all, ours or anyone's: not even a helper call (Linux 5.11+ has the
+	 * field wherever it has task storage) */
+	if (bpf_core_field_exists(leader->bpf_storage) && leader->bpf_storage &&
+	    bpf_task_storage_get(&procs_ts, leader, 0, 0))
+		return 1;
+	m = bpf_map_lookup_elem(&meta, &zero);
+	return !m || !(m->flags & RS_META_TS_READY);
+}
+
+/* a task's field: a plain load where the pointer is typed (tp_btf), else through a helper */
+#define TASK_FIELD(t, f) (btf_tasks ? (t)->f : BPF_CORE_READ(t, f))
+#define TASK_FIELD2(t, a, f) (btf_tasks ? (t)->a->f : BPF_CORE_READ(t, a, f))
+
+static __always_inline __u32 task_tgid(struct task_struct *task)
+{
+	return TASK_FIELD(task, tgid);
+}
+
+/* marks a new tracked process, before its procs_map entry is made; 0 or -1 */
+static __always_inline int mark_tracked(struct task_struct *leader)
+{
+	if (!have_ts)
+		return 0;
+	return bpf_task_storage_get(&procs_ts, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE) ? 0 : -1;
+}
+
+static __always_inline void unmark_tracked(struct task_struct *leader)
+{
+	if (have_ts)
+		bpf_task_storage_delete(&procs_ts, leader);
 }
 
 static __always_inline void count_event(__u32 type, int ok)
@@ -118,12 +180,24 @@ static __always_inline int arg_eq(const char a[RS_ARG_LEN], const char b[RS_ARG_
  * only after the job process has started them: tell the daemon when one execs, while the job
  * still wants that and has hints left.
  */
-static __always_inline int hint_context(struct task_struct *task)
+static __always_inline int hint_context(struct task_struct *task, int old_pid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct rs_proc *st = bpf_map_lookup_elem(&procs_map, &tgid);
-	__u32 *left;
+	struct rs_proc *st;
+	__u32 tgid, *left;
 
+	/* an exec from a thread other than the leader made this thread the leader: the marker
+	 * went with the old one, so look, and mark this one */
+	if (have_ts && old_pid != task->pid) {
+		tgid = task->tgid;
+		st = bpf_map_lookup_elem(&procs_map, &tgid);
+		if (st)
+			mark_tracked(task);
+	} else {
+		if (!maybe_tracked(task))
+			return 0;
+		tgid = task_tgid(task);
+		st = bpf_map_lookup_elem(&procs_map, &tgid);
+	}
 	if (!st || rs_key_is_zero(&st->job) || st->job.tgid == tgid)
 		return 0;
 	left = bpf_map_lookup_elem(&ctx_map, &st->job);
@@ -134,7 +208,7 @@ static __always_inline int hint_context(struct task_struct *task)
 	return 0;
 }
 
-static __always_inline int handle_exec(struct task_struct *task)
+static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 {
 	struct rs_rule_key rk = {};
 	struct rs_rule *rule;
@@ -144,10 +218,21 @@ static __always_inline int handle_exec(struct task_struct *task)
 	__u64 now;
 	int i;
 
-	bpf_get_current_comm(rk.comm, sizeof(rk.comm));
+	if (btf_tasks) {
+		__u64 w0 = *(__u64 *)&task->comm[0], w1 = *(__u64 *)&task->comm[8];
+		__u32 bit = rs_comm_bit(w0, w1), zero = 0;
+		struct rs_bloom *bloom = bpf_map_lookup_elem(&rules_bloom, &zero);
+
+		if (bloom && !(bloom->bits[(bit >> 6) & (RS_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
+			return hint_context(task, old_pid);
+		__builtin_memcpy(&rk.comm[0], &w0, 8);
+		__builtin_memcpy(&rk.comm[8], &w1, 8);
+	} else {
+		bpf_get_current_comm(rk.comm, sizeof(rk.comm));
+	}
 	rule = bpf_map_lookup_elem(&rules_map, &rk);
 	if (!rule)
-		return hint_context(task);
+		return hint_context(task, old_pid);
 
 	read_arg1(task, arg1);
 #pragma unroll
@@ -165,7 +250,7 @@ static __always_inline int handle_exec(struct task_struct *task)
 	if (role == RS_ROLE_NONE)
 		return 0;
 
-	tgid = BPF_CORE_READ(task, tgid);
+	tgid = task_tgid(task);
 	now = bpf_ktime_get_boot_ns();
 
 	if (role == RS_ROLE_AGENT) {
@@ -180,9 +265,12 @@ static __always_inline int handle_exec(struct task_struct *task)
 		st.runner.pad = 0;
 		st.runner.start_ns = now;
 		st.kind = kind;
-		if (bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
+		if (mark_tracked(task) ||
+		    bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
 		    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 			bpf_map_delete_elem(&agents_map, &st.runner);
+			if (!cur)
+				unmark_tracked(task);
 			count_event(RS_EV_AGENT_START, 0);
 			return 0;
 		}
@@ -210,9 +298,11 @@ static __always_inline int handle_exec(struct task_struct *task)
 	j.state = RS_STATE_RUNNING;
 	j.live_procs = 1;
 	j.total_procs = 1;
-	if (bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
+	if (mark_tracked(task) || bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
 	    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 		bpf_map_delete_elem(&jobs_map, &st.job);
+		if (!cur)
+			unmark_tracked(task);
 		count_event(RS_EV_JOB_START, 0);
 		return 0;
 	}
@@ -227,24 +317,33 @@ static __always_inline int handle_exec(struct task_struct *task)
 }
 
 /*
- * Fork and exit run for every task on the host, so the untracked case is one helper call and
- * one lookup: the forking parent and the exiting task are both `current`.
+ * Fork and exit run for every task on the host, so the untracked case is a look at the task's
+ * marker (or, without task storage, one procs_map lookup): the forking parent and the exiting
+ * task are both `current`.
  */
-static __always_inline int handle_fork(struct task_struct *child)
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = bpf_get_current_pid_tgid() >> 32, ctgid;
+	__u32 ptgid, ctgid;
 	struct rs_proc *st, copy;
 	struct rs_job *j;
 
+	if (!maybe_tracked(parent))
+		return 0;
+	ptgid = task_tgid(parent);
 	st = bpf_map_lookup_elem(&procs_map, &ptgid);
 	if (!st)
 		return 0;
-	ctgid = BPF_CORE_READ(child, tgid);
+	ctgid = task_tgid(child);
 	/* a new thread is not a new process */
-	if ((__u32)BPF_CORE_READ(child, pid) != ctgid)
+	if ((__u32)TASK_FIELD(child, pid) != ctgid)
 		return 0;
 	copy = *st;
+	if (mark_tracked(child)) {
+		count_event(RS_EV_FORK, 0);
+		return 0;
+	}
 	if (bpf_map_update_elem(&procs_map, &ctgid, &copy, BPF_ANY)) {
+		unmark_tracked(child);
 		count_event(RS_EV_FORK, 0);
 		return 0;
 	}
@@ -261,11 +360,14 @@ static __always_inline int handle_fork(struct task_struct *child)
 
 static __always_inline int handle_exit(struct task_struct *task)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct rs_proc *cur, st;
+	__u32 tgid;
 	__s32 code;
 	__u64 now;
 
+	if (!maybe_tracked(task))
+		return 0;
+	tgid = task_tgid(task);
 	cur = bpf_map_lookup_elem(&procs_map, &tgid);
 	if (!cur)
 		return 0;
@@ -274,13 +376,13 @@ static __always_inline int handle_exit(struct task_struct *task)
 		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &cur->job);
 
 		if (j) {
-			__sync_fetch_and_add(&j->run_ns, BPF_CORE_READ(task, se.sum_exec_runtime));
-			__sync_fetch_and_add(&j->utime_ns, BPF_CORE_READ(task, utime));
-			__sync_fetch_and_add(&j->stime_ns, BPF_CORE_READ(task, stime));
+			__sync_fetch_and_add(&j->run_ns, TASK_FIELD(task, se.sum_exec_runtime));
+			__sync_fetch_and_add(&j->utime_ns, TASK_FIELD(task, utime));
+			__sync_fetch_and_add(&j->stime_ns, TASK_FIELD(task, stime));
 		}
 	}
 	/* only the last thread of a thread group ends the process */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (TASK_FIELD2(task, signal, live.counter) != 0)
 		return 0;
 	st = *cur;
 	/* two exiting threads can both see live == 0: the one that deletes the entry reports */
@@ -288,7 +390,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 		return 0;
 	count_event(RS_EV_EXIT, 1);
 
-	code = BPF_CORE_READ(task, exit_code);
+	code = TASK_FIELD(task, exit_code);
 	now = bpf_ktime_get_boot_ns();
 
 	if (!rs_key_is_zero(&st.job)) {
@@ -296,7 +398,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 
 		if (j) {
 			/* do_exit() folded the peak into signal->maxrss (pages) before this point */
-			__u64 rss = BPF_CORE_READ(task, signal, maxrss) * page_size;
+			__u64 rss = TASK_FIELD2(task, signal, maxrss) * page_size;
 
 			/* a plain max: two processes of one job ending on two CPUs at once may
 			 * keep the smaller peak */
@@ -326,15 +428,15 @@ static __always_inline int handle_exit(struct task_struct *task)
 
 /* BTF-typed tracepoints, preferred */
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(tp_btf_handle_exec, struct task_struct *p)
+int BPF_PROG(tp_btf_handle_exec, struct task_struct *p, pid_t old_pid)
 {
-	return active() ? handle_exec(p) : 0;
+	return active() ? handle_exec(p, old_pid) : 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return active() ? handle_fork(child) : 0;
+	return active() ? handle_fork(parent, child) : 0;
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -345,15 +447,15 @@ int BPF_PROG(tp_btf_handle_exit, struct task_struct *p)
 
 /* raw tracepoints, for kernels where tp_btf cannot load */
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(raw_tp_handle_exec, struct task_struct *p)
+int BPF_PROG(raw_tp_handle_exec, struct task_struct *p, pid_t old_pid)
 {
-	return active() ? handle_exec(p) : 0;
+	return active() ? handle_exec(p, old_pid) : 0;
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return active() ? handle_fork(child) : 0;
+	return active() ? handle_fork(parent, child) : 0;
 }
 
 SEC("raw_tp/sched_process_exit")

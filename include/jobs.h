@@ -56,6 +56,21 @@ struct rs_rule_key {
 };
 _Static_assert(sizeof(struct rs_rule_key) == 16, "rs_rule_key layout");
 
+/*
+ * rules_bloom: one bit per rule's comm, so that an exec whose comm is no rule's (nearly every
+ * exec on a host) is told so without a hash lookup. The comm as two little-endian words.
+ */
+#define RS_BLOOM_WORDS 16 /* 1024 bits */
+struct rs_bloom {
+	__u64 bits[RS_BLOOM_WORDS];
+};
+_Static_assert(sizeof(struct rs_bloom) == 128, "rs_bloom layout");
+
+static inline __u32 rs_comm_bit(__u64 w0, __u64 w1)
+{
+	return (__u32)(((w0 ^ (w1 * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL) >> 54);
+}
+
 /* One way an executable of that name can be started; arg1 is argv[1], zero-padded. */
 struct rs_rule_alt {
 	char arg1[RS_ARG_LEN];
@@ -168,8 +183,14 @@ struct rs_meta {
 	__u64 build; /* hash of the BPF object and its load-time settings */
 	__u64 created_ns; /* CLOCK_BOOTTIME when the pinned set was made */
 	__u32 attach; /* 1 tp_btf, 2 raw_tp */
-	__u32 pad;
+	__u32 flags; /* RS_META_* */
 };
+
+/*
+ * Every procs_map entry has its marker in procs_ts, so a process without one is untracked:
+ * the programs may skip their procs_map lookups. Set by the daemon once it has made sure.
+ */
+#define RS_META_TS_READY 0x1
 _Static_assert(sizeof(struct rs_meta) == 32, "rs_meta layout");
 
 /* runner_stats key: the runner's kind and name, zero-padded */

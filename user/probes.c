@@ -44,6 +44,7 @@ struct probes {
 	int stats_fd; /* holds the kernel's BPF run-time statistics on; -1 when not ours */
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
+	int ts_supported; /* the kernel has task storage: procs_ts exists */
 };
 
 static const char *const event_names[RS_EV_MAX] = {
@@ -94,17 +95,29 @@ static int preflight(void)
 	return 0;
 }
 
+/* rules_map and its bloom filter, before the programs that read them run */
 static int set_rules(struct jobs_bpf *skel)
 {
 	struct rs_rule_key keys[32];
 	struct rs_rule vals[32];
+	struct rs_bloom bloom = {};
 	int n = detect_rules_build(keys, vals, 32);
+	__u32 zero = 0;
 
 	for (int i = 0; i < n; i++) {
+		__u64 w[2];
+		__u32 bit;
+
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.rules_map), &keys[i], &vals[i],
 					BPF_ANY))
 			return -errno;
+		memcpy(w, keys[i].comm, sizeof(w));
+		bit = rs_comm_bit(w[0], w[1]);
+		bloom.bits[bit >> 6] |= 1ULL << (bit & 63);
 	}
+	/* one update: the programs see the old filter or the new one, a superset of the old */
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.rules_bloom), &zero, &bloom, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
@@ -138,7 +151,7 @@ static int mark_victim_takes_task(void)
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
-	X(runner_stats) X(job_acct) X(agent_acct)
+	X(runner_stats) X(job_acct) X(agent_acct) X(procs_ts) X(rules_bloom)
 
 static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
 {
@@ -189,6 +202,16 @@ static __u64 build_hash(const struct probes_opts *opts, int oom)
 	return h;
 }
 
+/* task storage for tracing programs: Linux 5.11 */
+static int ts_supported(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	return cached;
+}
+
 static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_attach mode,
 				  int oom, __u32 gen, int tracepoints)
 {
@@ -209,6 +232,11 @@ static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_at
 	skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	skel->rodata->oom_arg_is_task = oom > 0;
 	skel->rodata->gen = gen;
+	/* raw_tp programs get untyped task pointers, read through helpers, which task storage
+	 * does not take */
+	skel->rodata->btf_tasks = !raw;
+	skel->rodata->have_ts = ts_supported() && !raw;
+	bpf_map__set_autocreate(skel->maps.procs_ts, ts_supported());
 	return skel;
 }
 
@@ -220,6 +248,8 @@ static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
 	int err;
 
 	for (int i = 0; (m = pin_map(skel, i)); i++) {
+		if (!bpf_map__autocreate(m))
+			continue;
 		if ((err = pin_file(p, bpf_map__name(m), path, sizeof(path))) ||
 		    (err = bpf_map__set_pin_path(m, path)))
 			return err;
@@ -245,6 +275,9 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 		*err = pins ? set_pin_paths(p, skel, pins > 1) : 0;
 		if (!*err)
 			*err = jobs_bpf__load(skel);
+		/* filled before anything is attached or handed over */
+		if (!*err)
+			*err = set_rules(skel);
 		if (!*err)
 			return skel;
 		jobs_bpf__destroy(skel);
@@ -329,8 +362,16 @@ static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (pin_file(p, bpf_map__name(m), path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+		if (!bpf_map__autocreate(m))
+			continue;
+		if (pin_file(p, bpf_map__name(m), path, sizeof(path)))
 			return 0;
+		/* a map this build adds to the set is made and pinned as the programs load */
+		if ((fd = bpf_obj_get(path)) < 0) {
+			if (errno == ENOENT && (m == skel->maps.procs_ts || m == skel->maps.rules_bloom))
+				continue;
+			return 0;
+		}
 		ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
 		     info.key_size == bpf_map__key_size(m) &&
 		     info.value_size == bpf_map__value_size(m) &&
@@ -471,18 +512,20 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	if (err < 0)
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++)
-		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)) && (err = bpf_map__pin(m, path)))
+		if (bpf_map__autocreate(m) && !pin_file(p, bpf_map__name(m), path, sizeof(path)) &&
+		    (err = bpf_map__pin(m, path)))
 			goto out;
 	if ((err = pin_file(p, "events_rb", path, sizeof(path))) ||
 	    (err = bpf_map__pin(p->skel->maps.events_rb, path)) || (err = pin_links(p)))
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++) {
-		if (old_fds[i] < 0) {
-			if (strcmp(bpf_map__name(m), "meta"))
-				pr_warn("pinned %s was missing: it starts empty", bpf_map__name(m));
+		/* meta and the rules are this daemon's; the markers are made again from procs_map */
+		if (m == p->skel->maps.meta || m == p->skel->maps.rules_map ||
+		    m == p->skel->maps.rules_bloom || m == p->skel->maps.procs_ts)
 			continue;
-		}
-		if (strcmp(bpf_map__name(m), "meta") && strcmp(bpf_map__name(m), "rules_map"))
+		if (old_fds[i] < 0)
+			pr_warn("pinned %s was missing: it starts empty", bpf_map__name(m));
+		else
 			migrate_map(p, bpf_map__name(m), old_fds[i], m);
 	}
 	err = 0;
@@ -506,6 +549,8 @@ static int replace(struct probes *p, const struct probes_opts *opts, int oom,
 
 	meta.gen = old->gen + 1;
 	meta.build = build_hash(opts, oom);
+	/* the new programs trust no marker until every tracked process has one (markers_ready) */
+	meta.flags &= ~RS_META_TS_READY;
 	p->skel = load(p, opts, oom, meta.gen, 1, &err);
 	if (!p->skel)
 		return err;
@@ -536,7 +581,8 @@ static int adopt(struct probes *p, const struct probes_opts *opts, int oom,
 	p->skel = open_skel(opts, p->mode, oom, old->gen, 0);
 	if (!p->skel)
 		return -errno;
-	if ((err = set_pin_paths(p, p->skel, 1)) || (err = jobs_bpf__load(p->skel)))
+	if ((err = set_pin_paths(p, p->skel, 1)) || (err = jobs_bpf__load(p->skel)) ||
+	    (err = set_rules(p->skel)))
 		return err;
 	p->skel->links.iter_job_cpu = bpf_program__attach_iter(p->skel->progs.iter_job_cpu, NULL);
 	if (!p->skel->links.iter_job_cpu)
@@ -625,6 +671,63 @@ static void enable_stats(struct probes *p)
 	pr_info("BPF run-time statistics are off (%s): runnerscope_bpf_program_* are not "
 		"exported; set kernel.bpf_stats_enabled=1 or give runnerscope CAP_SYS_ADMIN",
 		strerror(errno));
+}
+
+/* a process's marker in procs_ts, set through a pidfd: 0, or -errno (-ESRCH: it is gone) */
+static int mark_pid(struct probes *p, __u32 tgid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0), err = 0;
+	__u8 one = 1;
+
+	if (pidfd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.procs_ts), &pidfd, &one, BPF_ANY))
+		err = -errno;
+	close(pidfd);
+	return err;
+}
+
+/*
+ * Every process in procs_map gets its marker (a daemon of an earlier version, or raw_tp
+ * programs, kept none), then meta tells the programs that a process without one is untracked.
+ * An entry whose process is gone can no longer exit: it goes.
+ */
+static void markers_ready(struct probes *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.procs_map), n = 0, gone = 0, failed = 0;
+	__u32 key, next, zero = 0;
+	struct rs_meta m;
+
+	if (!ts_supported())
+		return;
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
+		int err;
+
+		key = next;
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		err = mark_pid(p, key);
+		if (err == -ESRCH) {
+			bpf_map_delete_elem(fd, &key);
+			gone++;
+		} else if (err) {
+			failed++;
+		} else {
+			n++;
+		}
+	}
+	/* raw_tp programs neither read nor keep markers */
+	if (p->mode == ATTACH_RAW_TP || failed ||
+	    bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m))
+		goto out;
+	m.flags |= RS_META_TS_READY;
+	if (write_meta(p, &m))
+		failed++;
+out:
+	if (failed)
+		pr_warn("%d tracked processes could not be marked in procs_ts: the programs look "
+			"each process up in procs_map (slower, still exact)",
+			failed);
+	pr_debug("procs_ts: %d tracked processes marked, %d gone", n, gone);
 }
 
 /* the state is done with a job: its records go */
@@ -718,11 +821,7 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	}
 	if (opts->stats)
 		enable_stats(p);
-	err = set_rules(p->skel);
-	if (err) {
-		pr_err("failed to fill rules_map: %s", strerror(-err));
-		goto fail;
-	}
+	markers_ready(p);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events_rb), handle_event, p, NULL);
 	if (!p->rb) {
 		err = -errno;
@@ -953,9 +1052,16 @@ int probes__tracked(struct probes *p, uint32_t tgid)
 
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc)
 {
+	int fd = bpf_map__fd(p->skel->maps.procs_map), err;
+
 	/* an entry the kernel made since the programs were attached is newer: keep it */
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, proc, BPF_NOEXIST))
+	if (bpf_map_update_elem(fd, &tgid, proc, BPF_NOEXIST))
 		return -errno;
+	/* without its marker the programs would take it for untracked: then it is not */
+	if (ts_supported() && (err = mark_pid(p, tgid))) {
+		bpf_map_delete_elem(fd, &tgid);
+		return err;
+	}
 	return 0;
 }
 

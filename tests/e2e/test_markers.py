@@ -1,0 +1,77 @@
+"""procs_ts markers: the programs skip their procs_map lookups for a process without one, so
+every tracked process must have one, however it came to be tracked."""
+import json
+import os
+
+import rs
+from rs import wait_for
+
+# a step that forks after a pause: the forks happen under whichever programs run by then
+LATE_FORKS = "step sleep 2; /bin/true; /bin/true"
+# python execs from a second thread: the kernel makes that thread the leader (de_thread), and
+# the marker, kept on the old leader, must follow
+THREAD_EXEC = ("step /usr/bin/python3 -c \"import os, threading; "
+               "t = threading.Thread(target=os.execv, args=('/bin/sh', "
+               "['sh', '-c', '/bin/true; /bin/true; /bin/true'])); t.start(); t.join()\"")
+MAIN_EXEC = ("step /usr/bin/python3 -c \"import os; "
+             "os.execv('/bin/sh', ['sh', '-c', '/bin/true; /bin/true; /bin/true'])\"")
+
+
+def finished(path, n):
+    def lines():
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            done = [json.loads(l) for l in f if '"job_finished"' in l]
+        return done if len(done) >= n else None
+    return wait_for(lines, 20, what=f"{n} finished jobs in the event log")
+
+
+def job_processes_zero(d, runner):
+    wait_for(lambda: d.scrape().value("runnerscope_job_processes", runner=runner) == 0, 10,
+             what="every process of the runner's jobs seen to exit")
+
+
+def test_programs_that_kept_no_markers_are_taken_over(daemon, runners, workdir):
+    """raw_tp programs keep no markers; tp_btf programs taking over their pinned maps mark
+    every process they tracked before they skip anything, so the job's late forks and its
+    exits are still seen."""
+    events = os.path.join(workdir, "events.jsonl")
+    d = daemon("--bpf.attach=raw_tp", cleanup=False)
+    r = runners("markers").start()
+    r.submit("across", LATE_FORKS, "exit 100")
+    r.worker_pid("across")
+    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="markers") == 1,
+             what="the job running")
+    d.kill()
+    d2 = daemon(f"--events.file={events}", "--bpf.attach=tp_btf", pin_path=d.pin_path,
+                port=d.port)
+    log = d2.read_log()
+    assert "programs replaced (generation 1)" in log
+    assert "procs_ts: " in log and " tracked processes marked" in log
+    r.result("across")
+    # the same job again, under the new programs from start to end: the reference
+    r.submit("within", LATE_FORKS, "exit 100")
+    r.result("within")
+    done = {e["pid"]: e for e in finished(events, 2)}
+    counts = sorted(e["processes"] for e in done.values())
+    assert counts[0] == counts[1] and counts[0] >= 5, done
+    job_processes_zero(d2, "markers")
+    m = d2.scrape()
+    assert m.value("runnerscope_jobs_finished_total", runner="markers", result="success") == 2
+
+
+def test_exec_from_a_thread_keeps_the_process_tracked(daemon, runners, workdir):
+    events = os.path.join(workdir, "events.jsonl")
+    d = daemon(f"--events.file={events}")
+    r = runners("threads").start()
+    r.submit("main", MAIN_EXEC, "exit 100")
+    r.result("main")
+    r.submit("thread", THREAD_EXEC, "exit 100")
+    r.result("thread")
+    done = finished(events, 2)
+    counts = [e["processes"] for e in done]
+    # the same processes either way: the shell the thread became forked three that were seen
+    assert counts[0] == counts[1] and counts[0] >= 5, done
+    job_processes_zero(d, "threads")
+    assert d.scrape().value("runnerscope_bpf_map_entries", map="procs_map") == 1  # the Listener

@@ -736,6 +736,10 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		h->conns.next = k;
 		pthread_mutex_unlock(&h->conns_lock);
 		*socket_ctx = k;
+		/* the watchdog sleeps while there is no connection to watch */
+		pthread_mutex_lock(&h->stop_lock);
+		pthread_cond_signal(&h->stop_cond);
+		pthread_mutex_unlock(&h->stop_lock);
 		return;
 	}
 	/* closed: MHD calls this before it closes the socket, so the fd was ours until now */
@@ -762,8 +766,10 @@ static void *watch(void *arg)
 	while (!h->stopping) {
 		struct timespec ts;
 		uint64_t now = now_ms();
+		int idle;
 
 		pthread_mutex_lock(&h->conns_lock);
+		idle = h->conns.next == &h->conns;
 		for (struct conn *k = h->conns.next; k != &h->conns; k = k->next) {
 			if (k->cut || now < k->deadline_ms)
 				continue;
@@ -773,6 +779,11 @@ static void *watch(void *arg)
 				atomic_fetch_add(&h->stats->timeouts, 1);
 		}
 		pthread_mutex_unlock(&h->conns_lock);
+		/* an idle daemon should not wake ten times a second for nothing */
+		if (idle) {
+			pthread_cond_wait(&h->stop_cond, &h->stop_lock);
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += WATCH_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -891,7 +902,15 @@ struct http *http__new(const struct http_opts *opts)
 	pthread_mutex_init(&h->conns_lock, NULL);
 	pthread_mutex_init(&h->stop_lock, NULL);
 	pthread_mutex_init(&h->rate_lock, NULL);
-	pthread_cond_init(&h->stop_cond, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* the watchdog waits by CLOCK_MONOTONIC deadlines; the default clock is the wall's */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&h->stop_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (w && w->rate_interval_ns) {
 		h->tokens = w->rate_burst;
 		h->tokens_ms = now_ms();

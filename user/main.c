@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "containers.h"
@@ -415,15 +417,28 @@ static int health(void *ctx, char *reason, size_t sz)
 struct refresh_ctx {
 	struct probes *probes;
 	struct containers *containers;
+	pthread_mutex_t lock;
+	uint64_t fresh_since; /* CLOCK_MONOTONIC start of the last pass that completed */
 };
 
-/* a pass: the kernel's records, then the containers' cgroups */
+/*
+ * A pass: the kernel's records, then the containers' cgroups. A page must show what was true
+ * when it was asked for, so a pass begun before the request does not do; but scrapes that
+ * arrive together share the next one, and twenty scrapers cost two passes, not twenty.
+ */
 static void refresh(void *ctx)
 {
 	struct refresh_ctx *r = ctx;
+	uint64_t asked = state_now_ns(CLOCK_MONOTONIC), start;
 
-	probes__reconcile(r->probes);
-	containers__refresh(r->containers);
+	pthread_mutex_lock(&r->lock);
+	if (r->fresh_since < asked) {
+		start = state_now_ns(CLOCK_MONOTONIC);
+		probes__reconcile(r->probes);
+		containers__refresh(r->containers);
+		r->fresh_since = start;
+	}
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* runnerscope cleanup: what a daemon left pinned goes, and with it its programs */
@@ -474,7 +489,7 @@ int main(int argc, char **argv)
 	struct eventlog *events = NULL;
 	struct containers *containers = NULL;
 	struct containers_opts copts = {};
-	struct refresh_ctx rctx = {};
+	struct refresh_ctx rctx = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	uint64_t last_reconcile = 0;
 	int err;
 
@@ -487,6 +502,16 @@ int main(int argc, char **argv)
 	 * departure would stay spread over them.
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	/* cgroup files are kept open between reads (see cgroupfs_read_kept): take the room the
+	 * hard limit allows */
+	{
+		struct rlimit rl;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	log_setup(env.level, env.format);
 	libbpf_set_print(log_libbpf);
 	procfs_set_root(env.proc_root);
@@ -591,9 +616,11 @@ int main(int argc, char **argv)
 
 	err = 0;
 	while (!stopping) {
-		uint64_t now;
+		uint64_t now = state_now_ns(CLOCK_MONOTONIC), due = last_reconcile + RECONCILE_NS;
+		int wait_ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
 
-		err = probes__poll(probes, 200);
+		/* events wake the loop at once; otherwise it wakes for the next pass, once a second */
+		err = probes__poll(probes, wait_ms);
 		if (err) {
 			pr_err("failed to read the events ring buffer: %s", strerror(-err));
 			break;

@@ -7,6 +7,8 @@
  *   cgroup2     cpu.stat, memory.current, memory.stat, memory.max, memory.events, *.pressure
  */
 #include <errno.h>
+#include <sys/resource.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -216,33 +218,91 @@ int cgroupfs_paths(const char *text, size_t len, struct cgroup_paths *out)
 	return err;
 }
 
+/* a cgroup directory being read, and where its open files are kept (cache NULL: nowhere) */
+struct cgdir {
+	int fd;
+	int slot;
+	struct cgroup_files *cache;
+};
+
+/* fds a process may keep for cgroup files: half its limit, less a margin for the rest */
+static _Atomic int kept_fds;
+
+static int fd_budget(void)
+{
+	static int budget = -1;
+	struct rlimit rl;
+
+	if (budget < 0)
+		budget = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ?
+				 0 :
+				 (int)(rl.rlim_cur / 2 > 256 ? rl.rlim_cur / 2 - 256 : 0);
+	return budget;
+}
+
+/* the kept fd of a file, opened and kept the first time; -1 when it cannot be kept */
+static int kept_fd(const struct cgdir *d, const char *name)
+{
+	struct cgroup_files *c = d->cache;
+	int fd;
+
+	for (int i = 0; i < c->n; i++)
+		if (c->f[i].slot == d->slot && !strcmp(c->f[i].name, name))
+			return c->f[i].fd;
+	if (c->n == CG_FILES_MAX || atomic_load(&kept_fds) >= fd_budget())
+		return -1;
+	fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno == -ENOENT ? -2 : -1;
+	c->f[c->n].slot = d->slot;
+	c->f[c->n].name = name;
+	c->f[c->n].fd = fd;
+	c->n++;
+	atomic_fetch_add(&kept_fds, 1);
+	return fd;
+}
+
 /*
  * Reads a whole small file into buf and NUL-terminates it. When it fills buf, the last line,
  * cut short, is dropped: a cut number would parse as another, smaller one. Length or -errno.
+ * A kept file is read again from offset 0, which makes cgroupfs produce it anew: no open,
+ * no path walk, no close.
  */
-static ssize_t read_small(int dirfd, const char *name, char *buf, size_t cap)
+static ssize_t read_small(const struct cgdir *d, const char *name, char *buf, size_t cap)
 {
 	size_t n = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = d->cache ? kept_fd(d, name) : -1, kept = fd >= 0;
 
+	if (fd == -2)
+		return -ENOENT;
+	if (!kept)
+		fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (n < cap - 1) {
-		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		ssize_t r = kept ? pread(fd, buf + n, cap - 1 - n, (off_t)n) :
+				   read(fd, buf + n, cap - 1 - n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			int err = -errno;
 
-			close(fd);
+			/* the cgroup was removed under the kept file */
+			if (kept && err == -ENODEV) {
+				d->cache->stale = 1;
+				err = -ENOENT;
+			}
+			if (!kept)
+				close(fd);
 			return err;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
+	if (!kept)
+		close(fd);
 	buf[n] = '\0';
 	if (n == cap - 1) {
 		char *nl = memrchr(buf, '\n', n);
@@ -283,7 +343,7 @@ static int text_u64(const char *buf, uint64_t *v)
 }
 
 /* a file holding one number, as memory.current or cpuacct.usage do */
-static int file_u64(int dirfd, const char *name, uint64_t *v)
+static int file_u64(const struct cgdir *dirfd, const char *name, uint64_t *v)
 {
 	char buf[64];
 	ssize_t n = read_small(dirfd, name, buf, sizeof(buf));
@@ -317,7 +377,7 @@ static int key_u64(const char *text, const char *key, uint64_t *v)
 }
 
 /* "some avg10=0.00 avg60=0.00 avg300=0.00 total=N": N, the total stall time in µs */
-static int psi_some_total(int dirfd, const char *name, uint64_t *v)
+static int psi_some_total(const struct cgdir *dirfd, const char *name, uint64_t *v)
 {
 	char buf[256];
 	const char *s, *t;
@@ -350,7 +410,7 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
  * cputime_adjust() does. The shares can step back when the mix shifts: the caller owns
  * monotonicity.
  */
-static int split_from_ticks(int fd, uint64_t usage, uint64_t *user, uint64_t *sys)
+static int split_from_ticks(const struct cgdir *fd, uint64_t usage, uint64_t *user, uint64_t *sys)
 {
 	char buf[256];
 	uint64_t u, s;
@@ -365,7 +425,7 @@ static int split_from_ticks(int fd, uint64_t usage, uint64_t *user, uint64_t *sy
 	return 0;
 }
 
-static void cpu_v1(int fd, struct container_stats *st)
+static void cpu_v1(const struct cgdir *fd, struct container_stats *st)
 {
 	uint64_t usage, user, sys;
 	int err;
@@ -385,7 +445,7 @@ static void cpu_v1(int fd, struct container_stats *st)
 	st->have |= CG_CPU;
 }
 
-static void throttle_v1(int fd, struct container_stats *st)
+static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
 {
 	char buf[1024];
 
@@ -395,7 +455,7 @@ static void throttle_v1(int fd, struct container_stats *st)
 		st->have |= CG_THROTTLE;
 }
 
-static void memory_v1(int fd, struct container_stats *st)
+static void memory_v1(const struct cgdir *fd, struct container_stats *st)
 {
 	char buf[8192];
 	uint64_t usage, inactive, rss, v;
@@ -418,7 +478,7 @@ static void memory_v1(int fd, struct container_stats *st)
 		st->have |= CG_OOM;
 }
 
-static void cpu_v2(int fd, int want_usage, int want_throttle, struct container_stats *st)
+static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle, struct container_stats *st)
 {
 	char buf[1024];
 	uint64_t usage, user, sys, thr;
@@ -439,7 +499,7 @@ static void cpu_v2(int fd, int want_usage, int want_throttle, struct container_s
 	}
 }
 
-static void memory_v2(int fd, struct container_stats *st)
+static void memory_v2(const struct cgdir *fd, struct container_stats *st)
 {
 	char buf[8192];
 	uint64_t cur, inactive, anon, v;
@@ -462,7 +522,7 @@ static void memory_v2(int fd, struct container_stats *st)
 		st->have |= CG_OOM;
 }
 
-static void psi(int fd, struct container_stats *st)
+static void psi(const struct cgdir *fd, struct container_stats *st)
 {
 	static const struct {
 		const char *file;
@@ -503,16 +563,34 @@ static int open_cgroup(const char *mount, const char *path)
 	return errno == ENOENT || errno == ENOTDIR ? -1 : -errno;
 }
 
-int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
-		  struct container_stats *out)
+void cgroupfs_files_close(struct cgroup_files *k)
 {
-	enum { ACCT, CPU, MEM, UNI, NDIRS };
-	const char *mounts[NDIRS] = { l->cpuacct, l->cpu, l->memory, l->unified };
-	const char *paths[NDIRS] = { p->cpuacct, p->cpu, p->memory, p->unified };
-	int fds[NDIRS] = { -1, -1, -1, -1 }, err = -ENOENT, i;
+	if (!k)
+		return;
+	for (int i = 0; i < k->n; i++) {
+		close(k->f[i].fd);
+		atomic_fetch_sub(&kept_fds, 1);
+	}
+	for (int i = 0; k->open && i < CG_DIRS; i++) {
+		if (k->dirs[i] >= 0) {
+			close(k->dirs[i]);
+			atomic_fetch_sub(&kept_fds, 1);
+		}
+	}
+	memset(k, 0, sizeof(*k));
+}
+
+static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		     struct cgroup_files *keep, struct container_stats *out)
+{
+	enum { ACCT, CPU, MEM, UNI };
+	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu, l->memory, l->unified };
+	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu, p->memory, p->unified };
+	int fds[CG_DIRS] = { -1, -1, -1, -1 }, err = -ENOENT, i;
+	struct cgdir d[CG_DIRS];
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < NDIRS; i++)
+	for (i = 0; i < CG_DIRS; i++)
 		if (check_slot(paths[i]))
 			return -EINVAL;
 	/*
@@ -524,37 +602,75 @@ int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
 		if (mounts[i][0] && paths[i][0] && strcmp(paths[i], paths[UNI]))
 			paths[UNI] = "";
 
-	for (i = 0; i < NDIRS; i++) {
-		int fd = open_cgroup(mounts[i], paths[i]);
+	if (keep && keep->open) {
+		memcpy(fds, keep->dirs, sizeof(fds));
+		err = 0;
+	} else {
+		for (i = 0; i < CG_DIRS; i++) {
+			int fd = open_cgroup(mounts[i], paths[i]);
 
-		if (fd < -1) {
-			err = fd;
-			goto cleanup;
+			if (fd < -1) {
+				err = fd;
+				goto cleanup;
+			}
+			fds[i] = fd;
+			if (fd >= 0)
+				err = 0;
 		}
-		fds[i] = fd;
-		if (fd >= 0)
-			err = 0;
+		if (err)
+			goto cleanup;
+		/* the directories are kept with the files, while the budget has room */
+		if (keep && atomic_load(&kept_fds) + CG_DIRS <= fd_budget()) {
+			memcpy(keep->dirs, fds, sizeof(fds));
+			keep->open = 1;
+			for (i = 0; i < CG_DIRS; i++)
+				if (fds[i] >= 0)
+					atomic_fetch_add(&kept_fds, 1);
+		}
 	}
-	if (err)
-		goto cleanup;
+	for (i = 0; i < CG_DIRS; i++)
+		d[i] = (struct cgdir){ fds[i], i, keep && keep->open ? keep : NULL };
 
 	if (fds[ACCT] >= 0)
-		cpu_v1(fds[ACCT], out);
+		cpu_v1(&d[ACCT], out);
 	if (fds[CPU] >= 0)
-		throttle_v1(fds[CPU], out);
+		throttle_v1(&d[CPU], out);
 	if (fds[MEM] >= 0)
-		memory_v1(fds[MEM], out);
+		memory_v1(&d[MEM], out);
 	if (fds[UNI] >= 0) {
-		cpu_v2(fds[UNI], fds[ACCT] < 0, fds[CPU] < 0, out);
+		cpu_v2(&d[UNI], fds[ACCT] < 0, fds[CPU] < 0, out);
 		if (fds[MEM] < 0)
-			memory_v2(fds[UNI], out);
-		psi(fds[UNI], out);
+			memory_v2(&d[UNI], out);
+		psi(&d[UNI], out);
 	}
 cleanup:
-	for (i = NDIRS - 1; i >= 0; i--)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	if (!keep || !keep->open)
+		for (i = CG_DIRS - 1; i >= 0; i--)
+			if (fds[i] >= 0)
+				close(fds[i]);
 	if (err)
 		memset(out, 0, sizeof(*out));
 	return err;
+}
+
+int cgroupfs_read_kept(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		       struct cgroup_files *keep, struct container_stats *out)
+{
+	int err;
+
+	if (keep && keep->stale)
+		cgroupfs_files_close(keep);
+	err = read_dirs(l, p, keep, out);
+	/* a kept file said its cgroup is gone: look again, with nothing kept */
+	if (keep && keep->stale) {
+		cgroupfs_files_close(keep);
+		err = read_dirs(l, p, keep, out);
+	}
+	return err;
+}
+
+int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		  struct container_stats *out)
+{
+	return cgroupfs_read_kept(l, p, NULL, out);
 }

@@ -77,4 +77,28 @@ struct container_stats {
 int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
 		  struct container_stats *out);
 
+/*
+ * A cgroup's directories and files kept open between reads: opening them (a path walk in
+ * cgroupfs each) is most of what a read costs. Zeroed is empty; up to half the process's
+ * file limit is used for all of them together, and past it files are opened for each read.
+ */
+#define CG_DIRS 4
+#define CG_FILES_MAX 16
+struct cgroup_files {
+	int open; /* dirs[] hold the cgroup's directories, one per hierarchy (or -1) */
+	int stale; /* a kept file's cgroup was removed */
+	int dirs[CG_DIRS];
+	int n;
+	struct {
+		int slot;
+		const char *name;
+		int fd;
+	} f[CG_FILES_MAX];
+};
+
+/* cgroupfs_read(), keeping the files in keep for the next read */
+int cgroupfs_read_kept(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		       struct cgroup_files *keep, struct container_stats *out);
+void cgroupfs_files_close(struct cgroup_files *keep);
+
 #endif

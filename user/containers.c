@@ -65,6 +65,7 @@ void containers__free(struct containers *c)
 		return;
 	HASH_ITER(hh, c->list, x, t) {
 		HASH_DEL(c->list, x);
+		cgroupfs_files_close(&x->files);
 		free(x);
 	}
 	pthread_mutex_destroy(&c->lock);
@@ -326,15 +327,17 @@ void containers__refresh(struct containers *c)
 		if (x->gone) {
 			if (x->shown) {
 				HASH_DEL(c->list, x);
+				cgroupfs_files_close(&x->files);
 				free(x);
 				dropped++;
 			}
 			continue;
 		}
-		err = cgroupfs_read(&c->layout, &x->paths, &st);
+		err = cgroupfs_read_kept(&c->layout, &x->paths, &x->files, &st);
 		if (err == -ENOENT) {
 			pr_debug("container gone id=%s", x->id);
 			x->gone = 1;
+			cgroupfs_files_close(&x->files);
 		} else if (!err) {
 			x->stats = st;
 			split_cpu(x);

@@ -26,6 +26,7 @@ struct container {
 	char pod_uid[POD_UID_LEN + 1];
 	struct container_names names;
 	struct cgroup_paths paths;
+	struct cgroup_files files; /* its cgroup files, kept open between reads */
 	struct container_stats stats; /* the last read; kept when the cgroup goes */
 	int kind; /* the runner it hosts, if any */
 	char runner[NAME_LEN];

@@ -202,6 +202,19 @@ const char *expo_content_type(enum expo_format fmt)
 					 "text/plain; version=0.0.4; charset=utf-8";
 }
 
+/* an unsigned integer in decimal, without printf: most samples are counts */
+static void put_u64(struct buf *b, uint64_t v)
+{
+	char s[24];
+	int i = sizeof(s);
+
+	do {
+		s[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_putn(b, s + i, sizeof(s) - (size_t)i);
+}
+
 static void put_value(struct buf *b, double v)
 {
 	char s[32];
@@ -211,7 +224,9 @@ static void put_value(struct buf *b, double v)
 	} else if (isinf(v)) {
 		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
 	} else if (v == floor(v) && fabs(v) < 1e15) {
-		buf_printf(b, "%.0f", v);
+		if (v < 0)
+			buf_putn(b, "-", 1);
+		put_u64(b, (uint64_t)fabs(v));
 	} else {
 		/* the shortest form that reads back as v: 15 digits lose counters past 2^53 */
 		for (int prec = 15; prec <= 17; prec++) {
@@ -223,28 +238,32 @@ static void put_value(struct buf *b, double v)
 	}
 }
 
-static void put_labels(struct buf *b, const struct label *labels, int n, const char *le)
+/* {k="v",…, without the closing brace: a histogram's buckets share it */
+static void put_label_prefix(struct buf *b, const struct label *labels, int n)
 {
-	int first = 1;
-
-	if (!n && !le)
-		return;
 	buf_putn(b, "{", 1);
 	for (int i = 0; i < n; i++) {
-		buf_printf(b, "%s%s=\"", first ? "" : ",", labels[i].key);
+		if (i)
+			buf_putn(b, ",", 1);
+		buf_puts(b, labels[i].key);
+		buf_putn(b, "=\"", 2);
 		expo_escape_label(b, labels[i].value ? labels[i].value : "");
 		buf_putn(b, "\"", 1);
-		first = 0;
 	}
-	if (le)
-		buf_printf(b, "%sle=\"%s\"", first ? "" : ",", le);
+}
+
+static void put_labels(struct buf *b, const struct label *labels, int n)
+{
+	if (!n)
+		return;
+	put_label_prefix(b, labels, n);
 	buf_putn(b, "}", 1);
 }
 
 void expo_sample(struct buf *b, const char *name, const struct label *labels, int n, double v)
 {
 	buf_puts(b, name);
-	put_labels(b, labels, n, NULL);
+	put_labels(b, labels, n);
 	buf_putn(b, " ", 1);
 	put_value(b, v);
 	buf_putn(b, "\n", 1);
@@ -290,22 +309,35 @@ void expo_histogram(struct buf *b, const char *name, const struct label *labels,
 		    const struct histogram *h)
 {
 	size_t nl = strlen(name);
-	char metric[256], le[32];
+	char metric[256];
+	struct buf prefix;
 	uint64_t cum = 0;
 
 	if (nl > sizeof(metric) - 8)
 		return;
-	snprintf(metric, sizeof(metric), "%s_bucket", name);
+	/* name_bucket{labels, rendered once for every bucket */
+	buf_init(&prefix);
+	buf_putn(&prefix, name, nl);
+	buf_puts(&prefix, "_bucket");
+	put_label_prefix(&prefix, labels, n);
+	buf_puts(&prefix, n ? ",le=\"" : "le=\"");
+	if (prefix.oom) {
+		buf_free(&prefix);
+		b->oom = 1;
+		return;
+	}
 	for (int i = 0; i <= h->nbounds; i++) {
 		cum += h->buckets[i];
-		if (i < h->nbounds)
-			snprintf(le, sizeof(le), "%.15g", h->bounds[i]);
+		buf_putn(b, prefix.p, prefix.len);
+		if (i == h->nbounds)
+			buf_puts(b, "+Inf");
 		else
-			snprintf(le, sizeof(le), "+Inf");
-		buf_puts(b, metric);
-		put_labels(b, labels, n, le);
-		buf_printf(b, " %llu\n", (unsigned long long)cum);
+			put_value(b, h->bounds[i]);
+		buf_putn(b, "\"} ", 3);
+		put_u64(b, cum);
+		buf_putn(b, "\n", 1);
 	}
+	buf_free(&prefix);
 	snprintf(metric, sizeof(metric), "%s_sum", name);
 	expo_sample(b, metric, labels, n, h->sum);
 	snprintf(metric, sizeof(metric), "%s_count", name);

@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "cgroupfs.h"
 
@@ -478,6 +481,76 @@ static void test_read_hybrid(void **state)
 	assert_int_equal(st.psi_some_us[CG_PSI_RES_IO], 912345);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "r+");
+
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 0), 0);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* kept files read again from the start give what they hold now, as a fresh read does */
+static void test_read_kept(void **state)
+{
+	char tmp[] = "/tmp/rs-cgroupfs-XXXXXX", cmd[512], root[128], file[512];
+	struct cgroup_files keep = {};
+	struct container_stats st, fresh;
+	struct cgroup_layout l;
+	struct cgroup_paths p;
+	int fds0;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(cmd, sizeof(cmd), "cp -a %s/hybrid %s/", FX, tmp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(root, sizeof(root), "%s/hybrid", tmp);
+	layout(root, &l);
+	assert_int_equal(paths(TEXT_HYBRID, &p), 0);
+	fds0 = count_fds();
+
+	assert_int_equal(cgroupfs_read_kept(&l, &p, &keep, &st), 0);
+	assert_int_equal(cgroupfs_read(&l, &p, &fresh), 0);
+	assert_memory_equal(&st, &fresh, sizeof(st));
+	assert_true(keep.open);
+	assert_true(keep.n >= 10);
+	assert_int_equal(count_fds(), fds0 + keep.n + CG_DIRS);
+
+	/* new contents, one shorter than before: read whole, nothing of the old left */
+	snprintf(file, sizeof(file), "%s/cpuacct%s/cpuacct.usage", root, SCOPE);
+	write_file(file, "99\n");
+	snprintf(file, sizeof(file), "%s/memory%s/memory.usage_in_bytes", root, SCOPE);
+	write_file(file, "123456789012\n");
+	assert_int_equal(cgroupfs_read_kept(&l, &p, &keep, &st), 0);
+	assert_int_equal(st.cpu_usage_ns, 99);
+	assert_int_equal(st.mem_usage, 123456789012ULL);
+	assert_int_equal(cgroupfs_read(&l, &p, &fresh), 0);
+	assert_memory_equal(&st, &fresh, sizeof(st));
+	/* no file was opened again */
+	assert_int_equal(count_fds(), fds0 + keep.n + CG_DIRS);
+
+	cgroupfs_files_close(&keep);
+	assert_false(keep.open);
+	assert_int_equal(count_fds(), fds0);
+	cgroupfs_files_close(&keep); /* twice is fine */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_read_hybrid_unified_only(void **state)
 {
 	struct container_stats st;
@@ -593,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_read_v1_unlimited_64k_pages),
 		cmocka_unit_test(test_read_v1_malformed),
 		cmocka_unit_test(test_read_hybrid),
+		cmocka_unit_test(test_read_kept),
 		cmocka_unit_test(test_read_hybrid_unified_only),
 		cmocka_unit_test(test_read_hybrid_shared_unified),
 		cmocka_unit_test(test_read_gone),

@@ -40,7 +40,7 @@ HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDARY:
-.PHONY: all run test test-san unit e2e clean install vmlinux fixtures
+.PHONY: all run test test-san unit e2e clean install vmlinux fixtures bench bench-tools
 all: $(OUTPUT)/runnerscope
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -94,6 +94,29 @@ e2e: all fixtures
 
 run: all
 	$(OUTPUT)/runnerscope $(ARGS)
+
+# benchmarks: a process storm, empty programs on the same tracepoints (the floor), the driver
+BENCH := $(OUTPUT)/bench
+$(BENCH):
+	mkdir -p $@
+
+$(BENCH)/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(BENCH)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
+	$(CC) $(CFLAGS) -I$(BENCH) $< -o $@ $(LDLIBS)
+
+$(BENCH)/execstorm: bench/execstorm.c | $(BENCH)
+	$(CC) $(CFLAGS) $< -o $@
+
+bench-tools: $(BENCH)/floor $(BENCH)/execstorm
+
+# ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency
+bench: all fixtures bench-tools
+	bench/run.py $(ARGS)
 
 install: all
 	install -D -m 0755 $(OUTPUT)/runnerscope $(DESTDIR)$(PREFIX)/sbin/runnerscope

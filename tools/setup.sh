@@ -2,6 +2,7 @@
 # Installs whatever this machine lacks (Debian/Ubuntu), then runs `make <target>`:
 #   tools/setup.sh run    build and run the daemon (needs root for BPF)
 #   tools/setup.sh test   build and run every test (needs root: BPF, cgroups, Docker)
+#   tools/setup.sh bench  build and run the benchmarks (needs root)
 set -eu
 cd "$(dirname "$0")/.."
 target=${1:-run}
@@ -12,8 +13,11 @@ build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1
 test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io
 	busybox-static prometheus util-linux procps iproute2 openssl curl chromium
 	fonts-dejavu-core"
+bench_pkgs="python3 busybox-static util-linux procps wrk bpftrace prometheus-node-exporter
+	netcat-openbsd curl"
 case "$target" in
 test|unit|e2e) pkgs="$build_pkgs $test_pkgs" ;;
+bench) pkgs="$build_pkgs $bench_pkgs" ;;
 *) pkgs="$build_pkgs" ;;
 esac
 

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Attaches the floor programs (or, with --stats-only, attaches nothing) with the kernel's BPF
+ * run-time statistics on, until stdin closes; then prints what the kernel measured for each
+ * program as one JSON line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "floor.skel.h"
+
+static void print_stats(struct floor_bpf *skel)
+{
+	struct bpf_program *progs[] = { skel->progs.floor_exec, skel->progs.floor_fork,
+					skel->progs.floor_exit };
+	static const char *const names[] = { "exec", "fork", "exit" };
+
+	printf("{");
+	for (int i = 0; i < 3; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len);
+		printf("%s\"%s\": {\"run_ns\": %llu, \"runs\": %llu}", i ? ", " : "", names[i],
+		       (unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
+	}
+	printf("}\n");
+}
+
+int main(int argc, char **argv)
+{
+	int stats_only = argc > 1 && !strcmp(argv[1], "--stats-only");
+	struct floor_bpf *skel = NULL;
+	int stats, err = 0;
+	char c;
+
+	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats < 0) {
+		fprintf(stderr, "floor: cannot turn on BPF statistics: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!stats_only) {
+		skel = floor_bpf__open_and_load();
+		if (!skel || floor_bpf__attach(skel)) {
+			fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
+			err = 1;
+			goto out;
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	if (skel)
+		print_stats(skel);
+out:
+	floor_bpf__destroy(skel);
+	close(stats);
+	return err;
+}

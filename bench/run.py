@@ -1,0 +1,754 @@
+#!/usr/bin/python3
+"""What runnerscope costs the host, side by side with the alternatives, in one run.
+
+    sudo make bench            # or: sudo tools/setup.sh bench
+    sudo bench/run.py --quick  # fewer rounds, smaller storms: a smoke test of the suite
+
+Writes build/bench/results.json and build/bench/results.md (the table the README quotes).
+Every comparison is measured in the same run, interleaved over several rounds, and given as a
+median with its spread (min … max).
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+import rs  # noqa: E402  the end-to-end tests' daemon, cgroup and fake-runner helpers
+
+OUT = os.path.join(rs.BUILD, "bench")
+STORM = os.path.join(OUT, "execstorm")
+FLOOR = os.path.join(OUT, "floor")
+BPFTRACE_SCRIPT = """
+tracepoint:sched:sched_process_exec { @execs[comm] = count(); }
+tracepoint:sched:sched_process_fork { @forks = count(); }
+tracepoint:sched:sched_process_exit { @exits = count(); }
+"""
+PROGS = {"exec": "handle_exec", "fork": "handle_fork", "exit": "handle_exit"}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
+
+
+def storm(n, mode="exec"):
+    out = subprocess.run([STORM, "-n", str(n), "-m", mode], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def proc_cpu(pid):
+    """user + system CPU seconds of a process (and its threads)"""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def tree_rss(pid):
+    """RSS of a process and its descendants (a shell loop and what it runs)"""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += proc_rss(p) or 0
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+class Runnerscope:
+    """The daemon as a user runs it (info logs), without pins: its programs go when it stops."""
+
+    def __init__(self, work, *args):
+        self.d = rs.Daemon(work, ("--bpf.pin-path=", "--log.level=info", *args), cleanup=False)
+
+    def __enter__(self):
+        self.d.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.d.stop()
+
+    @property
+    def pid(self):
+        return self.d.proc.pid
+
+    def prog_stats(self):
+        m = self.d.scrape()
+        out = {}
+        for ev, prog in PROGS.items():
+            run = m.value("runnerscope_bpf_program_run_seconds_total", program=prog)
+            runs = m.value("runnerscope_bpf_program_runs_total", program=prog)
+            out[ev] = (run * 1e9, runs)
+        return out
+
+
+class Floor:
+    """Empty programs on the same tracepoints: the cost of running any program there."""
+
+    def __init__(self, stats_only=False):
+        self.args = [FLOOR] + (["--stats-only"] if stats_only else [])
+
+    def __enter__(self):
+        self.p = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        assert self.p.stdout.readline().strip() == "ready"
+        return self
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            self.p.wait(10)
+
+    def stats(self):
+        self.p.stdin.close()
+        line = self.p.stdout.readline()
+        self.p.wait(10)
+        return {ev: (v["run_ns"], v["runs"]) for ev, v in json.loads(line).items()}
+
+
+class Bpftrace:
+    """The peer: bpftrace counting execs, forks and exits on the classic tracepoints."""
+
+    def __enter__(self):
+        self.p = subprocess.Popen(["bpftrace", "-e", BPFTRACE_SCRIPT], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        lines = []
+        # it may warn first (RLIMIT_MEMLOCK, which BPF no longer needs)
+        while not (lines and lines[-1].startswith("Attaching")):
+            lines.append(self.p.stdout.readline())
+            assert lines[-1], "bpftrace did not attach:\n" + "".join(lines)
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc):
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+    def prog_stats(self):
+        """Its three programs: the newest tracepoint programs named after the tracepoints
+        (the kernel keeps 15 characters: exec and exit are both sched_process_e, loaded in
+        the script's order)."""
+        progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"],
+                                          capture_output=True, text=True, check=True).stdout)
+        ours = sorted((p for p in progs if p.get("type") == "tracepoint" and
+                       p.get("name") in ("sched_process_e", "sched_process_f")),
+                      key=lambda p: p["id"])[-3:]
+        assert [p["name"] for p in ours] == ["sched_process_e", "sched_process_f",
+                                             "sched_process_e"], ours
+        return {ev: (p.get("run_time_ns", 0), p.get("run_cnt", 0))
+                for ev, p in zip(("exec", "fork", "exit"), ours)}
+
+
+def sysctl_stats(on):
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1" if on else "0")
+
+
+def mount_tracefs():
+    if not os.path.exists("/sys/kernel/tracing/events"):
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=False)
+
+
+def per_run(before, after):
+    out = {}
+    for ev in ("exec", "fork", "exit"):
+        if ev in before and ev in after:
+            runs = after[ev][1] - before[ev][1]
+            out[ev] = (after[ev][0] - before[ev][0]) / runs if runs else None
+    return out
+
+
+# ---- 1. BPF cost per event ----
+
+def install_runner(work, name):
+    """A fake runner root with hard links to the built Listener and Worker (a copy each would
+    be 1.5 MB a runner); the Listener finds its root from its own path."""
+    root = os.path.join(work, f"runner-{secrets.token_hex(4)}")
+    os.makedirs(os.path.join(root, "bin"))
+    for b in ("Runner.Listener", "Runner.Worker"):
+        os.link(os.path.join(rs.FAKE_BIN, b), os.path.join(root, "bin", b))
+    for d in ("_spool", "_results"):
+        os.makedirs(os.path.join(root, d))
+    with open(os.path.join(root, ".runner"), "w") as f:
+        json.dump({"agentName": name}, f)
+    return root
+
+
+class Runner(rs.Spool):
+    """A fake runner started here, with hard links for binaries (see install_runner)."""
+
+    def __init__(self, work, name, cgroup=None):
+        self.root = install_runner(work, name)
+        rs.Spool.__init__(self, os.path.join(self.root, "_spool"),
+                          os.path.join(self.root, "_results"))
+        cg = cgroup
+        self.proc = subprocess.Popen([os.path.join(self.root, "bin", "Runner.Listener"), "run"],
+                                     cwd=self.root, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True,
+                                     preexec_fn=(lambda: cg.enter()) if cg else None)
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+def bench_bpf_cost(work, rounds, n):
+    """ns per run of each program, untracked (host processes) and tracked (inside a job), with
+    the floor and the bpftrace peer measured the same way, interleaved."""
+    res = {k: {"exec_storm": {}, "fork_storm": {}} for k in
+           ("runnerscope", "runnerscope_in_job", "floor", "bpftrace")}
+
+    def record(cfg, load, costs):
+        for ev, ns in costs.items():
+            res[cfg][load].setdefault(ev, []).append(ns)
+
+    def rs_untracked():
+        with Runnerscope(work) as d:
+            s0 = d.prog_stats()
+            storm(n)
+            s1 = d.prog_stats()
+            storm(n, "fork")
+            s2 = d.prog_stats()
+        record("runnerscope", "exec_storm", per_run(s0, s1))
+        record("runnerscope", "fork_storm", per_run(s1, s2))
+
+    def rs_tracked():
+        with Runnerscope(work) as d:
+            r = Runner(work, "bench-tracked")
+            try:
+                wait_runner(d, "bench-tracked")
+                for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
+                    name = f"{load}-{secrets.token_hex(3)}"
+                    s0 = d.prog_stats()
+                    r.submit(name, f"step {STORM} -n {n} -m {mode}", "exit 100")
+                    status, _ = r.result(name, timeout=300)
+                    assert status == 100 << 8, status
+                    record("runnerscope_in_job", load, per_run(s0, d.prog_stats()))
+            finally:
+                r.stop()
+
+    def floor():
+        for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
+            with Floor() as f:
+                storm(n, mode)
+                record("floor", load, per_run({e: (0, 0) for e in PROGS}, f.stats()))
+
+    def bpftrace():
+        sysctl_stats(True)
+        try:
+            with Bpftrace() as b:
+                s0 = b.prog_stats()
+                storm(n)
+                s1 = b.prog_stats()
+                storm(n, "fork")
+                s2 = b.prog_stats()
+            record("bpftrace", "exec_storm", per_run(s0, s1))
+            record("bpftrace", "fork_storm", per_run(s1, s2))
+        finally:
+            sysctl_stats(False)
+
+    steps = [rs_untracked, rs_tracked, floor, bpftrace]
+    for r in range(rounds):
+        random.shuffle(steps)
+        for step in steps:
+            log(f"bpf cost: round {r + 1}/{rounds}: {step.__name__}")
+            step()
+    return {cfg: {load: {ev: spread(v) for ev, v in evs.items()} for load, evs in loads.items()}
+            for cfg, loads in res.items()}
+
+
+def wait_runner(d, name):
+    rs.wait_for(lambda: d.d.scrape().value("runnerscope_runner_up", runner=name) == 1, 15,
+                what=f"runner {name} up")
+
+
+# ---- 2. exec-storm overhead ----
+
+def bench_overhead(work, rounds, n):
+    """fork+exec throughput with nothing attached, runnerscope (as shipped, and without BPF
+    statistics) and the bpftrace peer; each round runs every configuration once, in a new
+    random order, and the slowdown is taken against the same round's bare run."""
+    configs = {
+        "none": lambda: None,
+        "runnerscope": lambda: Runnerscope(work),
+        "runnerscope --no-bpf.stats": lambda: Runnerscope(work, "--no-bpf.stats"),
+        "bpftrace": lambda: Bpftrace(),
+    }
+    rates = {c: [] for c in configs}
+    cpu = {c: [] for c in configs}
+    for r in range(rounds):
+        order = list(configs)
+        random.shuffle(order)
+        for c in order:
+            log(f"overhead: round {r + 1}/{rounds}: {c}")
+            ctx = configs[c]()
+            if ctx:
+                with ctx:
+                    res = storm(n)
+            else:
+                res = storm(n)
+            rates[c].append(res["per_second"])
+            cpu[c].append(res["cpu_us_each"])
+    out = {}
+    for c in configs:
+        slow = [100.0 * (1 - x / base) for x, base in zip(rates[c], rates["none"])]
+        more = [100.0 * (x / base - 1) for x, base in zip(cpu[c], cpu["none"])]
+        out[c] = {"execs_per_second": spread(rates[c]),
+                  "slowdown_percent": spread(slow) if c != "none" else None,
+                  "cpu_us_per_exec": spread(cpu[c]),
+                  "cpu_increase_percent": spread(more) if c != "none" else None}
+    return out
+
+
+# ---- 3. a job-heavy host ----
+
+NETCAT_LOOP = r"""
+body=$1; port=$2
+len=$(wc -c < "$body")
+while true; do
+  { printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %s\r\nConnection: close\r\n\r\n' "$len"; cat "$body"; } | nc -l -p "$port" -q 0 > /dev/null 2>&1
+done
+"""
+
+
+def wrk(url, conns, seconds, headers=()):
+    args = ["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{seconds}s", "--latency",
+            "--timeout", "5s"]
+    for h in headers:
+        args += ["-H", h]
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds + 30)
+    text = out.stdout
+    lat = {p: to_ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", text, re.M)}
+    if not lat:
+        log(f"wrk gave no latencies:\n{text}{out.stderr}")
+    req = re.search(r"Requests/sec:\s+(\S+)", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       text)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    total = re.search(r"(\d+) requests in", text)
+    return {"p50_ms": lat.get("50"), "p99_ms": lat.get("99"),
+            "requests_per_second": float(req.group(1)) if req else None,
+            "requests": int(total.group(1)) if total else 0,
+            "errors": sum(int(x) for x in errors.groups()) if errors else 0,
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def to_ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)$", v)
+    if not m:
+        return None
+    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+
+
+def start_node_exporter(port):
+    p = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rs.wait_for(lambda: port_open(port), 15, what="node_exporter")
+    return p
+
+
+def port_open(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def bench_job_heavy(work, runners_n, jobs_per_runner, seconds):
+    res = {}
+    with Runnerscope(work) as d:
+        cpu0, t0 = proc_cpu(d.pid), time.monotonic()
+        cgs, runners = [], []
+        try:
+            log(f"job-heavy: {runners_n} runner containers")
+            for i in range(runners_n):
+                cg = rs.Cgroup(f"docker/{rs.fake_container_id()}")
+                cgs.append(cg)
+                runners.append(Runner(work, f"bench-{i:03d}", cgroup=cg))
+            rs.wait_for(lambda: len(d.d.scrape().find("runnerscope_runner_up")) >= runners_n,
+                        60, interval=0.5, what="every runner seen")
+            log(f"job-heavy: {runners_n * jobs_per_runner} jobs")
+            bursts = 5
+            for k in range(bursts):
+                for r in runners:
+                    r.submit(f"b{k}", "exit 100", burst=jobs_per_runner // bursts)
+            for r in runners:
+                for k in range(bursts):
+                    r.result(f"b{k}", timeout=600)
+            want = runners_n * (jobs_per_runner // bursts) * bursts
+            rs.wait_for(lambda: sum(v for _, v in d.d.scrape().find(
+                "runnerscope_jobs_finished_total", result="success")) == want, 60,
+                interval=0.5, what=f"{want} jobs counted")
+            # the fake Listeners poll their spools every 10 ms (a real one long-polls its
+            # server): stopped, they stay alive for runnerscope and leave the CPUs to the test
+            for r in runners:
+                os.killpg(r.proc.pid, signal.SIGSTOP)
+            res["jobs"] = want
+            res["runners"] = runners_n
+            res["seconds"] = time.monotonic() - t0
+            res["runnerscope_cpu_seconds"] = proc_cpu(d.pid) - cpu0
+            res["runnerscope_rss_bytes"] = proc_rss(d.pid)
+            status, text, _ = d.d.get("/metrics", headers={"Accept-Encoding": "identity"})
+            res["runnerscope_series"] = sum(1 for l in text.splitlines()
+                                            if l and not l.startswith(b"#"))
+            res["runnerscope_body_bytes"] = len(text)
+            body = os.path.join(work, "metrics.prom")
+            with open(body, "wb") as f:
+                f.write(text)
+
+            ne_port, nc_port = rs.free_port(), rs.free_port()
+            ne = start_node_exporter(ne_port)
+            nc = subprocess.Popen(["bash", "-c", NETCAT_LOOP, "netcat", body, str(nc_port)],
+                                  start_new_session=True)
+            try:
+                rs.wait_for(lambda: port_open(nc_port), 10, what="the netcat loop")
+                targets = {
+                    "runnerscope (text)": (f"http://127.0.0.1:{d.d.port}/metrics", ()),
+                    "runnerscope (OpenMetrics, gzip)": (
+                        f"http://127.0.0.1:{d.d.port}/metrics",
+                        ("Accept: application/openmetrics-text;version=1.0.0",
+                         "Accept-Encoding: gzip")),
+                    "node_exporter": (f"http://127.0.0.1:{ne_port}/metrics", ()),
+                    "bash+netcat": (f"http://127.0.0.1:{nc_port}/metrics", ()),
+                }
+                res["latency"] = {}
+                for name, (url, headers) in targets.items():
+                    for conns in (1, 20):
+                        log(f"job-heavy: wrk {name}, {conns} connections")
+                        res["latency"][f"{name} c={conns}"] = wrk(url, conns, seconds, headers)
+                res["node_exporter_rss_bytes"] = proc_rss(ne.pid)
+                res["node_exporter_series"] = sum(
+                    1 for l in subprocess.run(["curl", "-s", f"http://127.0.0.1:{ne_port}/metrics"],
+                                              capture_output=True, text=True).stdout.splitlines()
+                    if l and not l.startswith("#"))
+                res["netcat_loop_rss_bytes"] = tree_rss(nc.pid)
+            finally:
+                ne.terminate()
+                ne.wait()
+                os.killpg(nc.pid, signal.SIGKILL)
+                nc.wait()
+        finally:
+            for r in runners:
+                r.stop()
+            for cg in cgs:
+                cg.remove()
+    return res
+
+
+# ---- 4. idle ----
+
+def bench_idle(work, seconds, interval):
+    """runnerscope and node_exporter side by side on a host with no runner activity, each
+    scraped every interval seconds (as Prometheus would)."""
+    ne_port = rs.free_port()
+    with Runnerscope(work) as d:
+        ne = start_node_exporter(ne_port)
+        try:
+            time.sleep(2)  # both past their start-up
+            c0 = {"runnerscope": proc_cpu(d.pid), "node_exporter": proc_cpu(ne.pid)}
+            t0 = time.monotonic()
+            while True:
+                d.d.get("/metrics")
+                subprocess.run(["curl", "-s", "-o", "/dev/null",
+                                f"http://127.0.0.1:{ne_port}/metrics"], check=True)
+                left = t0 + seconds - time.monotonic()
+                if left <= 0:
+                    break
+                time.sleep(min(interval, left))
+            took = time.monotonic() - t0
+            out = {}
+            for name, pid in (("runnerscope", d.pid), ("node_exporter", ne.pid)):
+                cpu = proc_cpu(pid) - c0[name]
+                out[name] = {"cpu_seconds": cpu, "core_percent": 100 * cpu / took,
+                             "rss_bytes": proc_rss(pid)}
+            out["seconds"] = took
+            out["scrape_interval"] = interval
+        finally:
+            ne.terminate()
+            ne.wait()
+    return out
+
+
+# ---- 5. event latency ----
+
+def bench_latency(work, jobs):
+    """From a Worker's exit (its own clock, just before it exits) to the first /metrics that
+    counts the job, with a scraper polling back to back."""
+    with Runnerscope(work) as d:
+        r = Runner(work, "bench-latency")
+        seen = []  # (wall time the response was complete, finished count)
+        stop = threading.Event()
+
+        def poll():
+            c = d.d.connection()
+            while not stop.is_set():
+                c.request("GET", "/metrics")
+                body = c.getresponse().read()
+                now = time.time()
+                m = re.search(rb'runnerscope_jobs_finished_total\{kind="github",'
+                              rb'runner="bench-latency",result="success"\} (\d+)', body)
+                seen.append((now, int(m.group(1)) if m else 0))
+            c.close()
+        try:
+            wait_runner(d, "bench-latency")
+            t = threading.Thread(target=poll)
+            t.start()
+            ends = []
+            for i in range(jobs):
+                r.submit(f"l{i:04d}", "exit 100")
+                _, worker = r.result(f"l{i:04d}")
+                ends.append(worker["end"])
+                time.sleep(0.02)
+            time.sleep(0.2)
+            stop.set()
+            t.join()
+        finally:
+            r.stop()
+    lat = []
+    for k, end in enumerate(ends, 1):
+        first = next((ts for ts, n in seen if n >= k), None)
+        lat.append((first - end) * 1e3 if first else None)
+    lat = sorted(x for x in lat if x is not None)
+    return {"jobs": jobs, "measured": len(lat),
+            "p50_ms": statistics.median(lat),
+            "p99_ms": lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))],
+            "max_ms": lat[-1], "scrapes": len(seen)}
+
+
+# ---- the table ----
+
+def fmt(x, unit="", digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}{unit}"
+
+
+def fmt_spread(s, unit="", digits=0):
+    if not s:
+        return "–"
+    return f"{fmt(s['median'], unit, digits)} ({fmt(s['min'], '', digits)} … {fmt(s['max'], '', digits)})"
+
+
+def table(r):
+    lines = []
+    add = lines.append
+    add(f"Machine: {r['machine']}; kernel {r['kernel']}; {r['date']}; `{r['command']}`.")
+    add("")
+    if "bpf_cost" in r:
+        c = r["bpf_cost"]
+        add("**BPF cost per event** (ns per program run, from the kernel's run-time statistics; "
+            "median, min … max over rounds):")
+        add("")
+        add("| load | program | runnerscope, host process | runnerscope, inside a job | "
+            "empty program (floor) | bpftrace (tracepoint) |")
+        add("|---|---|---|---|---|---|")
+        for load, lname in (("exec_storm", "exec storm"), ("fork_storm", "fork storm")):
+            for ev in ("exec", "fork", "exit"):
+                if load == "fork_storm" and ev == "exec":
+                    continue
+                add(f"| {lname} | {ev} | " + " | ".join(
+                    fmt_spread(c[cfg][load].get(ev)) for cfg in
+                    ("runnerscope", "runnerscope_in_job", "floor", "bpftrace")) + " |")
+        add("")
+    if "overhead" in r:
+        o = r["overhead"]
+        add(f"**Exec storm** (fork+exec of `/bin/true`, one process at a time; "
+            f"{r['params']['overhead_rounds']} interleaved rounds):")
+        add("")
+        add("| attached | execs/s | slowdown, same round | CPU µs per exec | more CPU, same round |")
+        add("|---|---|---|---|---|")
+        for cfg, v in o.items():
+            add(f"| {cfg} | {fmt_spread(v['execs_per_second'])} | "
+                f"{fmt_spread(v['slowdown_percent'], ' %', 1) if v['slowdown_percent'] else '–'} | "
+                f"{fmt_spread(v['cpu_us_per_exec'])} | "
+                f"{fmt_spread(v['cpu_increase_percent'], ' %', 1) if v['cpu_increase_percent'] else '–'} |")
+        add("")
+    if "overhead" in r and "bpf_cost" in r:
+        c = r["bpf_cost"]["runnerscope"]["exec_storm"]
+        cpu = r["overhead"]["none"]["cpu_us_per_exec"]["median"]
+        ns = sum((c.get(ev) or {}).get("median") or 0 for ev in ("exec", "fork", "exit"))
+        add(f"By the kernel's own accounting, runnerscope's three programs take {ns:,.0f} ns of "
+            f"each fork+exec+exit here, {100 * ns / (cpu * 1e3):.2f} % of the "
+            f"{cpu:,.0f} µs of CPU one costs: a slowdown this machine's noise "
+            "(the spread above) cannot show directly.")
+        add("")
+    if "job_heavy" in r:
+        j = r["job_heavy"]
+        add(f"**Job-heavy host**: {j['runners']} runner containers (cgroups with fake runners), "
+            f"{j['jobs']:,} finished jobs in {j['seconds']:.0f} s; runnerscope used "
+            f"{j['runnerscope_cpu_seconds']:.2f} CPU s over the run and has "
+            f"{j['runnerscope_rss_bytes'] / 2**20:.1f} MiB RSS, serving "
+            f"{j['runnerscope_series']:,} series ({j['runnerscope_body_bytes'] / 1024:.0f} KiB). "
+            f"node_exporter: {j['node_exporter_series']:,} series, "
+            f"{j['node_exporter_rss_bytes'] / 2**20:.1f} MiB RSS. One bash+netcat loop: "
+            f"{j['netcat_loop_rss_bytes'] / 2**20:.1f} MiB RSS (one such loop per container).")
+        add("")
+        add("| /metrics of | connections | p50 | p99 | requests/s | errors |")
+        add("|---|---|---|---|---|---|")
+        for k, v in j["latency"].items():
+            name, conns = k.rsplit(" c=", 1)
+            add(f"| {name} | {conns} | {fmt(v['p50_ms'], ' ms', 2)} | {fmt(v['p99_ms'], ' ms', 2)} "
+                f"| {fmt(v['requests_per_second'])} | {v['errors'] + v['non_2xx']} |")
+        add("")
+    if "idle" in r:
+        i = r["idle"]
+        add(f"**Idle** ({i['seconds']:.0f} s, scraped every {i['scrape_interval']} s, no runner "
+            "activity):")
+        add("")
+        add("| | CPU (% of a core) | RSS |")
+        add("|---|---|---|")
+        for name in ("runnerscope", "node_exporter"):
+            add(f"| {name} | {i[name]['core_percent']:.3f} % | "
+                f"{i[name]['rss_bytes'] / 2**20:.1f} MiB |")
+        add("")
+    if "latency" in r:
+        lat = r["latency"]
+        add(f"**Event latency** (a Worker's exit to the first /metrics counting its job, "
+            f"{lat['measured']} jobs): p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms, "
+            f"max {lat['max_ms']:.1f} ms.")
+        add("")
+    if "targets" in r:
+        add("| target | goal | measured | |")
+        add("|---|---|---|---|")
+        for t in r["targets"]:
+            add(f"| {t['what']} | {t['goal']} | {t['measured']} | {'met' if t['met'] else 'missed'} |")
+        add("")
+    return "\n".join(lines)
+
+
+def targets(r):
+    out = []
+
+    def t(what, goal, value, ok, unit=""):
+        if value is not None:
+            out.append({"what": what, "goal": goal, "measured": f"{value:,.2f}{unit}".rstrip("0").rstrip("."),
+                        "met": bool(ok)})
+    c = r.get("bpf_cost")
+    if c:
+        for ev, goal in (("exec", 300), ("fork", 150), ("exit", 150)):
+            v = (c["runnerscope"]["exec_storm"].get(ev) or {}).get("median")
+            f = (c["floor"]["exec_storm"].get(ev) or {}).get("median")
+            t(f"BPF {ev}, host process", f"≤ {goal} ns", v, v is not None and v <= goal, " ns")
+            if v is not None and f is not None:
+                t(f"BPF {ev} above the empty program", f"≤ {goal} ns", v - f, v - f <= goal, " ns")
+    o = r.get("overhead")
+    if o:
+        v = o["runnerscope"]["slowdown_percent"]["median"]
+        b = o["bpftrace"]["slowdown_percent"]["median"]
+        t("exec-storm slowdown (throughput)", "< 1 %, below bpftrace's", v, v < 1 and v <= b,
+          " %")
+        v = o["runnerscope"]["cpu_increase_percent"]["median"]
+        b = o["bpftrace"]["cpu_increase_percent"]["median"]
+        t("exec-storm slowdown (CPU per exec)", "< 1 %, below bpftrace's", v,
+          v < 1 and v <= b, " %")
+    i = r.get("idle")
+    if i:
+        v = i["runnerscope"]["core_percent"]
+        t("idle CPU", "< 0.1 % of a core", v, v < 0.1, " %")
+    j = r.get("job_heavy")
+    if j:
+        v = j["runnerscope_rss_bytes"] / 2**20
+        t("RSS, job-heavy host", "< 20 MiB", v, v < 20, " MiB")
+        v = j["latency"].get("runnerscope (text) c=20", {}).get("p99_ms")
+        t("/metrics p99, 20 scrapers", "< 5 ms", v, v is not None and v < 5, " ms")
+    lat = r.get("latency")
+    if lat:
+        t("event latency p99", "< 100 ms", lat["p99_ms"], lat["p99_ms"] < 100, " ms")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads")
+    ap.add_argument("--only", default="bpf_cost,overhead,job_heavy,idle,latency",
+                    help="comma-separated parts to run")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (BPF, cgroups)")
+    for tool in (STORM, FLOOR, rs.DAEMON, "wrk", "bpftrace", "prometheus-node-exporter", "nc"):
+        if not shutil.which(tool) and not os.access(tool, os.X_OK):
+            sys.exit(f"bench: {tool} is missing: run `sudo make bench` (or tools/setup.sh bench)")
+    mount_tracefs()
+    q = args.quick
+    params = {
+        "bpf_rounds": 2 if q else 3, "bpf_storm": 500 if q else 2000,
+        "overhead_rounds": 3 if q else 15, "overhead_storm": 500 if q else 1500,
+        "runners": 20 if q else 200, "jobs_per_runner": 10 if q else 50,
+        "wrk_seconds": 2 if q else 5, "idle_seconds": 15 if q else 60, "scrape_interval": 15,
+        "latency_jobs": 20 if q else 100,
+    }
+    parts = set(args.only.split(","))
+    os.makedirs(OUT, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="rs-bench-")
+    os.chmod(work, 0o755)
+    r = {"machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+         "kernel": platform.release(), "date": time.strftime("%Y-%m-%d"),
+         "command": "sudo make bench" + (" ARGS=--quick" if q else ""), "params": params}
+    t0 = time.monotonic()
+    try:
+        if "bpf_cost" in parts:
+            r["bpf_cost"] = bench_bpf_cost(work, params["bpf_rounds"], params["bpf_storm"])
+        if "overhead" in parts:
+            r["overhead"] = bench_overhead(work, params["overhead_rounds"],
+                                           params["overhead_storm"])
+        if "job_heavy" in parts:
+            r["job_heavy"] = bench_job_heavy(work, params["runners"], params["jobs_per_runner"],
+                                             params["wrk_seconds"])
+        if "idle" in parts:
+            r["idle"] = bench_idle(work, params["idle_seconds"], params["scrape_interval"])
+        if "latency" in parts:
+            r["latency"] = bench_latency(work, params["latency_jobs"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    r["seconds"] = time.monotonic() - t0
+    r["targets"] = targets(r)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(r, f, indent=2)
+    md = table(r)
+    with open(os.path.join(OUT, "results.md"), "w") as f:
+        f.write(md + "\n")
+    print(md)
+    log(f"bench: {r['seconds']:.0f} s; results in {OUT}/results.json and results.md")
+
+
+if __name__ == "__main__":
+    main()

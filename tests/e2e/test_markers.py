@@ -3,7 +3,6 @@ every tracked process must have one, however it came to be tracked."""
 import json
 import os
 
-import rs
 from rs import wait_for
 
 # a step that forks after a pause: the forks happen under whichever programs run by then

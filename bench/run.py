@@ -243,15 +243,19 @@ def bench_bpf_cost(work, rounds, n):
         for ev, ns in costs.items():
             res[cfg][load].setdefault(ev, []).append(ns)
 
+    def both_storms(cfg, stats):
+        """an exec storm then a fork storm, with what stats() says before and after each"""
+        s0 = stats()
+        storm(n)
+        s1 = stats()
+        storm(n, "fork")
+        s2 = stats()
+        record(cfg, "exec_storm", per_run(s0, s1))
+        record(cfg, "fork_storm", per_run(s1, s2))
+
     def rs_untracked():
         with Runnerscope(work) as d:
-            s0 = d.prog_stats()
-            storm(n)
-            s1 = d.prog_stats()
-            storm(n, "fork")
-            s2 = d.prog_stats()
-        record("runnerscope", "exec_storm", per_run(s0, s1))
-        record("runnerscope", "fork_storm", per_run(s1, s2))
+            both_storms("runnerscope", d.prog_stats)
 
     def rs_tracked():
         with Runnerscope(work) as d:
@@ -278,13 +282,7 @@ def bench_bpf_cost(work, rounds, n):
         sysctl_stats(True)
         try:
             with Bpftrace() as b:
-                s0 = b.prog_stats()
-                storm(n)
-                s1 = b.prog_stats()
-                storm(n, "fork")
-                s2 = b.prog_stats()
-            record("bpftrace", "exec_storm", per_run(s0, s1))
-            record("bpftrace", "fork_storm", per_run(s1, s2))
+                both_storms("bpftrace", b.prog_stats)
         finally:
             sysctl_stats(False)
 

@@ -11,9 +11,9 @@ shift || true
 build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libmicrohttpd-dev libjson-c-dev uthash-dev libyaml-dev libgnutls28-dev libcrypt-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io
-	busybox-static prometheus util-linux procps iproute2 openssl curl chromium
+	busybox-static prometheus util-linux procps openssl curl chromium
 	fonts-dejavu-core"
-bench_pkgs="python3 busybox-static util-linux procps wrk bpftrace prometheus-node-exporter
+bench_pkgs="python3 util-linux procps wrk bpftrace prometheus-node-exporter
 	netcat-openbsd curl"
 case "$target" in
 test|unit|e2e) pkgs="$build_pkgs $test_pkgs" ;;

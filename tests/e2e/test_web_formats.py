@@ -2,6 +2,7 @@
 import gzip
 import re
 import subprocess
+import threading
 
 from prometheus_client.openmetrics import parser as om_parser
 
@@ -146,3 +147,32 @@ def test_no_bpf_stats(daemon):
     m = d.scrape()
     assert m.find("runnerscope_bpf_program_runs_total") == []
     assert m.find("runnerscope_bpf_map_entries")  # the rest is there
+
+
+def test_scrapes_that_arrive_together_share_a_pass(daemon, cgroups):
+    """Each page shows what was true when it was asked for, but scrapes answered at the same
+    moment (one per HTTP thread) share a pass over the kernel's records and the containers'
+    cgroups: sixty scrapes at once make fewer than sixty passes."""
+    # passes long enough to overlap: four hundred containers' cgroup files each
+    for _ in range(400):
+        cgroups(f"docker/{rs.fake_container_id()}")
+    d = daemon("--containers=all", "--web.max-requests=0")
+    wait_for(lambda: len(d.scrape().find("runnerscope_container_info")) >= 400, 15,
+             what="the containers found")
+    before = d.read_log().count("refresh pass took")
+    go = threading.Barrier(60)
+    results = []
+
+    def scrape():
+        go.wait()
+        results.append(d.get("/metrics")[0])
+    threads = [threading.Thread(target=scrape) for _ in range(60)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 60
+    passes = d.read_log().count("refresh pass took") - before
+    print(f"60 scrapes, {passes} passes")
+    # one pass each would be 60 or 61
+    assert 1 <= passes <= 57, passes

@@ -48,6 +48,8 @@ RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
 RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
 /* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
 RS_MAP(ctx_map, BPF_MAP_TYPE_HASH, struct rs_key, __u32, 16384);
+/* container inits the daemon has not placed yet, keyed by tgid (see container_exec()) */
+RS_MAP(inits_map, BPF_MAP_TYPE_HASH, __u32, struct rs_init, 4096);
 RS_MAP(events_total, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_event_count, RS_EV_MAX);
 RS_MAP(argv_heap, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, char[RS_ARGV0_MAX], 1);
 RS_MAP(meta, BPF_MAP_TYPE_ARRAY, __u32, struct rs_meta, 1);
@@ -149,6 +151,113 @@ static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *ke
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* how many execs in a new container are reported while the daemon has not placed it */
+#define RS_INIT_HINTS 4
+
+/* a pointer field of a kernel struct: a plain load under tp_btf, else through a helper */
+#define KFIELD(p, f) (btf_tasks ? (p)->f : BPF_CORE_READ(p, f))
+
+static __always_inline __u32 runs_env_jobs(__u8 kind)
+{
+	/* kinds whose host-mode and shell jobs are told apart only by their environment */
+	return kind == RS_KIND_GITEA || kind == RS_KIND_GITLAB;
+}
+
+/* a process joins a job it did not fork from: as one of the job's steps */
+static __always_inline int join_job(struct task_struct *task, __u32 tgid, const struct rs_proc *of)
+{
+	struct rs_proc st = *of;
+	struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &st.job);
+	__u32 *left;
+
+	if (!j)
+		return 0;
+	st.flags = RS_PROC_STEP;
+	if (mark_tracked(task)) {
+		count_event(RS_EV_FORK, 0);
+		return 0;
+	}
+	if (bpf_map_update_elem(&procs_map, &tgid, &st, BPF_NOEXIST)) {
+		unmark_tracked(task);
+		count_event(RS_EV_FORK, 0);
+		return 0;
+	}
+	__sync_fetch_and_add(&j->live_procs, 1);
+	__sync_fetch_and_add(&j->total_procs, 1);
+	/* its environment may name the job's repository and workflow */
+	left = bpf_map_lookup_elem(&ctx_map, &st.job);
+	if (left && *left) {
+		__sync_fetch_and_add(left, -1);
+		emit(RS_EV_JOB_EXEC, tgid, &st.job, bpf_ktime_get_boot_ns(), 0, st.kind);
+	}
+	return 0;
+}
+
+/*
+ * An untracked process exec'd. Outside any container (the host's PID namespace) that is all.
+ * In a container: the namespace's first process is the container's init, recorded in inits_map
+ * for the daemon to place (is the container a job's?); any other process joins the job its init
+ * is in, as a step (`docker exec` into a Gitea job container), or, while the daemon has not
+ * placed the container yet, is reported so that the daemon can read its environment.
+ */
+static __always_inline int container_exec(struct task_struct *task)
+{
+	struct nsproxy *nsp = KFIELD(task, nsproxy);
+	struct pid_namespace *ns;
+	struct task_struct *reaper;
+	struct rs_init *in;
+	struct rs_proc *st;
+	struct rs_key key;
+	__u32 tgid, rtgid;
+	__u64 now;
+
+	if (!nsp)
+		return 0;
+	ns = KFIELD(nsp, pid_ns_for_children);
+	if (!ns || !KFIELD(ns, level))
+		return 0;
+	reaper = KFIELD(ns, child_reaper);
+	if (!reaper)
+		return 0;
+	tgid = task_tgid(task);
+	rtgid = KFIELD(reaper, tgid);
+	now = bpf_ktime_get_boot_ns();
+	if (rtgid == tgid) {
+		struct rs_init init = { .start_ns = now, .hints = RS_INIT_HINTS };
+
+		/* only its first exec: an init that execs again is the same container */
+		if (bpf_map_update_elem(&inits_map, &tgid, &init, BPF_NOEXIST))
+			return 0;
+		if (mark_tracked(task)) {
+			bpf_map_delete_elem(&inits_map, &tgid);
+			count_event(RS_EV_CTR_INIT, 0);
+			return 0;
+		}
+		key.tgid = tgid;
+		key.pad = 0;
+		key.start_ns = now;
+		emit(RS_EV_CTR_INIT, tgid, &key, now, 0, 0);
+		return 0;
+	}
+	if (!maybe_tracked(reaper))
+		return 0;
+	st = bpf_map_lookup_elem(&procs_map, &rtgid);
+	if (st) {
+		if (!rs_key_is_zero(&st->job))
+			return join_job(task, tgid, st);
+		return 0;
+	}
+	in = bpf_map_lookup_elem(&inits_map, &rtgid);
+	if (!in || !in->hints || in->state)
+		return 0;
+	__sync_fetch_and_add(&in->hints, -1);
+	key.tgid = rtgid;
+	key.pad = 0;
+	key.start_ns = in->start_ns;
+	emit(RS_EV_CTR_EXEC, tgid, &key, now, 0, 0);
+	return 0;
+}
+
 /* argv[1] of the current process, zero-padded to RS_ARG_LEN; empty when there is none */
 static __always_inline void read_arg1(struct task_struct *task, char arg1[RS_ARG_LEN])
 {
@@ -194,11 +303,21 @@ static __always_inline int hint_context(struct task_struct *task, int old_pid)
 			mark_tracked(task);
 	} else {
 		if (!maybe_tracked(task))
-			return 0;
+			return container_exec(task);
 		tgid = task_tgid(task);
 		st = bpf_map_lookup_elem(&procs_map, &tgid);
 	}
-	if (!st || rs_key_is_zero(&st->job) || st->job.tgid == tgid)
+	if (!st)
+		return container_exec(task);
+	if (rs_key_is_zero(&st->job)) {
+		/* in a Gitea or GitLab agent's tree but in no job: a host-mode step or a shell
+		 * job's command, known only by its environment */
+		if (runs_env_jobs(st->kind) && st->runner.tgid != tgid)
+			emit(RS_EV_AGENT_EXEC, tgid, &st->runner, bpf_ktime_get_boot_ns(), 0,
+			     st->kind);
+		return 0;
+	}
+	if (st->job.tgid == tgid)
 		return 0;
 	left = bpf_map_lookup_elem(&ctx_map, &st->job);
 	if (!left || *left == 0)
@@ -338,6 +457,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	if ((__u32)TASK_FIELD(child, pid) != ctgid)
 		return 0;
 	copy = *st;
+	copy.flags &= ~RS_PROC_STEP;
 	if (mark_tracked(child)) {
 		count_event(RS_EV_FORK, 0);
 		return 0;
@@ -358,6 +478,24 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	return 0;
 }
 
+/* a container init the daemon has not placed yet ended: its exit is kept for the daemon */
+static __always_inline int init_exit(struct task_struct *task, __u32 tgid)
+{
+	struct rs_init *in = bpf_map_lookup_elem(&inits_map, &tgid);
+	struct rs_key key;
+
+	if (!in || in->state || TASK_FIELD2(task, signal, live.counter) != 0)
+		return 0;
+	in->end_ns = bpf_ktime_get_boot_ns();
+	in->exit_code = TASK_FIELD(task, exit_code);
+	in->state = RS_STATE_FINISHED;
+	key.tgid = tgid;
+	key.pad = 0;
+	key.start_ns = in->start_ns;
+	emit(RS_EV_CTR_EXIT, tgid, &key, in->end_ns, in->exit_code, 0);
+	return 0;
+}
+
 static __always_inline int handle_exit(struct task_struct *task)
 {
 	struct rs_proc *cur, st;
@@ -370,7 +508,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 	tgid = task_tgid(task);
 	cur = bpf_map_lookup_elem(&procs_map, &tgid);
 	if (!cur)
-		return 0;
+		return init_exit(task, tgid);
 	/* every thread's CPU goes to the job as the thread ends */
 	if (!rs_key_is_zero(&cur->job)) {
 		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &cur->job);
@@ -404,6 +542,9 @@ static __always_inline int handle_exit(struct task_struct *task)
 			 * keep the smaller peak */
 			if (rss > j->max_rss)
 				j->max_rss = rss;
+			j->last_exit_ns = now;
+			if ((st.flags & RS_PROC_STEP) && code)
+				__sync_fetch_and_add(&j->failed_steps, 1);
 			__sync_fetch_and_add(&j->live_procs, -1);
 			if (st.job.tgid == tgid) {
 				j->end_ns = now;

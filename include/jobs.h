@@ -39,6 +39,10 @@ enum rs_event_type {
 	RS_EV_EXIT, /* a tracked process exited */
 	RS_EV_OOM, /* the OOM killer chose a tracked process */
 	RS_EV_JOB_EXEC, /* a process of a job that still wants its context exec'd */
+	RS_EV_CTR_INIT, /* the first process of a PID namespace (a container's init) exec'd */
+	RS_EV_CTR_EXIT, /* a container init in inits_map exited */
+	RS_EV_CTR_EXEC, /* a process exec'd in a container the daemon has not placed yet */
+	RS_EV_AGENT_EXEC, /* a process of a gitea/gitlab agent's tree, in no job, exec'd */
 	RS_EV_MAX,
 };
 
@@ -98,12 +102,22 @@ struct rs_key {
 };
 _Static_assert(sizeof(struct rs_key) == 16, "rs_key layout");
 
-/* procs_map value, keyed by tgid: who a tracked process belongs to, inherited at fork */
+/* rs_proc flags */
+#define RS_PROC_STEP 0x1 /* a step of its job: a failing exit fails the job (not inherited) */
+
+/*
+ * procs_map value, keyed by tgid: who a tracked process belongs to, inherited at fork.
+ *
+ * A job's key is its job process's, or for a job of several processes in turn (a GitLab job's
+ * stages, a Gitea job's steps, a job container's restarts) one the daemon makes up: tgid 0 and
+ * the start of its first process. The kernel never ends such a job; the daemon does.
+ */
 struct rs_proc {
 	struct rs_key runner; /* zero when the process descends from no known agent */
 	struct rs_key job; /* zero when the process is in no job */
 	__u8 kind;
-	__u8 pad[7];
+	__u8 flags; /* RS_PROC_* */
+	__u8 pad[6];
 };
 _Static_assert(sizeof(struct rs_proc) == 40, "rs_proc layout");
 
@@ -127,15 +141,31 @@ struct rs_job {
 	__u64 utime_ns;
 	__u64 stime_ns;
 	__u64 max_rss; /* bytes: the largest peak RSS among its exited processes */
+	__u64 last_exit_ns; /* when a process of the job last exited */
 	__s32 exit_code;
 	__u32 live_procs; /* processes of the job alive now, including ones left after it ended */
 	__u32 total_procs; /* processes the job ever had */
 	__u32 oom_kills;
+	__u32 failed_steps; /* its RS_PROC_STEP processes that ended with a failure */
 	__u8 kind;
 	__u8 state;
-	__u8 pad[6];
+	__u8 pad[2];
 };
-_Static_assert(sizeof(struct rs_job) == 80, "rs_job layout");
+_Static_assert(sizeof(struct rs_job) == 88, "rs_job layout");
+
+/*
+ * inits_map value, keyed by tgid: the init of a PID namespace (a container's first process),
+ * from its exec on, until the daemon has said whether its container is a job's
+ */
+struct rs_init {
+	__u64 start_ns; /* its first exec */
+	__u64 end_ns;
+	__s32 exit_code;
+	__u32 hints; /* execs in its namespace still to report (RS_EV_CTR_EXEC) */
+	__u8 state; /* RS_STATE_*: 0 while the daemon has not looked at it yet */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct rs_init) == 32, "rs_init layout");
 
 /* iter_job_cpu output: one record per live thread of a job */
 struct rs_task_cpu {
@@ -170,7 +200,7 @@ _Static_assert(sizeof(struct rs_event) == 40, "rs_event layout");
  * above or below changes. A daemon that finds pinned maps of another layout copies what it
  * can field by field (by BTF member name) and says what it reset.
  */
-#define RS_LAYOUT 1
+#define RS_LAYOUT 2
 #define RS_NAME_LEN 256 /* a runner name as exported: at most 255 bytes */
 #define RS_RESULTS 6 /* success … abandoned, see user/detect.h */
 #define RS_DURATION_BUCKETS 15 /* 14 bounds, 1 s … 6 h, and +Inf */

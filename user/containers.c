@@ -87,14 +87,50 @@ struct container *containers__list(struct containers *c)
 	return c->list;
 }
 
-int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz)
+/* vals[i] of keys[i]: "K" from Config.Env ("K=V"), "label:K" from Config.Labels */
+static void docker_values(struct json_object *root, const char *const *keys, char **vals,
+			  size_t vsz, int n)
+{
+	struct json_object *cfg, *env, *labels, *v;
+
+	if (!json_object_object_get_ex(root, "Config", &cfg))
+		return;
+	if (json_object_object_get_ex(cfg, "Env", &env) && json_object_is_type(env, json_type_array)) {
+		size_t len = json_object_array_length(env);
+
+		for (size_t e = 0; e < len; e++) {
+			const char *kv = json_object_get_string(json_object_array_get_idx(env, e));
+			const char *eq = kv ? strchr(kv, '=') : NULL;
+
+			for (int i = 0; eq && i < n; i++)
+				if (strncmp(keys[i], "label:", 6) &&
+				    strlen(keys[i]) == (size_t)(eq - kv) &&
+				    !strncmp(kv, keys[i], (size_t)(eq - kv)))
+					snprintf(vals[i], vsz, "%s", eq + 1);
+		}
+	}
+	if (json_object_object_get_ex(cfg, "Labels", &labels) &&
+	    json_object_is_type(labels, json_type_object))
+		for (int i = 0; i < n; i++)
+			if (!strncmp(keys[i], "label:", 6) &&
+			    json_object_object_get_ex(labels, keys[i] + 6, &v) &&
+			    json_object_is_type(v, json_type_string))
+				snprintf(vals[i], vsz, "%s", json_object_get_string(v));
+}
+
+int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
+			   const char *const *keys, char **vals, size_t vsz, int n)
 {
 	char path[PATH_MAX], *text = NULL;
 	struct json_object *root = NULL, *v;
 	struct stat st;
-	ssize_t n;
+	ssize_t got;
 	int fd, err = -ENOENT;
 
+	for (int i = 0; i < n; i++)
+		vals[i][0] = '\0';
+	if (!docker_root || !docker_root[0])
+		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -108,12 +144,12 @@ int containers_docker_name(const char *docker_root, const char *id, char *name, 
 		err = -ENOMEM;
 		goto out;
 	}
-	n = read(fd, text, (size_t)st.st_size);
-	if (n < 0) {
+	got = read(fd, text, (size_t)st.st_size);
+	if (got < 0) {
 		err = -errno;
 		goto out;
 	}
-	text[n] = '\0';
+	text[got] = '\0';
 	root = json_tokener_parse(text);
 	if (root && json_object_object_get_ex(root, "Name", &v) &&
 	    json_object_is_type(v, json_type_string)) {
@@ -126,11 +162,18 @@ int containers_docker_name(const char *docker_root, const char *id, char *name, 
 			err = 0;
 		}
 	}
+	if (root && n)
+		docker_values(root, keys, vals, vsz, n);
 out:
 	json_object_put(root);
 	free(text);
 	close(fd);
 	return err;
+}
+
+int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz)
+{
+	return containers_docker_meta(docker_root, id, name, sz, NULL, NULL, 0, 0);
 }
 
 int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out)
@@ -341,6 +384,21 @@ void containers__refresh(struct containers *c)
 		} else if (!err) {
 			x->stats = st;
 			split_cpu(x);
+		}
+	}
+	/* a container in a runner's pod that hosts no runner itself (a dind sidecar's nested job
+	 * containers, a service) is that runner's */
+	HASH_ITER(hh, c->list, x, t) {
+		struct container *y;
+
+		if (x->kind || !x->pod_uid[0])
+			continue;
+		for (y = c->list; y; y = y->hh.next) {
+			if (y->kind && !strcmp(y->pod_uid, x->pod_uid)) {
+				x->kind = y->kind;
+				memcpy(x->runner, y->runner, sizeof(x->runner));
+				break;
+			}
 		}
 	}
 	containers__unlock(c);

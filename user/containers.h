@@ -72,5 +72,11 @@ int containers_kubelet_parse(const char *fname, const char *id, struct container
 
 /* docker's name for a container from <docker_root>/containers/<id>/config.v2.json */
 int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz);
+/*
+ * The same, and vals[i] (vsz bytes each, "" when absent) for keys[i]: an environment variable
+ * of the container's config, or with a "label:" prefix one of its labels.
+ */
+int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
+			   const char *const *keys, char **vals, size_t vsz, int n);
 
 #endif

@@ -13,11 +13,20 @@ struct rule {
  * GitHub: run.sh and the service wrapper start `Runner.Listener run`; a bare Listener runs too.
  * `configure`, `remove` and `warmup` are short-lived commands, not agents. The Listener starts
  * each job as `Runner.Worker spawnclient <in-fd> <out-fd>`.
+ *
+ * Gitea: `act_runner daemon`, from v1.0 `gitea-runner daemon`. GitLab: `gitlab-runner run`.
+ * Their jobs are containers and child trees told apart by name and environment (jobid.c).
+ * Buildkite: `buildkite-agent start` runs each job as a `buildkite-agent bootstrap` child.
  */
 static const struct rule rules[] = {
 	{ "Runner.Listener", "run", RS_KIND_GITHUB, RS_ROLE_AGENT },
 	{ "Runner.Listener", "", RS_KIND_GITHUB, RS_ROLE_AGENT },
 	{ "Runner.Worker", "spawnclient", RS_KIND_GITHUB, RS_ROLE_JOB },
+	{ "act_runner", "daemon", RS_KIND_GITEA, RS_ROLE_AGENT },
+	{ "gitea-runner", "daemon", RS_KIND_GITEA, RS_ROLE_AGENT },
+	{ "gitlab-runner", "run", RS_KIND_GITLAB, RS_ROLE_AGENT },
+	{ "buildkite-agent", "start", RS_KIND_BUILDKITE, RS_ROLE_AGENT },
+	{ "buildkite-agent", "bootstrap", RS_KIND_BUILDKITE, RS_ROLE_JOB },
 };
 
 static const char *const kind_names[RS_KIND_MAX] = {
@@ -133,6 +142,11 @@ enum job_result detect_job_result(int kind, int wait_status, const char **reason
 
 	*reason = "";
 	if (sig) {
+		/* the agent cancels a Buildkite job with SIGTERM, which bootstrap re-raises */
+		if (kind == RS_KIND_BUILDKITE && sig == 15) {
+			*reason = "cancelled";
+			return RESULT_CANCELLED;
+		}
 		*reason = "killed";
 		return RESULT_FAILURE;
 	}

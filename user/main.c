@@ -58,6 +58,9 @@ static struct {
 	const char *kubelet_log_dir;
 	int all_containers;
 	uint64_t grace_ns;
+	uint64_t end_idle_ns;
+	const char *job_labels;
+	unsigned int job_labels_limit;
 	uint32_t ringbuf_bytes;
 	const char *pin_path;
 	int cleanup_on_exit;
@@ -77,6 +80,9 @@ static struct {
 	.docker_root = "/var/lib/docker",
 	.kubelet_log_dir = "/var/log/containers",
 	.grace_ns = 300ULL * 1000000000ULL,
+	.end_idle_ns = 10ULL * 1000000000ULL,
+	.job_labels = "",
+	.job_labels_limit = 100,
 	.ringbuf_bytes = 256 * 1024,
 	.pin_path = "/sys/fs/bpf/runnerscope",
 	.attach = ATTACH_AUTO,
@@ -96,6 +102,9 @@ enum {
 	OPT_PROC_ROOT,
 	OPT_CGROUP_ROOT,
 	OPT_GRACE,
+	OPT_END_IDLE,
+	OPT_JOB_LABELS,
+	OPT_JOB_LABELS_LIMIT,
 	OPT_EVENTS,
 	OPT_CONTAINERS,
 	OPT_DOCKER_ROOT,
@@ -122,6 +131,9 @@ static const struct option options[] = {
 	{ "proc.root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "cgroup.root", required_argument, NULL, OPT_CGROUP_ROOT },
 	{ "runner.grace-period", required_argument, NULL, OPT_GRACE },
+	{ "jobs.end-after-idle", required_argument, NULL, OPT_END_IDLE },
+	{ "metrics.job-labels", required_argument, NULL, OPT_JOB_LABELS },
+	{ "metrics.job-labels-limit", required_argument, NULL, OPT_JOB_LABELS_LIMIT },
 	{ "events.file", required_argument, NULL, OPT_EVENTS },
 	{ "containers", required_argument, NULL, OPT_CONTAINERS },
 	{ "docker.data-root", required_argument, NULL, OPT_DOCKER_ROOT },
@@ -172,6 +184,14 @@ static void usage(FILE *f)
 		"                                    job_finished; - for stdout (default: none)\n"
 		"  --runner.grace-period=DURATION    how long a runner whose agent exited stays with\n"
 		"                                    runner_up 0 before its series go (default 5m)\n"
+		"  --jobs.end-after-idle=DURATION    a Gitea or GitLab job (several processes in\n"
+		"                                    turn) ends once none of its processes has run\n"
+		"                                    for this long; its end is its last exit\n"
+		"                                    (default 10s)\n"
+		"  --metrics.job-labels=LIST         job context labels to add to the job counters:\n"
+		"                                    repository, workflow, job (default: none)\n"
+		"  --metrics.job-labels-limit=N      distinct values kept per job label; the rest\n"
+		"                                    become \"other\" (default 100)\n"
 		"  --bpf.attach=auto|tp_btf|raw_tp   tracepoint flavour; auto tries tp_btf, then raw_tp\n"
 		"                                    (default auto)\n"
 		"  --bpf.ringbuf-size=BYTES          events ring buffer: a power of two, at least\n"
@@ -286,6 +306,21 @@ static int parse_args(int argc, char **argv)
 					optarg);
 				return 2;
 			}
+			break;
+		case OPT_END_IDLE:
+			if (duration_parse(optarg, &env.end_idle_ns) || !env.end_idle_ns) {
+				fprintf(stderr, "runnerscope: invalid --jobs.end-after-idle %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_JOB_LABELS:
+			env.job_labels = optarg;
+			break;
+		case OPT_JOB_LABELS_LIMIT:
+			if (parse_uint("metrics.job-labels-limit", optarg, 100000,
+				       &env.job_labels_limit))
+				return 2;
 			break;
 		case OPT_ATTACH:
 			if (!strcmp(optarg, "auto"))
@@ -575,6 +610,8 @@ int main(int argc, char **argv)
 	popts.pin_path = env.pin_path;
 	popts.cleanup_on_exit = env.cleanup_on_exit;
 	popts.stats = env.bpf_stats;
+	popts.end_idle_ns = env.end_idle_ns;
+	popts.docker_root = env.docker_root;
 	probes = probes__new(&popts, state);
 	if (!probes) {
 		err = 1;

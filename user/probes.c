@@ -21,6 +21,10 @@
 #include "pin.h"
 #include "state.h"
 #include "jobs.skel.h"
+#include "cgroup_path.h"
+#include "containers.h"
+#include "jobid.h"
+#include "procfs.h"
 
 /* live CPU of one job, summed from iter_job_cpu's records */
 struct live_cpu {
@@ -28,6 +32,22 @@ struct live_cpu {
 	struct rs_key key;
 	struct job_cpu cpu;
 };
+
+/*
+ * A job of several processes in turn (jobid.h): the record the daemon made for it, under a
+ * made-up key, until it has been idle for --jobs.end-after-idle
+ */
+struct group {
+	UT_hash_handle hh;
+	char hkey[JOBID_LEN + 8]; /* "<kind>/<job id>" */
+	struct rs_key key;
+	uint64_t idle_since; /* CLOCK_MONOTONIC ns since no process of it is alive; 0 while one is */
+	uint64_t ended_at; /* CLOCK_MONOTONIC ns it was ended; 0 while it runs */
+	char runner[NAME_LEN]; /* the runner the job names, for when it has no agent */
+};
+
+/* an ended job's id is kept this long, so that a late process does not start it again */
+#define GROUP_KEEP_NS (600ULL * 1000000000ULL)
 
 struct probes {
 	/* one reader of the records at a time (event loop, reconcile, a scrape's refresh): a
@@ -45,6 +65,9 @@ struct probes {
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 	int ts_supported; /* the kernel has task storage: procs_ts exists */
+	struct group *groups;
+	uint64_t end_idle_ns;
+	char docker_root[PATH_MAX];
 };
 
 static const char *const event_names[RS_EV_MAX] = {
@@ -52,6 +75,8 @@ static const char *const event_names[RS_EV_MAX] = {
 	[RS_EV_JOB_START] = "job_start",     [RS_EV_JOB_EXIT] = "job_exit",
 	[RS_EV_FORK] = "fork",		     [RS_EV_EXIT] = "exit",
 	[RS_EV_OOM] = "oom",		     [RS_EV_JOB_EXEC] = "job_exec",
+	[RS_EV_CTR_INIT] = "container_init", [RS_EV_CTR_EXIT] = "container_exit",
+	[RS_EV_CTR_EXEC] = "container_exec", [RS_EV_AGENT_EXEC] = "agent_exec",
 };
 
 const char *probes_event_name(int type)
@@ -151,7 +176,7 @@ static int mark_victim_takes_task(void)
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
-	X(runner_stats) X(job_acct) X(agent_acct) X(procs_ts) X(rules_bloom)
+	X(runner_stats) X(job_acct) X(agent_acct) X(procs_ts) X(rules_bloom) X(inits_map)
 
 static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
 {
@@ -745,6 +770,298 @@ static void forget_agent(struct probes *p, const struct rs_key *key)
 	state__forget_agent(p->state, key);
 }
 
+/* ---- jobs of several processes: Gitea and GitLab (see jobid.h) ---- */
+
+static int key_is_zero(const struct rs_key *k)
+{
+	return k->tgid == 0 && k->start_ns == 0;
+}
+
+static int unmark_pid(struct probes *p, __u32 tgid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0), err = 0;
+
+	if (pidfd < 0)
+		return -errno;
+	if (bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_ts), &pidfd))
+		err = -errno;
+	close(pidfd);
+	return err;
+}
+
+/* the job hints of a process's environment, and of its container's runtime files */
+struct hint_vals {
+	char buf[JK_MAX][NAME_LEN];
+	char *v[JK_MAX];
+	char name[NAME_LEN];
+	int docker; /* the runtime's files were read: what they say is all there is */
+};
+
+static void read_hints(struct probes *p, pid_t pid, int with_container, struct hint_vals *h)
+{
+	struct container_ref ref;
+	char cg[4096];
+	size_t len;
+
+	memset(h->name, 0, sizeof(h->name));
+	h->docker = 0;
+	for (int i = 0; i < JK_MAX; i++) {
+		h->v[i] = h->buf[i];
+		h->buf[i][0] = '\0';
+	}
+	if (with_container && p->docker_root[0] && !procfs_read(pid, "cgroup", cg, sizeof(cg), &len) &&
+	    cgroup_file_container(cg, len, &ref) && ref.runtime == RUNTIME_DOCKER && !ref.nested)
+		h->docker = !containers_docker_meta(p->docker_root, ref.id, h->name, sizeof(h->name),
+						    jobid_keys, h->v, NAME_LEN, JK_MAX);
+	if (!h->docker)
+		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
+}
+
+/* the group of a job, made with its record the first time; NULL once it has ended */
+static struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t start_ns,
+			       const struct rs_key *agent)
+{
+	struct rs_key runner = {};
+	struct group *g;
+	char hkey[sizeof(g->hkey)];
+
+	snprintf(hkey, sizeof(hkey), "%d/%s", h->kind, h->id);
+	HASH_FIND_STR(p->groups, hkey, g);
+	if (g)
+		return g->ended_at ? NULL : g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	memcpy(g->hkey, hkey, sizeof(hkey));
+	snprintf(g->runner, sizeof(g->runner), "%s", h->runner);
+	if (agent)
+		runner = *agent;
+	else
+		state__pick_agent(p->state, h->kind, h->runner, h->token, &runner);
+	/* tgid 0: no process has it, so the kernel never ends the job; a start taken already
+	 * by another job moves on a nanosecond */
+	g->key.start_ns = start_ns ? start_ns : state_now_ns(CLOCK_BOOTTIME);
+	for (int i = 0; i < 64; i++, g->key.start_ns++) {
+		int err = probes__seed_job(p, &g->key, &runner, h->kind, 0);
+
+		if (!err)
+			break;
+		if (err != -EEXIST || i == 63) {
+			pr_warn("no record for %s job %s: %s", detect_kind_name(h->kind), h->id,
+				strerror(-err));
+			free(g);
+			return NULL;
+		}
+	}
+	if (key_is_zero(&runner))
+		state__name_job(p->state, &g->key, h->kind, h->runner);
+	HASH_ADD_STR(p->groups, hkey, g);
+	pr_debug("%s job %s started, runner pid %u", detect_kind_name(h->kind), h->id, runner.tgid);
+	return g;
+}
+
+/* a process of the group's job ended before it could join: what the kernel would have noted */
+static void part_ended(struct probes *p, struct group *g, int step, int code, uint64_t end_ns,
+		       int joined)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map);
+	struct rs_job j;
+
+	if (bpf_map_lookup_elem(fd, &g->key, &j))
+		return;
+	if (end_ns > j.last_exit_ns)
+		j.last_exit_ns = end_ns;
+	if (step && code)
+		j.failed_steps++;
+	if (joined && j.live_procs)
+		j.live_procs--;
+	bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+}
+
+/* a running process joins the group's job; step: its failing exit fails the job */
+static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+{
+	int jobs = bpf_map__fd(p->skel->maps.jobs_map), procs = bpf_map__fd(p->skel->maps.procs_map);
+	struct rs_proc pr = {};
+	struct rs_job j;
+
+	if (bpf_map_lookup_elem(jobs, &g->key, &j))
+		return -ENOENT;
+	if (bpf_map_lookup_elem(procs, &tgid, &pr) == 0 && !key_is_zero(&pr.job))
+		return -EEXIST; /* in a job already */
+	pr.job = g->key;
+	if (key_is_zero(&pr.runner))
+		pr.runner = j.runner;
+	pr.kind = (__u8)kind;
+	pr.flags = step ? RS_PROC_STEP : 0;
+	if (ts_supported() && mark_pid(p, tgid))
+		return -ESRCH;
+	if (bpf_map_update_elem(procs, &tgid, &pr, BPF_ANY))
+		return -errno;
+	/* the kernel counts the processes it adds atomically; this count races only with a
+	 * fork or exit in this same job at this same moment */
+	if (!bpf_map_lookup_elem(jobs, &g->key, &j)) {
+		j.live_procs++;
+		j.total_procs++;
+		bpf_map_update_elem(jobs, &g->key, &j, BPF_EXIST);
+	}
+	return 0;
+}
+
+/* a container's init joins the group: or, if it ended before it could, its exit is noted */
+static void join_init(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+{
+	int inits = bpf_map__fd(p->skel->maps.inits_map);
+	struct rs_init in;
+	struct rs_job j;
+
+	if (!bpf_map_lookup_elem(inits, &tgid, &in) && in.state == RS_STATE_FINISHED) {
+		part_ended(p, g, step, in.exit_code, in.end_ns, 0);
+	} else if (!join(p, g, tgid, kind, step) && !bpf_map_lookup_elem(inits, &tgid, &in) &&
+		   in.state == RS_STATE_FINISHED) {
+		/* it exited between the look and the join: the kernel noted it in inits_map */
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid);
+		part_ended(p, g, step, in.exit_code, in.end_ns, 1);
+	}
+	bpf_map_delete_elem(inits, &tgid);
+	/* its container is reported, as the job's runner's */
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &g->key, &j))
+		state__job_container(p->state, &j.runner, kind, g->runner, (pid_t)tgid);
+}
+
+/* the init of a new container: a job's (by its name, labels or environment), or not */
+static void on_container_init(struct probes *p, __u32 tgid, const struct rs_key *key)
+{
+	struct hint_vals *h = malloc(sizeof(*h));
+	struct job_hint jh;
+	struct group *g;
+
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 1, h);
+	if (jobid_classify(h->name, (const char *const *)h->v, &jh)) {
+		g = group_get(p, &jh, key->start_ns, NULL);
+		if (g)
+			join_init(p, g, tgid, jh.kind, jh.step);
+		else
+			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
+	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
+		/* named, and no job's: forgotten, and its processes are not looked at again */
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
+		unmark_pid(p, tgid);
+	}
+	/* else its first processes may say (a Gitea job container's steps carry the marks) */
+	free(h);
+}
+
+static void on_container_exit(struct probes *p, __u32 tgid)
+{
+	struct rs_init in;
+	int fd = bpf_map__fd(p->skel->maps.inits_map);
+
+	/* placed by now or never: a container that ran nothing a job's */
+	if (!bpf_map_lookup_elem(fd, &tgid, &in) && in.state == RS_STATE_FINISHED)
+		bpf_map_delete_elem(fd, &tgid);
+}
+
+/* a process exec'd in a container not placed yet: its environment may place it */
+static void on_container_exec(struct probes *p, __u32 tgid, const struct rs_key *init)
+{
+	struct hint_vals *h = malloc(sizeof(*h));
+	struct job_hint jh;
+	struct group *g;
+
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 0, h);
+	if (jobid_classify(NULL, (const char *const *)h->v, &jh)) {
+		g = group_get(p, &jh, init->start_ns, NULL);
+		if (g) {
+			/* the init only holds the container; this process is a step */
+			join_init(p, g, init->tgid, jh.kind, 0);
+			join(p, g, tgid, jh.kind, 1);
+		}
+	}
+	free(h);
+}
+
+/*
+ * A process of a Gitea or GitLab agent's tree exec'd outside any job. If its environment names
+ * a job, it and its ancestors up to the agent's child (the step or stage, whose exit counts)
+ * join that job.
+ */
+static void on_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent, int kind)
+{
+	struct hint_vals *h = malloc(sizeof(*h));
+	__u32 chain[64];
+	struct proc_stat st;
+	struct job_hint jh;
+	struct group *g;
+	int n = 0;
+
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 0, h);
+	if (!jobid_classify(NULL, (const char *const *)h->v, &jh) || jh.kind != kind)
+		goto out;
+	for (__u32 cur = tgid; n < 64; n++) {
+		chain[n] = cur;
+		if (procfs_stat((pid_t)cur, &st) || st.ppid <= 1)
+			goto out; /* gone, or not under the agent after all */
+		if ((__u32)st.ppid == agent->tgid)
+			break;
+		cur = (__u32)st.ppid;
+	}
+	if (n == 64)
+		goto out;
+	g = group_get(p, &jh, st.start_ns, agent);
+	if (!g)
+		goto out;
+	for (int i = 0; i <= n; i++)
+		join(p, g, chain[i], kind, i == n);
+out:
+	free(h);
+}
+
+/* jobs of several processes end once none of their processes has been alive for a while */
+static void end_idle_groups(struct probes *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map);
+	uint64_t now = state_now_ns(CLOCK_MONOTONIC);
+	struct group *g, *t;
+	struct live_cpu *l;
+	struct rs_job j;
+
+	HASH_ITER(hh, p->groups, g, t) {
+		if (g->ended_at) {
+			if (now - g->ended_at > GROUP_KEEP_NS) {
+				HASH_DEL(p->groups, g);
+				free(g);
+			}
+			continue;
+		}
+		HASH_FIND(hh, p->live, &g->key, sizeof(g->key), l);
+		if (l) {
+			g->idle_since = 0;
+			continue;
+		}
+		if (!g->idle_since)
+			g->idle_since = now;
+		if (now - g->idle_since < p->end_idle_ns)
+			continue;
+		g->ended_at = now;
+		if (bpf_map_lookup_elem(fd, &g->key, &j) || j.state == RS_STATE_FINISHED)
+			continue;
+		j.state = RS_STATE_FINISHED;
+		j.end_ns = j.last_exit_ns > g->key.start_ns ? j.last_exit_ns : g->key.start_ns;
+		j.exit_code = j.failed_steps ? 1 << 8 : 0;
+		j.live_procs = 0;
+		bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+		pr_debug("job %s ended after %u processes, %u failed steps", g->hkey, j.total_procs,
+			 j.failed_steps);
+	}
+}
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	struct probes *p = ctx;
@@ -773,6 +1090,18 @@ static int handle_event(void *ctx, void *data, size_t len)
 		if (state__job_context(p->state, &e->key, (pid_t)e->tgid))
 			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), &e->key);
 		break;
+	case RS_EV_CTR_INIT:
+		on_container_init(p, e->tgid, &e->key);
+		break;
+	case RS_EV_CTR_EXIT:
+		on_container_exit(p, e->tgid);
+		break;
+	case RS_EV_CTR_EXEC:
+		on_container_exec(p, e->tgid, &e->key);
+		break;
+	case RS_EV_AGENT_EXEC:
+		on_agent_exec(p, e->tgid, &e->key, e->kind);
+		break;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return 0;
@@ -797,6 +1126,8 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	p->stats_fd = -1;
 	p->state = state;
 	p->cleanup = opts->cleanup_on_exit;
+	p->end_idle_ns = opts->end_idle_ns ? opts->end_idle_ns : 10ULL * 1000000000ULL;
+	snprintf(p->docker_root, sizeof(p->docker_root), "%s", opts->docker_root ? opts->docker_root : "");
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
 	if (opts->pin_path && opts->pin_path[0]) {
 		if (snprintf(p->pin_path, sizeof(p->pin_path), "%s", opts->pin_path) >=
@@ -873,6 +1204,14 @@ void probes__free(struct probes *p)
 	HASH_ITER(hh, p->live, l, t) {
 		HASH_DEL(p->live, l);
 		free(l);
+	}
+	{
+		struct group *g, *gt;
+
+		HASH_ITER(hh, p->groups, g, gt) {
+			HASH_DEL(p->groups, g);
+			free(g);
+		}
 	}
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -985,6 +1324,7 @@ void probes__reconcile(struct probes *p)
 	/* walking every task is worth it only while some job has a record */
 	if (!bpf_map_get_next_key(jobs, NULL, &any))
 		read_live_cpu(p);
+	end_idle_groups(p);
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_start, forget_agent);
 	reconcile_map(p, jobs, sizeof(struct rs_job), take_job, forget_job);
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_exit, forget_agent);

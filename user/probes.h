@@ -22,6 +22,8 @@ struct probes_opts {
 	uint32_t ringbuf_bytes;
 	const char *pin_path; /* NULL or "": no pinning; programs go with the daemon */
 	int cleanup_on_exit; /* unpin and detach everything when the daemon exits */
+	uint64_t end_idle_ns; /* a job of several processes ends after this long with none */
+	const char *docker_root; /* docker's data root: job containers' names and labels */
 };
 
 /* NULL with errno set; the reason has been logged in one line */

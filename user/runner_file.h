@@ -12,5 +12,17 @@
  * -ENOENT when it has no non-empty string agentName, -E2BIG when len exceeds RUNNER_FILE_MAX.
  */
 int runner_file_parse(const char *text, size_t len, char *name, size_t name_sz);
+/* the same for another key: Gitea's act_runner keeps its name as "name" */
+int runner_file_parse_key(const char *text, size_t len, const char *key, char *name,
+			  size_t name_sz);
+
+/*
+ * GitLab Runner's config.toml: name and token of its first [[runners]] table (token "" when it
+ * has none). 0; -ENOENT when no [[runners]] table has a name; -E2BIG past RUNNER_FILE_MAX.
+ */
+int gitlab_config_parse(const char *text, size_t len, char *name, size_t name_sz, char *token,
+			size_t token_sz);
+/* the short token GitLab shows for a runner token (its container names, CI_RUNNER_SHORT_TOKEN) */
+void gitlab_short_token(const char *token, char *out, size_t sz);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <bpf/bpf.h>
 #include <pthread.h>
@@ -34,8 +35,17 @@ struct agent {
 	struct runner *runner;
 };
 
+/* the runner a job of several processes names, for when no agent of its runner is known */
+struct job_name {
+	UT_hash_handle hh;
+	struct rs_key key;
+	int kind;
+	char name[NAME_LEN];
+};
+
 struct state {
 	pthread_mutex_t lock;
+	struct job_name *job_names;
 	struct state_opts opts;
 	struct runner *runners;
 	struct agent *agents;
@@ -156,6 +166,7 @@ void state__free(struct state *s)
 		HASH_DEL(s->runners, r);
 		runner_free(r);
 	}
+	state__name_job(s, NULL, 0, NULL);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -256,6 +267,8 @@ update:
 	}
 	if (id->version[0])
 		memcpy(r->version, id->version, sizeof(r->version));
+	if (id->token[0])
+		memcpy(r->token, id->token, sizeof(r->token));
 	return r;
 }
 
@@ -429,6 +442,103 @@ void state__forget_job(struct state *s, const struct rs_key *key)
 	store_del(s->store.job_acct, key);
 }
 
+/* GitLab short tokens, as labels keep them or as container names do: lowercased, no '_' */
+static int token_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '_')
+			a++;
+		while (*b == '_')
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		if (!*a)
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+int state__pick_agent(struct state *s, int kind, const char *name, const char *token,
+		       struct rs_key *out)
+{
+	struct runner *only = NULL;
+	struct agent *a, *pick = NULL;
+	int many = 0;
+
+	state__lock(s);
+	for (a = s->agents; a && !pick; a = a->hh.next) {
+		struct runner *r = a->runner;
+
+		if (r->kind != kind)
+			continue;
+		if ((name && name[0] && !strcmp(r->name, name)) ||
+		    (token && token[0] && r->token[0] && token_eq(r->token, token)))
+			pick = a;
+		else if (only && only != r)
+			many = 1;
+		else
+			only = r;
+	}
+	if (!pick && only && !many)
+		for (a = s->agents; a && !pick; a = a->hh.next)
+			if (a->runner == only)
+				pick = a;
+	if (pick)
+		*out = pick->key;
+	state__unlock(s);
+	return pick ? 0 : -ENOENT;
+}
+
+void state__job_container(struct state *s, const struct rs_key *agent, int kind,
+			  const char *name, pid_t pid)
+{
+	struct container_names names;
+	struct identity id = {};
+	struct runner *r = NULL;
+	struct agent *a;
+	char buf[4096];
+	size_t len;
+
+	if (procfs_read(pid, "cgroup", buf, sizeof(buf), &len) ||
+	    !cgroup_file_container(buf, len, &id.ctr))
+		return;
+	cgroupfs_paths(buf, len, &id.cg);
+	state__lock(s);
+	HASH_FIND(hh, s->agents, agent, sizeof(*agent), a);
+	if (a) {
+		r = a->runner;
+	} else {
+		snprintf(id.name, sizeof(id.name), "%s", name && name[0] ? name : "unknown");
+		id.name_source = "job";
+		r = runner_get(s, kind, &id);
+	}
+	state__unlock(s);
+	if (!r)
+		return;
+	containers__names(s->opts.containers, &id.ctr, &id.cg, &names);
+	containers__set_runner(s->opts.containers, id.ctr.id, kind, r->name);
+}
+
+void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name)
+{
+	struct job_name *n, *t;
+
+	state__lock(s);
+	if (!key) {
+		HASH_ITER(hh, s->job_names, n, t) {
+			HASH_DEL(s->job_names, n);
+			free(n);
+		}
+	} else if ((n = calloc(1, sizeof(*n)))) {
+		n->key = *key;
+		n->kind = kind;
+		snprintf(n->name, sizeof(n->name), "%s", name ? name : "");
+		HASH_ADD(hh, s->job_names, key, sizeof(n->key), n);
+	}
+	state__unlock(s);
+}
+
 static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 				    const struct rs_job *rec)
 {
@@ -439,6 +549,20 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 	HASH_FIND(hh, s->agents, &rec->runner, sizeof(rec->runner), a);
 	if (a)
 		return a->runner;
+	/* a job of several processes with no agent: the runner it names, or "unknown" */
+	if (key->tgid == 0) {
+		struct job_name *n;
+
+		memset(&id, 0, sizeof(id));
+		HASH_FIND(hh, s->job_names, key, sizeof(*key), n);
+		snprintf(id.name, sizeof(id.name), "%s", n && n->name[0] ? n->name : "unknown");
+		id.name_source = "job";
+		if (n) {
+			HASH_DEL(s->job_names, n);
+			free(n);
+		}
+		return runner_get(s, rec->kind, &id);
+	}
 	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
 	if (s->store.agent_acct >= 0 &&
 	    !bpf_map_lookup_elem(s->store.agent_acct, &rec->runner, &bound) && bound.kind)
@@ -612,17 +736,28 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	return done;
 }
 
-static const char *const ctx_keys[] = {
-	"GITHUB_REPOSITORY", "GITHUB_WORKFLOW",	   "GITHUB_JOB",
-	"GITHUB_RUN_ID",     "GITHUB_RUN_ATTEMPT", "RUNNER_TRACKING_ID",
+/*
+ * A job's context from its steps' environment, six fields each from the first of its runner's
+ * variables that is set: GitHub and Gitea (GITHUB_*), GitLab (CI_*), Buildkite (BUILDKITE_*).
+ * The last field tells steps of one job from other processes.
+ */
+#define CTX_ALTS 3
+static const char *const ctx_keys[6][CTX_ALTS] = {
+	{ "GITHUB_REPOSITORY", "CI_PROJECT_PATH", "BUILDKITE_PIPELINE_SLUG" },
+	{ "GITHUB_WORKFLOW", "CI_PIPELINE_NAME", "BUILDKITE_PIPELINE_NAME" },
+	{ "GITHUB_JOB", "CI_JOB_NAME", "BUILDKITE_LABEL" },
+	{ "GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILDKITE_BUILD_NUMBER" },
+	{ "GITHUB_RUN_ATTEMPT", NULL, "BUILDKITE_RETRY_COUNT" },
+	{ "RUNNER_TRACKING_ID", "CI_JOB_ID", "BUILDKITE_JOB_ID" },
 };
 
 int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 {
-	char vals[6][NAME_LEN], *out[6];
+	char raw[6 * CTX_ALTS][NAME_LEN], *out[6 * CTX_ALTS], vals[6][NAME_LEN];
+	const char *keys[6 * CTX_ALTS];
 	struct job_context ctx = {};
 	struct job *j;
-	int found;
+	int found, n = 0, slot[6 * CTX_ALTS];
 
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
@@ -632,11 +767,24 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 	if (found)
 		return found > 0;
 
-	for (int i = 0; i < 6; i++)
-		out[i] = vals[i];
-	found = procfs_getenv_many(pid, ctx_keys, out, NAME_LEN, 6);
-	if (found < 0 || !(found & (1 << 0 | 1 << 5)))
-		return 0; /* gone already, or not a step: the next exec may be */
+	for (int f = 0; f < 6; f++) {
+		vals[f][0] = '\0';
+		for (int a = 0; a < CTX_ALTS; a++) {
+			if (!ctx_keys[f][a])
+				continue;
+			keys[n] = ctx_keys[f][a];
+			out[n] = raw[n];
+			slot[n++] = f;
+		}
+	}
+	found = procfs_getenv_many(pid, keys, out, NAME_LEN, n);
+	if (found < 0)
+		return 0; /* gone already: the next exec may say */
+	for (int i = n - 1; i >= 0; i--)
+		if (found & (1 << i))
+			memcpy(vals[slot[i]], raw[i], NAME_LEN);
+	if (!vals[0][0] && !vals[5][0])
+		return 0; /* not a step: the next exec may be */
 	expo_sanitize(ctx.repository, sizeof(ctx.repository), vals[0], strlen(vals[0]));
 	expo_sanitize(ctx.workflow, sizeof(ctx.workflow), vals[1], strlen(vals[1]));
 	expo_sanitize(ctx.job, sizeof(ctx.job), vals[2], strlen(vals[2]));

@@ -28,6 +28,7 @@ struct runner {
 	int kind;
 	char name[NAME_LEN];
 	char version[64];
+	char token[16]; /* GitLab: its short token */
 	struct container_ref ctr;
 	struct container_names names; /* its container's, where the runtime's files say them */
 	int agents; /* live agent processes */
@@ -139,6 +140,18 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
  * no more hints are wanted for this job (context found, or the job is over), 0 otherwise.
  */
 int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
+
+/*
+ * The agent of a live runner of this kind for a job of several processes: the runner with this
+ * name or GitLab short token ("" or NULL: any), else the only runner of the kind. 0 or -ENOENT.
+ */
+int state__pick_agent(struct state *s, int kind, const char *name, const char *token,
+		      struct rs_key *out);
+/* a job's container (the one process pid is in): reported, as its runner's */
+void state__job_container(struct state *s, const struct rs_key *agent, int kind,
+			  const char *name, pid_t pid);
+/* the runner a job without an agent is counted for (until its record is first seen) */
+void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
 
 /* Drops runners past their grace period and jobs no longer in the kernel's map. */
 void state__expire(struct state *s, uint64_t now_mono_ns);

@@ -51,6 +51,20 @@ def runners(workdir):
 
 
 @pytest.fixture
+def agents(workdir):
+    """A factory of fake Gitea, GitLab and Buildkite agents (rs.FakeAgent), stopped at the end."""
+    made = []
+
+    def make(binary, command, **kw):
+        a = rs.FakeAgent(workdir, binary, command, **kw)
+        made.append(a)
+        return a.start()
+    yield make
+    for a in made:
+        a.cleanup()
+
+
+@pytest.fixture
 def daemon(workdir):
     """A factory: daemon(*args) starts runnerscope; all are stopped (and must stop cleanly)."""
     made = []
@@ -68,10 +82,8 @@ def daemon(workdir):
             d.unpin()
 
 
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory):
+def runner_engine(work):
     """A private dockerd with a busybox image holding the fake runner at /actions-runner."""
-    work = tmp_path_factory.mktemp("docker")
     eng = dockerenv.DockerEngine(str(work))
     eng.start()
     try:
@@ -86,6 +98,28 @@ def engine(tmp_path_factory):
                    os.path.join(root, "actions-runner", ".runner"))
         eng.import_image(root, IMAGE, changes=(
             'CMD ["/actions-runner/bin/Runner.Listener", "run"]',))
+    except BaseException:
+        eng.stop()
+        raise
+    return eng
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """The engine most Docker tests share."""
+    eng = runner_engine(tmp_path_factory.mktemp("docker"))
+    try:
+        yield eng
+    finally:
+        eng.stop()
+
+
+@pytest.fixture
+def own_engine(tmp_path_factory):
+    """An engine of the test's own, for tests that load dockerd hard (container churn): if
+    dockerd or its containerd stalls under that load, the tests after it are not hit."""
+    eng = runner_engine(tmp_path_factory.mktemp("own-docker"))
+    try:
         yield eng
     finally:
         eng.stop()

@@ -439,13 +439,28 @@ class DockerEngine:
         if self.cli is None:
             raise RuntimeError("DockerEngine not started")
         cmd = [self.cli, "-H", self.host] + [os.fspath(a) for a in args]
-        p = subprocess.run(cmd, env=self._env, input=input,
-                           stdin=None if input is not None else subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
+        try:
+            p = subprocess.run(cmd, env=self._env, input=input,
+                               stdin=None if input is not None else subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise RuntimeError("%s timed out after %ss; dockerd log tail:\n%s" % (
+                " ".join(cmd[:6]), timeout, self.log_tail())) from e
         if check and p.returncode != 0:
             raise RuntimeError("%s failed (rc=%d): %s" % (
                 " ".join(cmd), p.returncode, (p.stderr or p.stdout).strip()))
         return p
+
+    def log_tail(self, lines=15):
+        """The last lines of dockerd's (and its containerd's) log, for a failure message."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 64 * 1024))
+                tail = f.read().decode("utf-8", "replace").splitlines()[-lines:]
+        except OSError as e:
+            return "(no log: %s)" % e
+        return "\n".join(l[:400] for l in tail)
 
     def import_image(self, rootfs_dir, tag, changes=('CMD ["/bin/sh"]',)):
         """Tar `rootfs_dir` (owner forced to root) and `docker import` it as `tag`.
@@ -516,7 +531,7 @@ class DockerEngine:
                 self._known_ids.update(ids)
                 if ids:
                     self.docker("rm", "-f", "-v", *ids, check=False, timeout=60)
-            except (subprocess.TimeoutExpired, OSError):
+            except (subprocess.TimeoutExpired, RuntimeError, OSError):
                 pass
         if self.proc is not None:
             if self.proc.poll() is None:

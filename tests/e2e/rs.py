@@ -347,6 +347,68 @@ class FakeRunner(Spool):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class FakeAgent:
+    """A fake Gitea, GitLab or Buildkite agent (tests/fixtures/fake-runner/agent.c): binary is
+    act_runner, gitea-runner, gitlab-runner or buildkite-agent; files are written into its
+    working directory first (a .runner, a config.toml)."""
+
+    def __init__(self, workdir, binary, command, args=(), files=None, env=None, cgroup=None):
+        self.root = os.path.join(workdir, f"{binary}-{secrets.token_hex(4)}")
+        self.spool = os.path.join(self.root, "spool")
+        self.results = os.path.join(self.root, "results")
+        os.makedirs(self.spool)
+        os.makedirs(self.results)
+        for name, text in (files or {}).items():
+            with open(os.path.join(self.root, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        self.argv = [os.path.join(FAKE_BIN, binary), command, *args]
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("RUNNER_", "GITHUB_", "CI_", "BUILDKITE_", "GITEA_"))}
+        self.env.update(env or {})
+        self.env.update(FAKE_SPOOL=self.spool, FAKE_RESULTS=self.results)
+        self.cgroup = cgroup
+        self.proc = None
+        self.n = 0
+
+    def start(self):
+        cg = self.cgroup
+        self.proc = subprocess.Popen(self.argv, cwd=self.root, env=self.env,
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=(lambda: cg.enter()) if cg else None)
+        return self
+
+    def submit(self, *directives):
+        """Queues a job (agent.c's directives); returns its name."""
+        self.n += 1
+        name = f"{self.n:04d}"
+        tmp = os.path.join(self.spool, f".{name}.tmp")
+        with open(tmp, "w") as f:
+            f.write("".join(d + "\n" for d in directives))
+        os.rename(tmp, os.path.join(self.spool, f"{name}.job"))
+        return name
+
+    def result(self, name, timeout=60):
+        path = os.path.join(self.results, f"{name}.done")
+        wait_for(lambda: os.path.exists(path), timeout, what=f"job {name} of {self.argv[0]}")
+        with open(path) as f:
+            return int(f.read().split("=", 1)[1])
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            open(os.path.join(self.spool, "stop"), "w").close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 class Prometheus:
     """Debian's Prometheus server, scraping every second with the given scrape_configs (YAML
     list items, indented two spaces); a context manager."""

@@ -226,8 +226,8 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     d.stop()  # SIGTERM: programs stay attached, maps pinned
     assert set(ids) <= live_prog_ids()
     assert sorted(os.listdir(d.pin_path)) == sorted(
-        ["agent_acct", "agents_map", "ctx_map", "events_rb", "events_total", "job_acct",
-         "jobs_map", "link_exec", "link_exit", "link_fork", "link_oom", "meta",
+        ["agent_acct", "agents_map", "ctx_map", "events_rb", "events_total", "inits_map",
+         "job_acct", "jobs_map", "link_exec", "link_exit", "link_fork", "link_oom", "meta",
          "procs_map", "procs_ts", "rules_bloom", "rules_map", "runner_stats"])
     # a whole runner life while no daemon runs: the kernel keeps it
     r = runners("while-down").start()
@@ -241,7 +241,7 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     out = subprocess.run([rs.DAEMON, "cleanup", f"--bpf.pin-path={d.pin_path}"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
-    assert "unpinned 17 maps and links" in out.stderr
+    assert "unpinned 18 maps and links" in out.stderr
     assert not os.path.exists(d.pin_path)
     wait_for(lambda: not set(ids) & live_prog_ids(), 10, what="programs gone")
     # nothing left: cleanup again is fine
@@ -298,7 +298,7 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
                        mode="system") == 2
         assert m.value("runnerscope_bpf_events_lost_total", event="job_start") >= 5
         meta = json.loads(bpftool("-j", "map", "dump", "pinned", os.path.join(pin, "meta")))
-        assert meta[0]["formatted"]["value"]["layout"] == 1
+        assert meta[0]["formatted"]["value"]["layout"] == 2  # RS_LAYOUT
         # and the new layout tracks
         r = runners("after-migration").start()
         r.submit("a", "step true", "exit 100")

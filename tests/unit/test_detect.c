@@ -65,7 +65,10 @@ static void test_other_kinds_exit_code(void **state)
 			 RESULT_FAILURE);
 	assert_string_not_equal(reason, "");
 	assert_int_equal(detect_job_result(RS_KIND_GITEA, EXITED(255), &reason), RESULT_FAILURE);
-	check_result(RS_KIND_BUILDKITE, 15, RESULT_FAILURE, "killed");
+	check_result(RS_KIND_BUILDKITE, 9, RESULT_FAILURE, "killed");
+	/* the agent cancels a job with SIGTERM, which bootstrap raises again on itself */
+	check_result(RS_KIND_BUILDKITE, 15, RESULT_CANCELLED, "cancelled");
+	check_result(RS_KIND_GITLAB, 15, RESULT_FAILURE, "killed");
 }
 
 static void check_classify(const char *comm, const char *arg1, int want_role, int want_kind)
@@ -164,7 +167,8 @@ static void test_rules_build(void **state)
 	memset(keys, 0xaa, sizeof(keys));
 	memset(vals, 0xaa, sizeof(vals));
 	n = detect_rules_build(keys, vals, 8);
-	assert_int_equal(n, 2);
+	/* Runner.Listener, Runner.Worker, act_runner, gitea-runner, gitlab-runner, buildkite-agent */
+	assert_int_equal(n, 6);
 
 	l = find_key(keys, n, "Runner.Listener");
 	w = find_key(keys, n, "Runner.Worker");
@@ -197,6 +201,26 @@ static void test_rules_build(void **state)
 	assert_int_equal(alt->role, RS_ROLE_JOB);
 	assert_int_equal(alt->kind, RS_KIND_GITHUB);
 	assert_int_equal(alt->flags, 0);
+
+	/* one executable, two roles: buildkite-agent start (agent) and bootstrap (job) */
+	w = find_key(keys, n, "buildkite-agent");
+	assert_true(w >= 0);
+	alt = find_alt(&vals[w], "start");
+	assert_non_null(alt);
+	assert_int_equal(alt->role, RS_ROLE_AGENT);
+	assert_int_equal(alt->kind, RS_KIND_BUILDKITE);
+	alt = find_alt(&vals[w], "bootstrap");
+	assert_non_null(alt);
+	assert_int_equal(alt->role, RS_ROLE_JOB);
+	assert_int_equal(alt->kind, RS_KIND_BUILDKITE);
+	for (const char *const *c = (const char *const[]){ "act_runner", "gitea-runner",
+							    "gitlab-runner", NULL };
+	     *c; c++) {
+		w = find_key(keys, n, *c);
+		assert_true(w >= 0);
+		assert_int_equal(vals[w].alt[0].role, RS_ROLE_AGENT);
+		assert_int_equal(vals[w].alt[1].role, RS_ROLE_NONE);
+	}
 
 	/* unused alternatives and padding are zero: the kernel compares whole words */
 	for (int k = 0; k < n; k++) {

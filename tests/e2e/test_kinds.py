@@ -1,0 +1,192 @@
+"""Every runner kind on the real kernel: fake Buildkite, Gitea and GitLab agents with the real
+process names and argument shapes, jobs as child trees and as real Docker containers named
+and labelled as the real runners name and label them. Counts are exact per runner."""
+import json
+import os
+import secrets
+
+import rs
+from conftest import IMAGE
+from rs import wait_for
+
+RESULTS = ("success", "success_with_issues", "failure", "cancelled", "skipped", "abandoned")
+
+
+def counts(m, kind, runner):
+    return {
+        "started": m.value("runnerscope_jobs_started_total", kind=kind, runner=runner),
+        **{r: m.value("runnerscope_jobs_finished_total", kind=kind, runner=runner, result=r)
+           for r in RESULTS},
+    }
+
+
+def want(started, **finished):
+    return {"started": started, **{r: finished.get(r, 0) for r in RESULTS}}
+
+
+def wait_counts(d, kind, runner, expected, timeout=30):
+    last = {}
+
+    def done():
+        nonlocal last
+        m = d.scrape()
+        last = counts(m, kind, runner)
+        return m if last == expected else None
+    try:
+        return wait_for(done, timeout, what=f"{kind}/{runner} counts")
+    except AssertionError:
+        raise AssertionError(f"{kind}/{runner}: {last} != {expected}\n"
+                             f"{d.read_log()[-3000:]}") from None
+
+
+def events(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def test_buildkite_bootstrap_children_are_jobs(daemon, agents, workdir, cgroups):
+    out = os.path.join(workdir, "events.jsonl")
+    d = daemon(f"--events.file={out}")
+    a = agents("buildkite-agent", "start", env={"BUILDKITE_AGENT_NAME": "bk-1"},
+               cgroup=cgroups("rs-test-bk"))
+    job = ("env BUILDKITE_JOB_ID=0190-aa", "env BUILDKITE_PIPELINE_SLUG=web",
+           "env BUILDKITE_LABEL=:test:", "env BUILDKITE_BUILD_NUMBER=17", "bootstrap")
+    names = [a.submit(*job, "bstep sleep 0.2", "exit 0"),
+             a.submit(*job, "bstep /bin/true", "exit 0"),
+             a.submit(*job, "bstep /bin/true", "exit 1"),
+             a.submit(*job, "bstep /bin/true", "signal 15")]
+    for n in names:
+        a.result(n)
+    m = wait_counts(d, "buildkite", "bk-1", want(4, success=2, failure=1, cancelled=1))
+    assert m.value("runnerscope_runner_up", kind="buildkite", runner="bk-1") == 1
+    finished = [e for e in events(out) if e["event"] == "job_finished"]
+    assert len(finished) == 4
+    assert {e["repository"] for e in finished} == {"web"}
+    assert {e["job"] for e in finished} == {":test:"}
+
+
+def test_gitea_host_mode_steps_make_one_job(daemon, agents, cgroups):
+    d = daemon("--jobs.end-after-idle=1s")
+    runner_file = json.dumps({"WARNING": "generated", "id": 3, "uuid": secrets.token_hex(8),
+                              "name": "gitea-host", "token": "x", "labels": ["linux:host"]})
+    a = agents("gitea-runner", "daemon", args=("--config", "config.yaml"),
+               files={".runner": runner_file, "config.yaml": "runner: {}\n"},
+               cgroup=cgroups("rs-test-gitea-host"))
+
+    def job(task, *steps):
+        return a.submit("env GITEA_ACTIONS=true",
+                        f"env JOB_CONTAINER_NAME=GITEA-ACTIONS-TASK-{task}_WORKFLOW-ci_JOB-build",
+                        "env GITHUB_REPOSITORY=org/app", "env GITHUB_WORKFLOW=ci",
+                        f"env GITHUB_RUN_ID={task}", "env GITHUB_JOB=build",
+                        *(f"host {s}" for s in steps))
+    # three steps in turn, each the agent's own child: one job
+    ok = job(11, "sleep 0.3", "/bin/true", "sleep 0.2")
+    a.result(ok)
+    wait_counts(d, "gitea", "gitea-host", want(1, success=1))
+    bad = job(12, "/bin/true", "sleep 0.1; exit 3", "/bin/true")
+    a.result(bad)
+    # a process of the agent's that is no step (no Gitea marks): no job
+    a.result(a.submit("cmd /bin/true"))
+    m = wait_counts(d, "gitea", "gitea-host", want(2, success=1, failure=1))
+    assert m.value("runnerscope_jobs_running", kind="gitea", runner="gitea-host") == 0
+    dur = m.value("runnerscope_job_duration_seconds_sum", kind="gitea", runner="gitea-host",
+                  result="success")
+    # its end is the last step's exit, not the idle time after it
+    assert 0.4 < dur < 1.5, dur
+
+
+def test_gitlab_shell_stages_make_one_job(daemon, agents, cgroups):
+    d = daemon("--jobs.end-after-idle=1s")
+    config = ('concurrent = 1\n[[runners]]\n  name = "gl-shell"\n'
+              '  url = "https://gitlab.example.com"\n  token = "glrt-t1_shellTokenXYZ"\n'
+              '  executor = "shell"\n')
+    a = agents("gitlab-runner", "run", args=("--working-directory", ".", "--config",
+                                              "config.toml"),
+               files={"config.toml": config}, cgroup=cgroups("rs-test-gl-shell"))
+
+    def job(jid, *stages):
+        return a.submit(f"env CI_JOB_ID={jid}", "env CI_PROJECT_PATH=grp/proj",
+                        "env CI_JOB_NAME=test", "env CI_RUNNER_SHORT_TOKEN=shellToke",
+                        *(f"stage {s}" for s in stages))
+    # prepare, get_sources, step_script, after_script: the stages' shells have no CI_* of
+    # their own, their commands do
+    a.result(job(101, "/bin/true", "/bin/true", "sleep 0.3", "/bin/true"))
+    a.result(job(102, "/bin/true", "sleep 0.1; exit 1", "/bin/true"))
+    wait_counts(d, "gitlab", "gl-shell", want(2, success=1, failure=1))
+
+
+def test_gitea_job_containers(engine, daemon, agents, cgroups):
+    """A fake act_runner drives the docker CLI as the real one drives the API: a job container
+    that sleeps, steps `docker exec`'d into it with the Gitea marks, then kill and remove."""
+    d = daemon("--jobs.end-after-idle=1s", f"--docker.data-root={engine.data_root}")
+    docker = f"{engine.cli} -H {engine.host}"
+    runner_file = json.dumps({"id": 1, "uuid": "u", "name": "gitea-docker", "token": "t"})
+    a = agents("act_runner", "daemon", files={".runner": runner_file},
+               env=engine._env, cgroup=cgroups("rs-test-gitea-docker"))
+    step_env = ("-e GITEA_ACTIONS=true -e GITHUB_REPOSITORY=org/web -e GITHUB_RUN_ID=9 "
+                "-e GITHUB_JOB=build -e GITHUB_WORKFLOW=ci")
+
+    def job(name, *steps):
+        return a.submit(
+            f"cmd {docker} run -d --pull never --network none --name {name} {IMAGE} "
+            "/bin/sleep 300",
+            *(f"cmd {docker} exec {step_env} {name} sh -e -c '{s}'" for s in steps),
+            f"cmd {docker} kill {name}", f"cmd {docker} rm -f {name}")
+    # the older _-joined name, then the newer -joined, hashed one
+    a.result(job("GITEA-ACTIONS-TASK-21_WORKFLOW-ci_JOB-build", "sleep 0.3", "/bin/true"),
+             timeout=120)
+    a.result(job("GITEA-ACTIONS-TASK-22-WORKFLOW-ci-JOB-test-" + secrets.token_hex(32),
+                 "/bin/true", "sleep 0.1; exit 2"), timeout=120)
+    # a container that is no job's
+    a.result(a.submit(f"cmd {docker} run --rm --pull never --network none {IMAGE} /bin/true"),
+             timeout=120)
+    m = wait_counts(d, "gitea", "gitea-docker", want(2, success=1, failure=1))
+    assert m.value("runnerscope_job_cpu_seconds_total", kind="gitea", runner="gitea-docker",
+                   mode="user") is not None
+
+
+def test_gitlab_docker_executor_containers(engine, daemon, agents, cgroups):
+    """Two fake gitlab-runners; each job's predefined and build containers are created once
+    and started once per stage with the script on stdin, as the docker executor does, with a
+    service beside them. Each job is counted once, for the runner that ran it."""
+    d = daemon("--jobs.end-after-idle=1s", f"--docker.data-root={engine.data_root}",
+               "--containers=all")
+    docker = f"{engine.cli} -H {engine.host}"
+    made = {}
+    for name, token in (("gl-a", "glrt-t1_aaaaToken1"), ("gl-b", "glrt-bbbbToken2")):
+        config = (f'[[runners]]\n  name = "{name}"\n  token = "{token}"\n'
+                  '  executor = "docker"\n  [runners.docker]\n    image = "busybox"\n')
+        made[name] = agents("gitlab-runner", "run", args=("-c", "config.toml"),
+                            files={"config.toml": config}, env=engine._env,
+                            cgroup=cgroups(f"rs-test-{name}"))
+
+    def job(agent, jid, short, stages, desc=None):
+        base = f"runner-{short.lower()}-project-12-concurrent-0-{secrets.token_hex(8)}"
+        env = f"-e CI_JOB_ID={jid} -e CI_PROJECT_PATH=grp/proj -e CI_JOB_NAME=build"
+        env += f" -e CI_RUNNER_DESCRIPTION={desc}" if desc else ""
+        labels = (f"--label com.gitlab.gitlab-runner.job.id={jid} "
+                  f"--label com.gitlab.gitlab-runner.runner.id={short} "
+                  "--label com.gitlab.gitlab-runner.managed=true")
+        lines = [f"cmd {docker} run -d --pull never --network none --name {base}-postgres-0 "
+                 f"{env} {labels} --label com.gitlab.gitlab-runner.type=service {IMAGE} "
+                 "/bin/sleep 300"]
+        for t in ("predefined", "build"):
+            lines.append(f"cmd {docker} create --pull never --network none -i --name {base}-{t} "
+                         f"{env} {labels} --label com.gitlab.gitlab-runner.type={t} {IMAGE} sh")
+        for where, script in stages:
+            lines.append(f"cmd printf '{script}\\n' | {docker} start -a -i {base}-{where}")
+        lines.append(f"cmd {docker} rm -f {base}-predefined {base}-build {base}-postgres-0")
+        return made[agent].submit(*lines)
+    ok = [("predefined", "sleep 0.2"), ("build", "sleep 0.3"), ("build", "/bin/true"),
+          ("predefined", "/bin/true")]
+    bad = [("predefined", "/bin/true"), ("build", "sleep 0.1; exit 1"), ("build", "/bin/true"),
+           ("predefined", "/bin/true")]
+    # by short token (label), then by the runner's description (CI_RUNNER_DESCRIPTION)
+    made["gl-a"].result(job("gl-a", 4711, "aaaaToken", ok), timeout=180)
+    made["gl-a"].result(job("gl-a", 4712, "aaaaToken", bad), timeout=180)
+    made["gl-b"].result(job("gl-b", 4713, "unknown99", ok, desc="gl-b"), timeout=180)
+    wait_counts(d, "gitlab", "gl-a", want(2, success=1, failure=1))
+    m = wait_counts(d, "gitlab", "gl-b", want(1, success=1))
+    # the job containers were the runners' while they ran: gone now, never anyone else's
+    assert not [l for l, _ in m.find("runnerscope_container_info")
+                if l["kind"] == "gitlab" and l["runner"] not in ("gl-a", "gl-b")]

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/types.h>
+#include "jobid.h"
+#include "jobs.h"
+#include "detect.h"
+#include "runner_file.h"
+
+#define HASH "0123456789abcdef"
+#define SHA "23d44318a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f7a9b1c3d5"
+
+/* one row: a container name and environment/labels as KEY=VALUE, what it is part of */
+struct row {
+	const char *name;
+	const char *kv[6];
+	int kind; /* 0: no job's */
+	const char *id;
+	const char *runner;
+	const char *token;
+	int step;
+};
+
+static const struct row rows[] = {
+	/* Gitea, job containers by name: up to v0.5 joined with _, from v0.6 with - and a hash */
+	{ "GITEA-ACTIONS-TASK-42_WORKFLOW-CI_JOB-build", {}, RS_KIND_GITEA, "task-42", "", "", 0 },
+	{ "GITEA-ACTIONS-TASK-7_WORKFLOW-Release-pipeline_JOB-test-2", {}, RS_KIND_GITEA, "task-7",
+	  "", "", 0 },
+	{ "GITEA-ACTIONS-TASK-42-WORKFLOW-CI-JOB-build-" SHA, {}, RS_KIND_GITEA, "task-42", "", "",
+	  0 },
+	/* a service container, and a docker action's step container, of the same task */
+	{ "GITEA-ACTIONS-TASK-42-WORKFLOW-CI-JOB-build-postgres-" SHA, {}, RS_KIND_GITEA,
+	  "task-42", "", "", 0 },
+	{ "GITEA-ACTIONS-TASK-42_WORKFLOW-CI_JOB-build_STEP-lint", {}, RS_KIND_GITEA, "task-42", "",
+	  "", 1 },
+	{ "GITEA-ACTIONS-TASK-x_WORKFLOW-CI", {}, 0, NULL, NULL, NULL, 0 },
+	{ "GITEA-ACTIONS-TASK-", {}, 0, NULL, NULL, NULL, 0 },
+	{ "gitea-actions-task-42", {}, 0, NULL, NULL, NULL, 0 },
+	/* Gitea, processes by their environment: a step exec'd into a job container, host mode */
+	{ NULL,
+	  { "GITEA_ACTIONS=true", "JOB_CONTAINER_NAME=GITEA-ACTIONS-TASK-9_WORKFLOW-w_JOB-j",
+	    "RUNNER_NAME=gitea-a" },
+	  RS_KIND_GITEA, "task-9", "gitea-a", "", 1 },
+	{ NULL, { "GITEA_ACTIONS=true", "GITHUB_RUN_ID=311", "GITHUB_JOB=lint" }, RS_KIND_GITEA,
+	  "run-311-lint-1", "", "", 1 },
+	{ NULL,
+	  { "GITEA_ACTIONS=true", "GITHUB_RUN_ID=311", "GITHUB_JOB=lint", "GITHUB_RUN_ATTEMPT=3" },
+	  RS_KIND_GITEA, "run-311-lint-3", "", "", 1 },
+	{ NULL, { "GITEA_ACTIONS=true" }, 0, NULL, NULL, NULL, 0 },
+	{ NULL, { "GITEA_ACTIONS=false", "GITHUB_RUN_ID=1", "GITHUB_JOB=x" }, 0, NULL, NULL, NULL,
+	  0 },
+	/* a GitHub runner's step: GITHUB_* without GITEA_ACTIONS is no Gitea job */
+	{ NULL, { "GITHUB_RUN_ID=1", "GITHUB_JOB=x", "RUNNER_NAME=gh" }, 0, NULL, NULL, NULL, 0 },
+	/* GitLab docker executor: names, labels, environment */
+	{ "runner-t9wkyj-hg-project-12-concurrent-0-" HASH "-build",
+	  { "label:com.gitlab.gitlab-runner.job.id=4711",
+	    "label:com.gitlab.gitlab-runner.runner.id=t9Wkyj-HG",
+	    "label:com.gitlab.gitlab-runner.type=build", "CI_JOB_ID=4711",
+	    "CI_RUNNER_DESCRIPTION=gl-docker" },
+	  RS_KIND_GITLAB, "job-4711", "gl-docker", "t9Wkyj-HG", 1 },
+	{ "runner-t9wkyj-hg-project-12-concurrent-0-" HASH "-predefined",
+	  { "label:com.gitlab.gitlab-runner.job.id=4711",
+	    "label:com.gitlab.gitlab-runner.type=predefined" },
+	  RS_KIND_GITLAB, "job-4711", "", "t9wkyj-hg", 1 },
+	{ "runner-t9wkyj-hg-project-12-concurrent-0-" HASH "-postgres-0",
+	  { "label:com.gitlab.gitlab-runner.job.id=4711",
+	    "label:com.gitlab.gitlab-runner.type=service" },
+	  RS_KIND_GITLAB, "job-4711", "", "t9wkyj-hg", 0 },
+	/* by name alone: the job is the name up to its per-job hex */
+	{ "runner-abcd1234-project-5-concurrent-2-" HASH "-build", {}, RS_KIND_GITLAB,
+	  "ctr-runner-abcd1234-project-5-concurrent-2-" HASH, "", "abcd1234", 1 },
+	{ "runner-abcd1234-project-5-concurrent-2-" HASH "-docker-0", {}, RS_KIND_GITLAB,
+	  "ctr-runner-abcd1234-project-5-concurrent-2-" HASH, "", "abcd1234", 0 },
+	/* older: -<type>-<index> */
+	{ "runner-abcd1234-project-5-concurrent-2-build-4", {}, RS_KIND_GITLAB,
+	  "ctr-runner-abcd1234-project-5-concurrent-2", "", "abcd1234", 1 },
+	{ "runner-abcd1234-project-5-concurrent-2-" HASH "-predefined-3", {}, RS_KIND_GITLAB,
+	  "ctr-runner-abcd1234-project-5-concurrent-2-" HASH, "", "abcd1234", 1 },
+	{ "runner--project-5-concurrent-2-build", {}, 0, NULL, NULL, NULL, 0 },
+	{ "runner-abcd-project-x-concurrent-2-build", {}, 0, NULL, NULL, NULL, 0 },
+	{ "runner-abcd-project-5-concurrent-build", {}, 0, NULL, NULL, NULL, 0 },
+	{ "my-runner", {}, 0, NULL, NULL, NULL, 0 },
+	/* GitLab shell executor: the stage's commands carry CI_JOB_ID */
+	{ NULL,
+	  { "CI_JOB_ID=99", "CI_RUNNER_SHORT_TOKEN=t9Wkyj-HG", "CI_RUNNER_DESCRIPTION=gl-shell" },
+	  RS_KIND_GITLAB, "job-99", "gl-shell", "t9Wkyj-HG", 1 },
+	{ NULL, { "CI_JOB_ID=9x" }, 0, NULL, NULL, NULL, 0 },
+	{ NULL, { "CI_JOB_ID=" }, 0, NULL, NULL, NULL, 0 },
+	/* names that are no job's */
+	{ "standard", { "RUNNER_NAME=standard" }, 0, NULL, NULL, NULL, 0 },
+	{ "", {}, 0, NULL, NULL, NULL, 0 },
+};
+
+static void classify_row(const struct row *r)
+{
+	char buf[JK_MAX][256];
+	const char *vals[JK_MAX] = {};
+	struct job_hint h;
+	int got;
+
+	for (int i = 0; i < 6 && r->kv[i]; i++) {
+		const char *eq = strchr(r->kv[i], '=');
+
+		assert_non_null(eq);
+		for (int k = 0; k < JK_MAX; k++)
+			if (strlen(jobid_keys[k]) == (size_t)(eq - r->kv[i]) &&
+			    !strncmp(jobid_keys[k], r->kv[i], (size_t)(eq - r->kv[i]))) {
+				snprintf(buf[k], sizeof(buf[k]), "%s", eq + 1);
+				vals[k] = buf[k];
+			}
+	}
+	got = jobid_classify(r->name, vals, &h);
+	if (!r->kind) {
+		if (got)
+			fail_msg("%s: classified as kind %d id %s", r->name ? r->name : r->kv[0],
+				 h.kind, h.id);
+		return;
+	}
+	if (!got)
+		fail_msg("%s: not classified", r->name ? r->name : r->kv[0]);
+	assert_int_equal(h.kind, r->kind);
+	assert_string_equal(h.id, r->id);
+	assert_string_equal(h.runner, r->runner);
+	assert_string_equal(h.token, r->token);
+	assert_int_equal(h.step, r->step);
+}
+
+static void test_job_of_container_or_process(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		classify_row(&rows[i]);
+}
+
+static void test_gitea_task(void **state)
+{
+	(void)state;
+	assert_int_equal(jobid_gitea_task("GITEA-ACTIONS-TASK-1"), 1);
+	assert_int_equal(jobid_gitea_task("GITEA-ACTIONS-TASK-123456_WORKFLOW-x"), 123456);
+	assert_int_equal(jobid_gitea_task("GITEA-ACTIONS-TASK-0042-WORKFLOW-x"), 42);
+	assert_int_equal(jobid_gitea_task("GITEA-ACTIONS-TASK-12a"), -1);
+	assert_int_equal(jobid_gitea_task("GITEA-ACTIONS-TASK-1234567890123456789"), -1);
+	assert_int_equal(jobid_gitea_task(NULL), -1);
+}
+
+/* the agent and job rules of every kind: comm (cut to 15 bytes) and argv[1] */
+static void test_rules_of_every_kind(void **state)
+{
+	static const struct {
+		const char *comm, *arg1;
+		int role, kind;
+	} r[] = {
+		{ "Runner.Listener", "run", RS_ROLE_AGENT, RS_KIND_GITHUB },
+		{ "Runner.Worker", "spawnclient", RS_ROLE_JOB, RS_KIND_GITHUB },
+		{ "act_runner", "daemon", RS_ROLE_AGENT, RS_KIND_GITEA },
+		{ "act_runner", "register", RS_ROLE_NONE, RS_KIND_NONE },
+		{ "act_runner", "exec", RS_ROLE_NONE, RS_KIND_NONE },
+		{ "gitea-runner", "daemon", RS_ROLE_AGENT, RS_KIND_GITEA },
+		{ "gitlab-runner", "run", RS_ROLE_AGENT, RS_KIND_GITLAB },
+		{ "gitlab-runner", "register", RS_ROLE_NONE, RS_KIND_NONE },
+		{ "gitlab-runner", "artifacts-uploader", RS_ROLE_NONE, RS_KIND_NONE },
+		{ "buildkite-agent", "start", RS_ROLE_AGENT, RS_KIND_BUILDKITE },
+		{ "buildkite-agent", "bootstrap", RS_ROLE_JOB, RS_KIND_BUILDKITE },
+		{ "buildkite-agent", "meta-data", RS_ROLE_NONE, RS_KIND_NONE },
+		{ "buildkite-agent", NULL, RS_ROLE_NONE, RS_KIND_NONE },
+		{ "gitlab-runner-helper", "cache-archiver", RS_ROLE_NONE, RS_KIND_NONE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		int kind = -1, role = detect_classify(r[i].comm, r[i].arg1, &kind);
+
+		if (role != r[i].role || kind != r[i].kind)
+			fail_msg("%s %s: role %d kind %d", r[i].comm, r[i].arg1 ? r[i].arg1 : "",
+				 role, kind);
+	}
+}
+
+static void test_results_of_other_kinds(void **state)
+{
+	const char *reason;
+
+	(void)state;
+	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 0, &reason), RESULT_SUCCESS);
+	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 1 << 8, &reason), RESULT_FAILURE);
+	assert_string_equal(reason, "exit_code");
+	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 15, &reason), RESULT_CANCELLED);
+	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 9, &reason), RESULT_FAILURE);
+	assert_string_equal(reason, "killed");
+	assert_int_equal(detect_job_result(RS_KIND_GITLAB, 0, &reason), RESULT_SUCCESS);
+	assert_int_equal(detect_job_result(RS_KIND_GITEA, 1 << 8, &reason), RESULT_FAILURE);
+}
+
+static void test_gitlab_config(void **state)
+{
+	static const char toml[] =
+		"concurrent = 4\n"
+		"[session_server]\n  name = \"not this\"\n"
+		"[[runners]]\n"
+		"  # a comment\n"
+		"  name = \"gl \\\"docker\\\" 1\"\n"
+		"  url = \"https://gitlab.example.com\"\n"
+		"  token = \"glrt-t1_t9Wkyj-HGRkqQxyz\"\n"
+		"  executor = \"docker\"\n"
+		"  [runners.docker]\n    name = \"nor this\"\n"
+		"[[runners]]\n  name = \"second\"\n";
+	char name[256], token[64], shortt[16];
+
+	(void)state;
+	assert_int_equal(gitlab_config_parse(toml, sizeof(toml) - 1, name, sizeof(name), token,
+					     sizeof(token)),
+			 0);
+	assert_string_equal(name, "gl \"docker\" 1");
+	assert_string_equal(token, "glrt-t1_t9Wkyj-HGRkqQxyz");
+	gitlab_short_token(token, shortt, sizeof(shortt));
+	assert_string_equal(shortt, "t9Wkyj-HG");
+	gitlab_short_token("glrt-abcdefghijk", shortt, sizeof(shortt));
+	assert_string_equal(shortt, "abcdefghi");
+	gitlab_short_token("GR1348941abcdefghijkl", shortt, sizeof(shortt));
+	assert_string_equal(shortt, "abcdefghi");
+	assert_int_equal(gitlab_config_parse("[[runners]]\nurl = 'x'\n", 23, name, sizeof(name),
+					     token, sizeof(token)),
+			 -ENOENT);
+	assert_int_equal(gitlab_config_parse("name = \"top\"\n", 13, name, sizeof(name), token,
+					     sizeof(token)),
+			 -ENOENT);
+	/* a literal string, and an unterminated one */
+	assert_int_equal(gitlab_config_parse("[[runners]]\nname = 'lit\\eral'\n", 31, name,
+					     sizeof(name), token, sizeof(token)),
+			 0);
+	assert_string_equal(name, "lit\\eral");
+	assert_int_equal(gitlab_config_parse("[[runners]]\nname = \"open\n", 26, name, sizeof(name),
+					     token, sizeof(token)),
+			 -ENOENT);
+}
+
+static void test_gitea_runner_file(void **state)
+{
+	static const char json[] = "{\n  \"WARNING\": \"This file is automatically generated\",\n"
+				   "  \"id\": 3, \"uuid\": \"x\", \"name\": \"gitea-a\",\n"
+				   "  \"labels\": [\"ubuntu-latest:docker://node:20\"]\n}\n";
+	char name[256];
+
+	(void)state;
+	assert_int_equal(runner_file_parse_key(json, sizeof(json) - 1, "name", name, sizeof(name)),
+			 0);
+	assert_string_equal(name, "gitea-a");
+	/* a GitHub .runner is read by agentName; a Gitea one has none */
+	assert_int_equal(runner_file_parse(json, sizeof(json) - 1, name, sizeof(name)), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_of_container_or_process),
+		cmocka_unit_test(test_gitea_task),
+		cmocka_unit_test(test_rules_of_every_kind),
+		cmocka_unit_test(test_results_of_other_kinds),
+		cmocka_unit_test(test_gitlab_config),
+		cmocka_unit_test(test_gitea_runner_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -59,7 +59,7 @@ static struct {
 	int all_containers;
 	uint64_t grace_ns;
 	uint64_t end_idle_ns;
-	const char *job_labels;
+	unsigned int job_labels_mask;
 	unsigned int job_labels_limit;
 	uint32_t ringbuf_bytes;
 	const char *pin_path;
@@ -81,7 +81,6 @@ static struct {
 	.kubelet_log_dir = "/var/log/containers",
 	.grace_ns = 300ULL * 1000000000ULL,
 	.end_idle_ns = 10ULL * 1000000000ULL,
-	.job_labels = "",
 	.job_labels_limit = 100,
 	.ringbuf_bytes = 256 * 1024,
 	.pin_path = "/sys/fs/bpf/runnerscope",
@@ -314,9 +313,18 @@ static int parse_args(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_JOB_LABELS:
-			env.job_labels = optarg;
+		case OPT_JOB_LABELS: {
+			const char *bad = NULL;
+
+			if (joblabels_parse(optarg, &env.job_labels_mask, &bad)) {
+				fprintf(stderr,
+					"runnerscope: invalid --metrics.job-labels %s: unknown label "
+					"\"%.*s\" (known: repository, workflow, job)\n",
+					optarg, (int)strcspn(bad, ","), bad);
+				return 2;
+			}
 			break;
+		}
 		case OPT_JOB_LABELS_LIMIT:
 			if (parse_uint("metrics.job-labels-limit", optarg, 100000,
 				       &env.job_labels_limit))
@@ -513,6 +521,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct state_opts sopts = {};
+	struct joblabels labels = {};
 	struct probes_opts popts = {};
 	struct metrics_src msrc = { .version = RS_VERSION, .revision = RS_REVISION };
 	static struct web_stats web_stats;
@@ -593,6 +602,10 @@ int main(int argc, char **argv)
 		eventlog__free(events);
 		web_config__free(web);
 		return 1;
+	}
+	if (env.job_labels_mask) {
+		joblabels_init(&labels, env.job_labels_mask, env.job_labels_limit);
+		sopts.labels = &labels;
 	}
 	sopts.grace_ns = env.grace_ns;
 	sopts.events = events;
@@ -679,6 +692,7 @@ cleanup:
 	http__free(http);
 	probes__free(probes);
 	state__free(state);
+	joblabels_free(&labels);
 	containers__free(containers);
 	eventlog__free(events);
 	web_config__free(web);

@@ -99,6 +99,33 @@ static struct histogram view(const double *bounds, int nbuckets, const __u64 *bu
 	return h;
 }
 
+/*
+ * With --metrics.job-labels: jobs_started_total (result -1) or jobs_finished_total for one
+ * result, one series per runner and label values; the counts from before this daemon started
+ * have empty values, so each runner's series still add up to its counter.
+ */
+static void render_labelled(struct buf *b, struct state *s, int result)
+{
+	struct joblabels *jl = state__labels(s);
+	const char *name = result < 0 ? NS "jobs_started_total" : NS "jobs_finished_total";
+	struct jl_series *x;
+
+	for (x = jl->series; x; x = x->hh.next) {
+		const struct runner *r = x->runner;
+		struct label l[3 + JL_MAX] = { { "kind", detect_kind_name(r->kind) },
+					      { "runner", r->name } };
+		int n = 2;
+
+		if (result >= 0)
+			l[n++] = (struct label){ "result", detect_result_name(result) };
+		for (int k = 0; k < JL_MAX; k++)
+			if (jl->mask & (1u << k))
+				l[n++] = (struct label){ jl_names[k], x->vals[k] };
+		expo_sample(b, name, l, n,
+			    (double)(result < 0 ? x->started : x->finished[result]));
+	}
+}
+
 static void render_runners(struct buf *b, struct state *s)
 {
 	struct runner *r;
@@ -131,6 +158,10 @@ static void render_runners(struct buf *b, struct state *s)
 		const struct runner_series *rs = &runner_series[i];
 
 		expo_family(b, rs->name, rs->type, rs->help);
+		if (rs->value == jobs_started && state__labels(s)) {
+			render_labelled(b, s, -1);
+			continue;
+		}
 		for (r = state__runners(s); r; r = r->hh.next) {
 			struct label l[] = { { "kind", detect_kind_name(r->kind) },
 					     { "runner", r->name } };
@@ -142,7 +173,9 @@ static void render_runners(struct buf *b, struct state *s)
 		}
 	}
 	expo_family(b, NS "jobs_finished_total", "counter", "Jobs the runner finished, by result.");
-	for (r = state__runners(s); r; r = r->hh.next) {
+	for (int i = 0; state__labels(s) && i < RESULT_MAX; i++)
+		render_labelled(b, s, i);
+	for (r = state__labels(s) ? NULL : state__runners(s); r; r = r->hh.next) {
 		for (int i = 0; i < RESULT_MAX; i++) {
 			struct label l[] = { { "kind", detect_kind_name(r->kind) },
 					     { "runner", r->name },

@@ -141,6 +141,36 @@ struct state *state__new(const struct state_opts *opts)
 	return s;
 }
 
+/* the job's counts by label value, with its context as it is now */
+static struct jl_series *job_series(struct state *s, const struct job *j)
+{
+	struct joblabels *jl = s->opts.labels;
+	const char *vals[JL_MAX];
+
+	if (!jl || !j->runner)
+		return NULL;
+	vals[JL_REPOSITORY] = joblabels_value(jl, JL_REPOSITORY, j->ctx.repository);
+	vals[JL_WORKFLOW] = joblabels_value(jl, JL_WORKFLOW, j->ctx.workflow);
+	vals[JL_JOB] = joblabels_value(jl, JL_JOB, j->ctx.job);
+	return joblabels_series(jl, j->runner, vals);
+}
+
+/* the job's start goes into its labelled count once its context is known (or given up on) */
+static void started_logged(struct state *s, struct job *j)
+{
+	struct jl_series *x;
+
+	j->started_logged = 1;
+	j->acct.seen.flags |= RS_ACCT_LOGGED;
+	if (j->counted_started && (x = job_series(s, j)))
+		x->started++;
+}
+
+struct joblabels *state__labels(struct state *s)
+{
+	return s->opts.labels;
+}
+
 static void runner_free(struct runner *r)
 {
 	free(r);
@@ -255,6 +285,16 @@ static struct runner *runner_get(struct state *s, int kind, const struct identit
 	if (s->store.runner_stats >= 0)
 		bpf_map_lookup_elem(s->store.runner_stats, &r->rkey, &r->st);
 	r->down_since = state_now_ns(CLOCK_MONOTONIC);
+	/* with job labels: what the counters held before this daemon has no labels */
+	if (s->opts.labels) {
+		static const char *const none[JL_MAX] = { "", "", "" };
+		struct jl_series *b = joblabels_series(s->opts.labels, r, none);
+
+		if (b) {
+			b->started = r->st.jobs_started;
+			memcpy(b->finished, r->st.jobs_finished, sizeof(b->finished));
+		}
+	}
 	HASH_ADD_STR(s->runners, hkey, r);
 	pr_info("new runner kind=%s runner=%s source=%s container=%s", detect_kind_name(kind),
 		r->name, id->name_source, id->ctr.id[0] ? id->ctr.id : "none");
@@ -647,6 +687,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		r->jobs_running++;
 	if (r && !(j->acct.seen.flags & RS_ACCT_STARTED)) {
 		r->st.jobs_started++;
+		j->counted_started = 1;
 		j->acct.seen.flags |= RS_ACCT_STARTED;
 	}
 	/* its context is read again from its next step: arm the hints */
@@ -690,8 +731,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	    (rec->state == RS_STATE_FINISHED ||
 	     state_now_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
 		eventlog__job(s->opts.events, "job_started", j, NULL);
-		j->started_logged = 1;
-		j->acct.seen.flags |= RS_ACCT_LOGGED;
+		started_logged(s, j);
 	}
 
 	if (rec->state == RS_STATE_FINISHED && !j->finished) {
@@ -704,9 +744,12 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 		if (j->runner) {
 			struct runner *r = j->runner;
 			struct rs_runner_stats *st = &r->st;
+			struct jl_series *x;
 
 			r->jobs_running--;
 			st->jobs_finished[res]++;
+			if ((x = job_series(s, j)))
+				x->finished[res]++;
 			st->duration_ns_sum[res] += end - j->start_ns;
 			st->duration_buckets[res][histogram_index(
 				state_duration_bounds, RS_DURATION_BUCKETS - 1,
@@ -799,8 +842,7 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 		j->have_ctx = 1;
 		if (!j->started_logged) {
 			eventlog__job(s->opts.events, "job_started", j, NULL);
-			j->started_logged = 1;
-			j->acct.seen.flags |= RS_ACCT_LOGGED;
+			started_logged(s, j);
 			store_put(s, s->store.job_acct, &j->key, &j->acct);
 		}
 	}
@@ -827,6 +869,8 @@ void state__expire(struct state *s, uint64_t now)
 			store_put(s, s->store.job_acct, &j->key, &j->acct);
 		}
 		pr_info("runner gone kind=%s runner=%s", detect_kind_name(r->kind), r->name);
+		if (s->opts.labels)
+			joblabels_drop(s->opts.labels, r);
 		store_del(s->store.runner_stats, &r->rkey);
 		HASH_DEL(s->runners, r);
 		runner_free(r);

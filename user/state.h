@@ -14,6 +14,7 @@
 #include "expo.h"
 #include "identity.h"
 #include "containers.h"
+#include "joblabels.h"
 
 /* CPU of a job's threads: exact runtime, and the sampled user/system times that split it */
 struct job_cpu {
@@ -64,6 +65,7 @@ struct job {
 	struct job_context ctx;
 	int have_ctx;
 	int started_logged;
+	int counted_started; /* this daemon counted its start (not an earlier one) */
 	int finished;
 	uint32_t live_procs;
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
@@ -97,6 +99,7 @@ struct state_opts {
 	uint64_t grace_ns; /* how long a runner's series stay (up 0) after its last agent exits */
 	struct eventlog *events; /* NULL: no event log */
 	struct containers *containers; /* told which containers host runners */
+	struct joblabels *labels; /* --metrics.job-labels; NULL when off */
 };
 
 /* the pinned maps the counters live in; -1 where there is none */
@@ -155,6 +158,9 @@ void state__name_job(struct state *s, const struct rs_key *key, int kind, const 
 
 /* Drops runners past their grace period and jobs no longer in the kernel's map. */
 void state__expire(struct state *s, uint64_t now_mono_ns);
+
+/* --metrics.job-labels: the labelled job counts, under state__lock(); NULL when off */
+struct joblabels *state__labels(struct state *s);
 
 /* iteration for the exposition, under state__lock() */
 struct runner *state__runners(struct state *s);

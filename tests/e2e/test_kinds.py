@@ -190,3 +190,96 @@ def test_gitlab_docker_executor_containers(engine, daemon, agents, cgroups):
     # the job containers were the runners' while they ran: gone now, never anyone else's
     assert not [l for l, _ in m.find("runnerscope_container_info")
                 if l["kind"] == "gitlab" and l["runner"] not in ("gl-a", "gl-b")]
+
+
+def test_job_labels_are_opt_in_and_capped(daemon, agents, cgroups):
+    """1,000 jobs of 1,000 repositories on four Buildkite agents: with --metrics.job-labels the
+    job counters carry the repository, with 100 distinct values at most and the rest "other",
+    and each runner's series still add up to its count; without the flag, no such label."""
+    plain = daemon()
+    d = daemon("--metrics.job-labels=repository,job", "--metrics.job-labels-limit=100")
+    made = [agents("buildkite-agent", "start", env={"BUILDKITE_AGENT_NAME": f"bk-{i}"},
+                   cgroup=cgroups(f"rs-test-bk-labels-{i}")) for i in range(4)]
+    names = []
+    for n in range(1000):
+        a = made[n % 4]
+        names.append((a, a.submit(f"env BUILDKITE_PIPELINE_SLUG=repo-{n:04d}",
+                                  "env BUILDKITE_LABEL=build", "bootstrap", "bstep sleep 0.03",
+                                  "exit 0")))
+    for a, n in names:
+        a.result(n, timeout=300)
+    def total(m, name, **labels):
+        return sum(v for _, v in m.find(name, **labels))
+    m = wait_for(lambda: (lambda m: m if all(
+        total(m, "runnerscope_jobs_finished_total", runner=f"bk-{i}", result="success") == 250
+        for i in range(4)) else None)(d.scrape()), 60, what="1,000 jobs finished")
+    repos = {l["repository"] for l, _ in m.find("runnerscope_jobs_finished_total")}
+    assert len(repos - {"", "other"}) == 100, sorted(repos)[:5]
+    assert "other" in repos
+    assert {l["job"] for l, _ in m.find("runnerscope_jobs_started_total")} <= {"", "build"}
+    for i in range(4):
+        started = total(m, "runnerscope_jobs_started_total", runner=f"bk-{i}")
+        done = total(m, "runnerscope_jobs_finished_total", runner=f"bk-{i}", result="success")
+        assert started == 250 and done == 250, (i, started, done)
+    # the same jobs, seen by a daemon without the flag
+    p = plain.scrape()
+    assert "repository=" not in p.text
+    assert p.value("runnerscope_jobs_started_total", kind="buildkite", runner="bk-0") == 250
+
+
+def test_kubelet_layout_and_nested_dind_job_container(engine, dock, daemon, tmp_path):
+    """Containers under kubelet's cgroupfs layout (docker --cgroup-parent under
+    kubepods/<qos>/pod<uid>), named through a /var/log/containers tree: an ARC-style runner
+    pod with a dind sidecar, whose nested job container (…/<dind id>/docker/<id>) is the
+    runner pod's; a guaranteed pod (directly under kubepods) beside it."""
+    import uuid
+    logs = tmp_path / "kubelet-logs"
+    logs.mkdir()
+    uid, uid2 = str(uuid.uuid4()), str(uuid.uuid4())
+    parent = f"/kubepods/burstable/pod{uid}"
+    spool = tmp_path / "spool"
+    results = tmp_path / "results"
+    spool.mkdir()
+    results.mkdir()
+    runner = dock(IMAGE, name="arc-runner", extra=[
+        "--cgroup-parent", parent, "-v", f"{spool}:/actions-runner/_spool",
+        "-v", f"{results}:/actions-runner/_results"])
+    dind = dock(IMAGE, "/bin/sleep", "600", name="arc-dind", extra=["--cgroup-parent", parent])
+    nested = dock(IMAGE, "/bin/sleep", "600", name="job-in-dind",
+                  extra=["--cgroup-parent", f"{parent}/{dind}/docker"])
+    other = dock(IMAGE, "/bin/sleep", "600", name="guaranteed",
+                 extra=["--cgroup-parent", f"/kubepods/pod{uid2}"])
+    for pod, ns, ctr, cid in (("arc-runner-set-q8xkz-runner-7tq2c", "arc-runners", "runner",
+                               runner),
+                              ("arc-runner-set-q8xkz-runner-7tq2c", "arc-runners", "dind", dind),
+                              ("web-0", "apps", "web", other)):
+        os.symlink("/dev/null", logs / f"{pod}_{ns}_{ctr}-{cid}.log")
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--kubelet.log-dir={logs}",
+               "--containers=all")
+    pod = "arc-runner-set-q8xkz-runner-7tq2c"
+    sp = rs.Spool(str(spool), str(results))
+    sp.submit("a", "step sleep 0.2", "exit 100")
+    sp.result("a")
+    m = wait_counts(d, "github", pod, want(1, success=1))
+    info = m.find("runnerscope_runner_info", kind="github", runner=pod)
+    assert len(info) == 1, m.find("runnerscope_runner_info")
+    assert (info[0][0]["pod"], info[0][0]["namespace"], info[0][0]["container"],
+            info[0][0]["container_id"]) == (pod, "arc-runners", "runner", runner)
+
+    def ctr(cid):
+        found = m.find("runnerscope_container_info", container_id=cid)
+        assert len(found) == 1, (cid, m.find("runnerscope_container_info"))
+        return found[0][0]
+    m = wait_for(lambda: (lambda m: m if m.find("runnerscope_container_info",
+                                                 container_id=nested, runner=pod) else None)(
+        d.scrape()), 10, what="nested container attributed")
+    assert (ctr(dind)["pod"], ctr(dind)["namespace"], ctr(dind)["runner"]) == \
+        (pod, "arc-runners", pod)
+    # the nested job container: docker's name for it, its runner pod's runner
+    assert (ctr(nested)["container"], ctr(nested)["kind"], ctr(nested)["runner"]) == \
+        ("job-in-dind", "github", pod)
+    assert (ctr(other)["pod"], ctr(other)["namespace"], ctr(other)["runner"]) == \
+        ("web-0", "apps", "")
+    assert ctr(other)["runtime"] == "containerd"  # kubelet's layout, whoever made it
+    assert m.value("runnerscope_container_cpu_seconds_total", container_id=nested,
+                   mode="user") is not None

@@ -176,6 +176,151 @@ int containers_docker_name(const char *docker_root, const char *id, char *name, 
 	return containers_docker_meta(docker_root, id, name, sz, NULL, NULL, 0, 0);
 }
 
+/* a regular file of at most max bytes, read whole and NUL-terminated; NULL with errno set */
+static char *read_small(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *text = NULL;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		errno = EINVAL;
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		goto out;
+	got = read(fd, text, (size_t)st.st_size);
+	if (got < 0) {
+		free(text);
+		text = NULL;
+		goto out;
+	}
+	text[got] = '\0';
+	*len = (size_t)got;
+out:
+	close(fd);
+	return text;
+}
+
+static int json_str(struct json_object *o, const char *key, char *out, size_t sz)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string) ||
+	    !json_object_get_string_len(v))
+		return 0;
+	expo_sanitize(out, sz, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	return 1;
+}
+
+int containers_oci_names(const char *text, size_t len, struct container_names *out)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root, *a;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (root && json_object_object_get_ex(root, "annotations", &a) &&
+	    json_object_is_type(a, json_type_object)) {
+		/* containerd's CRI plugin, then CRI-O (which copies kubelet's labels) */
+		found |= json_str(a, "io.kubernetes.cri.container-name", out->name, sizeof(out->name));
+		found |= json_str(a, "io.kubernetes.cri.sandbox-name", out->pod, sizeof(out->pod));
+		found |= json_str(a, "io.kubernetes.cri.sandbox-namespace", out->ns, sizeof(out->ns));
+		if (!out->name[0])
+			found |= json_str(a, "io.kubernetes.container.name", out->name,
+					  sizeof(out->name));
+		if (!out->pod[0])
+			found |= json_str(a, "io.kubernetes.pod.name", out->pod, sizeof(out->pod));
+		if (!out->ns[0])
+			found |= json_str(a, "io.kubernetes.pod.namespace", out->ns, sizeof(out->ns));
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	return found ? 0 : -ENOENT;
+}
+
+int containers_podman_name(const char *text, size_t len, const char *id, char *name, size_t sz)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root;
+	int err = -ENOENT;
+
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (root && json_object_is_type(root, json_type_array)) {
+		size_t n = json_object_array_length(root);
+
+		for (size_t i = 0; i < n && err; i++) {
+			struct json_object *c = json_object_array_get_idx(root, i), *v, *names;
+
+			if (!json_object_object_get_ex(c, "id", &v) ||
+			    !json_object_is_type(v, json_type_string) ||
+			    strcmp(json_object_get_string(v), id))
+				continue;
+			if (json_object_object_get_ex(c, "names", &names) &&
+			    json_object_is_type(names, json_type_array) &&
+			    json_object_array_length(names) > 0) {
+				const char *s = json_object_get_string(
+					json_object_array_get_idx(names, 0));
+
+				if (s && *s) {
+					expo_sanitize(name, sz, s, strlen(s));
+					err = 0;
+				}
+			}
+			break;
+		}
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	return err;
+}
+
+/* containerd, CRI-O and podman: their names from the files they keep, where they are */
+static void runtime_names(const char *root, const struct container *x,
+			  struct container_names *out)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *text;
+
+	if (!root)
+		return;
+	switch (x->runtime) {
+	case RUNTIME_CONTAINERD:
+		snprintf(path, sizeof(path), "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
+			 strcmp(root, "/") ? root : "", x->id);
+		break;
+	case RUNTIME_CRIO:
+		snprintf(path, sizeof(path),
+			 "%s/run/containers/storage/overlay-containers/%s/userdata/config.json",
+			 strcmp(root, "/") ? root : "", x->id);
+		break;
+	case RUNTIME_PODMAN:
+		snprintf(path, sizeof(path), "%s/var/lib/containers/storage/overlay-containers/containers.json",
+			 strcmp(root, "/") ? root : "");
+		break;
+	default:
+		return;
+	}
+	text = read_small(path, x->runtime == RUNTIME_PODMAN ? 4 * CONFIG_MAX : CONFIG_MAX, &len);
+	if (!text)
+		return;
+	if (x->runtime == RUNTIME_PODMAN)
+		containers_podman_name(text, len, x->id, out->name, sizeof(out->name));
+	else
+		containers_oci_names(text, len, out);
+	free(text);
+}
+
 int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out)
 {
 	size_t n = strlen(fname), idl = strlen(id);
@@ -230,10 +375,13 @@ static struct container *get(struct containers *c, const struct container_ref *r
 	x->runtime = ref->runtime;
 	x->paths = *paths;
 	/* kubelet's names where it runs the container; else the runtime's own */
-	if (kubelet_names(c->opts.kubelet_log_dir, x->id, &x->names) &&
-	    ref->runtime == RUNTIME_DOCKER && c->opts.docker_root && c->opts.docker_root[0])
-		containers_docker_name(c->opts.docker_root, x->id, x->names.name,
-				       sizeof(x->names.name));
+	if (kubelet_names(c->opts.kubelet_log_dir, x->id, &x->names)) {
+		if (ref->runtime == RUNTIME_DOCKER && c->opts.docker_root && c->opts.docker_root[0])
+			containers_docker_name(c->opts.docker_root, x->id, x->names.name,
+					       sizeof(x->names.name));
+		else
+			runtime_names(c->opts.runtime_root, x, &x->names);
+	}
 	HASH_ADD_STR(c->list, id, x);
 	pr_debug("tracking container id=%s name=%s pod=%s namespace=%s runtime=%s", x->id,
 		 x->names.name, x->names.pod, x->names.ns, cgroup_runtime_name(x->runtime));

@@ -42,6 +42,7 @@ struct containers_opts {
 	const char *cgroup_root;
 	const char *docker_root; /* docker's --data-root, for names from config.v2.json */
 	const char *kubelet_log_dir; /* kubelet's <pod>_<namespace>_<container>-<id>.log links */
+	const char *runtime_root; /* where containerd's, CRI-O's and podman's files are: "/" */
 	int all; /* every container on the host, not only runners' */
 };
 
@@ -69,6 +70,14 @@ void containers__shown(struct containers *c);
  * (none of the three names can hold '_'). 0 and out filled, or -EINVAL.
  */
 int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out);
+
+/*
+ * An OCI bundle's config.json as containerd's CRI plugin or CRI-O writes it: the container,
+ * pod and namespace names in its annotations. 0 when one was found, -ENOENT when none.
+ */
+int containers_oci_names(const char *text, size_t len, struct container_names *out);
+/* podman's name for container id from its storage's containers.json; 0 or -ENOENT */
+int containers_podman_name(const char *text, size_t len, const char *id, char *name, size_t sz);
 
 /* docker's name for a container from <docker_root>/containers/<id>/config.v2.json */
 int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz);

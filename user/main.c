@@ -56,6 +56,7 @@ static struct {
 	const char *events_file;
 	const char *docker_root;
 	const char *kubelet_log_dir;
+	const char *runtime_root;
 	int all_containers;
 	uint64_t grace_ns;
 	uint64_t end_idle_ns;
@@ -79,6 +80,7 @@ static struct {
 	.cgroup_root = "/sys/fs/cgroup",
 	.docker_root = "/var/lib/docker",
 	.kubelet_log_dir = "/var/log/containers",
+	.runtime_root = "/",
 	.grace_ns = 300ULL * 1000000000ULL,
 	.end_idle_ns = 10ULL * 1000000000ULL,
 	.job_labels_limit = 100,
@@ -108,6 +110,7 @@ enum {
 	OPT_CONTAINERS,
 	OPT_DOCKER_ROOT,
 	OPT_KUBELET_LOGS,
+	OPT_RUNTIME_ROOT,
 	OPT_ATTACH,
 	OPT_RINGBUF,
 	OPT_PIN_PATH,
@@ -137,6 +140,7 @@ static const struct option options[] = {
 	{ "containers", required_argument, NULL, OPT_CONTAINERS },
 	{ "docker.data-root", required_argument, NULL, OPT_DOCKER_ROOT },
 	{ "kubelet.log-dir", required_argument, NULL, OPT_KUBELET_LOGS },
+	{ "runtime.root", required_argument, NULL, OPT_RUNTIME_ROOT },
 	{ "bpf.attach", required_argument, NULL, OPT_ATTACH },
 	{ "bpf.ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "bpf.pin-path", required_argument, NULL, OPT_PIN_PATH },
@@ -179,6 +183,9 @@ static void usage(FILE *f)
 		"  --kubelet.log-dir=DIR             kubelet's container log links, for pod,\n"
 		"                                    namespace and container names\n"
 		"                                    (default /var/log/containers)\n"
+		"  --runtime.root=DIR                the host's / as runnerscope sees it, for names\n"
+		"                                    in containerd's, CRI-O's and podman's files\n"
+		"                                    (default /)\n"
 		"  --events.file=PATH                job event log: one JSON line per job_started and\n"
 		"                                    job_finished; - for stdout (default: none)\n"
 		"  --runner.grace-period=DURATION    how long a runner whose agent exited stays with\n"
@@ -295,6 +302,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_KUBELET_LOGS:
 			env.kubelet_log_dir = optarg;
+			break;
+		case OPT_RUNTIME_ROOT:
+			env.runtime_root = optarg;
 			break;
 		case OPT_EVENTS:
 			env.events_file = optarg;
@@ -596,6 +606,7 @@ int main(int argc, char **argv)
 	copts.cgroup_root = env.cgroup_root;
 	copts.docker_root = env.docker_root;
 	copts.kubelet_log_dir = env.kubelet_log_dir;
+	copts.runtime_root = env.runtime_root;
 	copts.all = env.all_containers;
 	containers = containers__new(&copts);
 	if (!containers) {

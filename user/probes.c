@@ -929,13 +929,24 @@ static void join_init(struct probes *p, struct group *g, __u32 tgid, int kind, i
 		state__job_container(p->state, &j.runner, kind, g->runner, (pid_t)tgid);
 }
 
+static int in_job(struct probes *p, __u32 tgid)
+{
+	struct rs_proc pr;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, &pr) &&
+	       !key_is_zero(&pr.job);
+}
+
 /* the init of a new container: a job's (by its name, labels or environment), or not */
 static void on_container_init(struct probes *p, __u32 tgid, const struct rs_key *key)
 {
-	struct hint_vals *h = malloc(sizeof(*h));
+	struct hint_vals *h;
 	struct job_hint jh;
 	struct group *g;
 
+	if (in_job(p, tgid))
+		return; /* placed already (found again at start-up) */
+	h = malloc(sizeof(*h));
 	if (!h)
 		return;
 	read_hints(p, (pid_t)tgid, 1, h);
@@ -992,13 +1003,16 @@ static void on_container_exec(struct probes *p, __u32 tgid, const struct rs_key 
  */
 static void on_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent, int kind)
 {
-	struct hint_vals *h = malloc(sizeof(*h));
+	struct hint_vals *h;
 	__u32 chain[64];
 	struct proc_stat st;
 	struct job_hint jh;
 	struct group *g;
 	int n = 0;
 
+	if (in_job(p, tgid))
+		return;
+	h = malloc(sizeof(*h));
 	if (!h)
 		return;
 	read_hints(p, (pid_t)tgid, 0, h);
@@ -1107,6 +1121,65 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static int restored_id(struct probes *p, const struct rs_key *job, char *hkey, size_t sz)
+{
+	int fd = bpf_map__fd(p->skel->maps.procs_map), found = -ENOENT;
+	struct hint_vals *h = malloc(sizeof(*h));
+	__u32 tgid, next;
+	struct rs_proc pr;
+	struct job_hint jh;
+
+	if (!h)
+		return -ENOMEM;
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more && found;) {
+		tgid = next;
+		more = !bpf_map_get_next_key(fd, &tgid, &next);
+		if (bpf_map_lookup_elem(fd, &tgid, &pr) || memcmp(&pr.job, job, sizeof(*job)))
+			continue;
+		read_hints(p, (pid_t)tgid, 1, h);
+		if (jobid_classify(h->name, (const char *const *)h->v, &jh) ||
+		    (read_hints(p, (pid_t)tgid, 0, h),
+		     jobid_classify(NULL, (const char *const *)h->v, &jh))) {
+			snprintf(hkey, sz, "%d/%s", jh.kind, jh.id);
+			found = 0;
+		}
+	}
+	free(h);
+	return found;
+}
+
+/*
+ * Jobs of several processes an earlier daemon made: they end when idle, as if this daemon had
+ * made them (a process of one that starts from now on is taken for a new job's)
+ */
+static void restore_groups(struct probes *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map), n = 0;
+	struct rs_key key, next;
+	struct rs_job j;
+
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
+		struct group *g;
+
+		key = next;
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (key.tgid || bpf_map_lookup_elem(fd, &key, &j) || j.state == RS_STATE_FINISHED)
+			continue;
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			break;
+		g->key = key;
+		/* its id again, from a process of it still alive (in an idle gap, none is) */
+		if (restored_id(p, &key, g->hkey, sizeof(g->hkey)))
+			snprintf(g->hkey, sizeof(g->hkey), "restored/%llu",
+				 (unsigned long long)key.start_ns);
+		HASH_ADD_STR(p->groups, hkey, g);
+		n++;
+	}
+	if (n)
+		pr_info("%d Gitea/GitLab jobs carried over from before", n);
+}
+
 struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 {
 	struct state_store store;
@@ -1168,6 +1241,7 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 		.ctx = bpf_map__fd(p->skel->maps.ctx_map),
 	};
 	state__set_store(state, &store);
+	restore_groups(p);
 	pr_info("bpf programs attached via %s%s%s", probes__attach_name(p),
 		p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
 	return p;
@@ -1353,6 +1427,23 @@ int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX])
 	}
 	free(per);
 	return 0;
+}
+
+void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
+{
+	struct rs_key k = { .tgid = tgid, .start_ns = start_ns };
+
+	pthread_mutex_lock(&p->lock);
+	on_container_init(p, tgid, &k);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
+				 int kind)
+{
+	pthread_mutex_lock(&p->lock);
+	on_agent_exec(p, tgid, agent, kind);
+	pthread_mutex_unlock(&p->lock);
 }
 
 int probes__seed_agent(struct probes *p, const struct rs_key *key, int kind)

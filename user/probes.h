@@ -72,6 +72,13 @@ int probes__seed_agent(struct probes *p, const struct rs_key *key, int kind);
 int probes__seed_job(struct probes *p, const struct rs_key *key, const struct rs_key *runner,
 		     int kind, uint32_t procs);
 /* the kernel follows this process already (pinned programs tracked it while we were away) */
+/*
+ * Found at start-up: a container's init, or a process of a Gitea or GitLab agent in no job. The
+ * daemon places them as it would have at their exec.
+ */
+void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns);
+void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
+				 int kind);
 int probes__tracked(struct probes *p, uint32_t tgid);
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc);
 

@@ -15,6 +15,7 @@ struct sproc {
 	uint64_t start_ns;
 	int role, kind;
 	int agent, job; /* index of the nearest agent / job at or above, -1 for none */
+	int ns_init; /* the first process of a PID namespace: a container's init */
 	uint32_t job_procs;
 };
 
@@ -30,6 +31,29 @@ static int find(struct sproc *v, int n, pid_t pid)
 	struct sproc k = { .pid = pid }, *r = bsearch(&k, v, (size_t)n, sizeof(*v), by_pid);
 
 	return r ? (int)(r - v) : -1;
+}
+
+/* pid 1 of a PID namespace below the host's: "NSpid: <pid> … 1" */
+static int ns_init(pid_t pid)
+{
+	char buf[2048], *l;
+	size_t len;
+	int fields = 0;
+
+	if (procfs_read(pid, "status", buf, sizeof(buf), &len))
+		return 0;
+	l = strstr(buf, "\nNSpid:");
+	if (!l)
+		return 0;
+	l += 7;
+	for (char *tok = strtok(l, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+		if (!isdigit((unsigned char)tok[0]))
+			break;
+		fields++;
+		if (fields >= 2 && !strcmp(tok, "1"))
+			return 1;
+	}
+	return 0;
 }
 
 static int collect(struct sproc **out)
@@ -70,6 +94,7 @@ static int collect(struct sproc **out)
 		/* argv[1] is read only for names in the table */
 		if (detect_is_candidate(st.comm) && !procfs_arg1(pid, arg1, sizeof(arg1), &has_arg1))
 			v[n].role = detect_classify(st.comm, has_arg1 ? arg1 : NULL, &v[n].kind);
+		v[n].ns_init = ns_init(pid);
 		n++;
 	}
 	closedir(d);
@@ -146,6 +171,18 @@ int scan_running(struct probes *p)
 		}
 		if (!probes__seed_proc(p, (uint32_t)v[i].pid, &pr))
 			seeded++;
+	}
+	/* then what only the daemon tells apart: Gitea and GitLab jobs, by their containers'
+	 * names and their processes' environment */
+	for (int i = 0; i < n; i++) {
+		if (v[i].ns_init && v[i].agent < 0 && v[i].job < 0)
+			probes__found_container(p, (uint32_t)v[i].pid, v[i].start_ns);
+		else if (v[i].agent >= 0 && v[i].job < 0 && v[i].role == RS_ROLE_NONE &&
+			 (v[v[i].agent].kind == RS_KIND_GITEA || v[v[i].agent].kind == RS_KIND_GITLAB)) {
+			struct rs_key ak = key_of(&v[v[i].agent]);
+
+			probes__found_agent_process(p, (uint32_t)v[i].pid, &ak, v[v[i].agent].kind);
+		}
 	}
 	pr_info("found %d runner agents and %d jobs already running (%d processes)", agents, jobs,
 		seeded);

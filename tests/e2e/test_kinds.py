@@ -4,6 +4,7 @@ and labelled as the real runners name and label them. Counts are exact per runne
 import json
 import os
 import secrets
+import time
 
 import rs
 from conftest import IMAGE
@@ -283,3 +284,26 @@ def test_kubelet_layout_and_nested_dind_job_container(engine, dock, daemon, tmp_
     assert ctr(other)["runtime"] == "containerd"  # kubelet's layout, whoever made it
     assert m.value("runnerscope_container_cpu_seconds_total", container_id=nested,
                    mode="user") is not None
+
+
+def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups):
+    """The daemon is killed during a shell job's second stage and started again: the job it
+    made before is taken up again (its id read back from the stage still running), so the
+    stages after the restart are the same job, counted once."""
+    d = daemon("--jobs.end-after-idle=1s", cleanup=False)
+    config = '[[runners]]\n  name = "gl-restart"\n  token = "glrt-restartTok"\n'
+    a = agents("gitlab-runner", "run", args=("--config", "config.toml"),
+               files={"config.toml": config}, cgroup=cgroups("rs-test-gl-restart"))
+    name = a.submit("env CI_JOB_ID=301", "env CI_PROJECT_PATH=grp/proj", "stage sleep 0.3",
+                    "stage sleep 3", "stage sleep 0.3")
+    wait_for(lambda: d.scrape().value("runnerscope_jobs_started_total", kind="gitlab",
+                                      runner="gl-restart") == 1, 10, what="job started")
+    time.sleep(0.5)  # into the second stage
+    d.kill()
+    d2 = daemon("--jobs.end-after-idle=1s", pin_path=d.pin_path, port=d.port)
+    assert "1 Gitea/GitLab jobs carried over" in d2.read_log()
+    a.result(name)
+    m = wait_counts(d2, "gitlab", "gl-restart", want(1, success=1))
+    dur = m.value("runnerscope_job_duration_seconds_sum", kind="gitlab", runner="gl-restart",
+                  result="success")
+    assert 3.3 < dur < 5, dur

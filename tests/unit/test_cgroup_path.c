@@ -80,6 +80,15 @@ static void test_crio(void **state)
 	/* conmon monitors the container from outside it */
 	check_none("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
 		   ".slice/crio-conmon-" ID1 ".scope");
+	/* crun's payload sub-cgroup under CRI-O's scope; the cgroupfs driver's forms */
+	check_ctr("/kubepods.slice/kubepods-pod" UID_ ".slice/crio-" ID1 ".scope/container", ID1,
+		  RUNTIME_CRIO, UID, 0);
+	check_ctr("/kubepods/burstable/pod" UID "/crio-" ID1, ID1, RUNTIME_CRIO, UID, 0);
+	check_ctr("/kubepods/pod" UID "/crio-" ID1, ID1, RUNTIME_CRIO, UID, 0);
+	check_none("/kubepods/burstable/pod" UID "/crio-conmon-" ID1);
+	/* no kubelet: CRI-O's default parents */
+	check_ctr("/crio/crio-" ID1, ID1, RUNTIME_CRIO, "", 0);
+	check_ctr("/system.slice/crio-" ID1 ".scope", ID1, RUNTIME_CRIO, "", 0);
 	assert_string_equal(cgroup_runtime_name(RUNTIME_CRIO), "cri-o");
 }
 
@@ -91,7 +100,12 @@ static void test_podman(void **state)
 	check_ctr("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID1
 		  ".scope/container",
 		  ID1, RUNTIME_PODMAN, "", 0);
+	check_ctr("/libpod_parent/libpod-" ID1, ID1, RUNTIME_PODMAN, "", 0);
+	/* a podman pod's slice */
+	check_ctr("/machine.slice/machine-libpod_pod_" ID2 ".slice/libpod-" ID1 ".scope", ID1,
+		  RUNTIME_PODMAN, "", 0);
 	check_none("/machine.slice/libpod-conmon-" ID1 ".scope");
+	check_none("/libpod_parent/conmon");
 	check_none("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-conmon-" ID1
 		   ".scope");
 	assert_string_equal(cgroup_runtime_name(RUNTIME_PODMAN), "podman");
@@ -108,6 +122,9 @@ static void test_nested(void **state)
 	check_ctr("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
 		  ".slice/cri-containerd-" ID1 ".scope/docker/" ID2,
 		  ID2, RUNTIME_DOCKER, UID, 1);
+	check_ctr("/kubepods/pod" UID "/crio-" ID1 "/docker/" ID2, ID2, RUNTIME_DOCKER, UID, 1);
+	/* dind on a systemd docker host, its inner dockerd in the outer container's cgroup */
+	check_ctr("/system.slice/docker-" ID1 ".scope/init", ID1, RUNTIME_DOCKER, "", 0);
 }
 
 static void test_not_containers(void **state)

@@ -51,6 +51,58 @@ static void test_kubelet_link_rejects(void **state)
 	}
 }
 
+/* config.json of an OCI bundle, trimmed to what matters, as each runtime writes it */
+static void test_runtime_files(void **state)
+{
+	static const char containerd[] =
+		"{\"ociVersion\":\"1.1.0\",\"process\":{\"args\":[\"/pause\"]},"
+		"\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\","
+		"\"io.kubernetes.cri.container-name\":\"runner\","
+		"\"io.kubernetes.cri.sandbox-name\":\"arc-runner-set-q8xkz-runner-7tq2c\","
+		"\"io.kubernetes.cri.sandbox-namespace\":\"arc-runners\","
+		"\"io.kubernetes.cri.sandbox-uid\":\"2f6c1e9a-3b4d-4c5e-8f70-a1b2c3d4e5f6\"}}";
+	static const char crio[] =
+		"{\"annotations\":{\"io.kubernetes.cri-o.Name\":\"k8s_build_gl-job_ci_u_0\","
+		"\"io.kubernetes.container.name\":\"build\","
+		"\"io.kubernetes.pod.name\":\"runner-abc-project-1-concurrent-0\","
+		"\"io.kubernetes.pod.namespace\":\"gitlab\"}}";
+	static const char sandbox[] =
+		"{\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\","
+		"\"io.kubernetes.cri.sandbox-name\":\"web-0\","
+		"\"io.kubernetes.cri.sandbox-namespace\":\"apps\"}}";
+	static const char podman[] =
+		"[{\"id\":\"" OTHER "\",\"names\":[\"other\"]},"
+		"{\"id\":\"" ID "\",\"names\":[\"gitea-runner\",\"alias\"],"
+		"\"metadata\":\"{\\\"name\\\":\\\"gitea-runner\\\"}\"}]";
+	struct container_names n;
+	char name[256];
+
+	(void)state;
+	assert_int_equal(containers_oci_names(containerd, sizeof(containerd) - 1, &n), 0);
+	assert_string_equal(n.name, "runner");
+	assert_string_equal(n.pod, "arc-runner-set-q8xkz-runner-7tq2c");
+	assert_string_equal(n.ns, "arc-runners");
+	assert_int_equal(containers_oci_names(crio, sizeof(crio) - 1, &n), 0);
+	assert_string_equal(n.name, "build");
+	assert_string_equal(n.pod, "runner-abc-project-1-concurrent-0");
+	assert_string_equal(n.ns, "gitlab");
+	/* a pod's sandbox: the pod, no container name */
+	assert_int_equal(containers_oci_names(sandbox, sizeof(sandbox) - 1, &n), 0);
+	assert_string_equal(n.name, "");
+	assert_string_equal(n.pod, "web-0");
+	assert_int_equal(containers_oci_names("{\"annotations\":{}}", 18, &n), -ENOENT);
+	assert_int_equal(containers_oci_names("{\"annotations\":[", 16, &n), -ENOENT);
+	assert_int_equal(containers_oci_names("", 0, &n), -ENOENT);
+
+	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, ID, name, sizeof(name)),
+			 0);
+	assert_string_equal(name, "gitea-runner");
+	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, "f00", name,
+						sizeof(name)),
+			 -ENOENT);
+	assert_int_equal(containers_podman_name("{}", 2, ID, name, sizeof(name)), -ENOENT);
+}
+
 static void test_cputime_split(void **state)
 {
 	uint64_t u, s;
@@ -80,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_kubelet_link_names),
 		cmocka_unit_test(test_kubelet_link_rejects),
 		cmocka_unit_test(test_cputime_split),
+		cmocka_unit_test(test_runtime_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

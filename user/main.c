@@ -444,13 +444,30 @@ static int check_cgroup_root(const char *root)
 
 static int check_proc_root(const char *root)
 {
-	char p[4096];
+	char p[4096], link[64];
+	ssize_t n;
 
 	snprintf(p, sizeof(p), "%s/1/stat", root);
 	if (access(p, R_OK)) {
 		pr_err("proc root %s has no readable 1/stat: set --proc.root to the host's procfs "
 		       "(mounted from a pid namespace that sees the host's processes)", root);
 		return -ENOENT;
+	}
+	/*
+	 * The kernel reports processes by their ids in the host's PID namespace, whose inode is
+	 * fixed (PROC_PID_INIT_INO): a procfs of another namespace would name other processes.
+	 */
+	snprintf(p, sizeof(p), "%s/1/ns/pid", root);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		if (strcmp(link, "pid:[4026531836]")) {
+			pr_err("proc root %s is a PID namespace's own (%s), not the host's: run "
+			       "runnerscope in the host's PID namespace (hostPID, --pid=host) or set "
+			       "--proc.root to a procfs mounted from it",
+			       root, link);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@ import re
 import subprocess
 
 import rs
+from rs import wait_for
 
 FLAGS = ["--web.listen-address", "--web.config.file", "--web.max-requests",
          "--web.max-connections", "--web.max-connections-per-ip", "--web.timeout",
@@ -104,3 +105,50 @@ def test_logs_are_logfmt(daemon):
     pat = re.compile(r'^ts=\S+ level=(error|warn|info|debug) msg="(?:[^"\\]|\\.)*"$')
     for l in lines:
         assert pat.match(l), l
+
+
+def test_missing_btf_is_one_clear_line():
+    """A kernel without BTF, shown by hiding /sys/kernel/btf in a mount namespace of its own."""
+    port = rs.free_port()
+    out = subprocess.run(["unshare", "-m", "sh", "-c",
+                          "mount -t tmpfs none /sys/kernel/btf && exec \"$@\"", "sh", rs.DAEMON,
+                          f"--web.listen-address=127.0.0.1:{port}",
+                          f"--bpf.pin-path=/sys/fs/bpf/rs-test-nobtf-{port}"],
+                         capture_output=True, text=True, timeout=30)
+    assert "no BTF at /sys/kernel/btf/vmlinux" in one_error_line(out)
+    assert not os.path.exists(f"/sys/fs/bpf/rs-test-nobtf-{port}")
+
+
+def test_procfs_of_another_pid_namespace_is_one_clear_line():
+    """runnerscope in a PID namespace of its own with that namespace's /proc (a container
+    without hostPID): the kernel's process ids would name other processes, so it refuses."""
+    port = rs.free_port()
+    out = subprocess.run(["unshare", "--pid", "--fork", "--mount", "--mount-proc", rs.DAEMON,
+                          f"--web.listen-address=127.0.0.1:{port}",
+                          f"--bpf.pin-path=/sys/fs/bpf/rs-test-pidns-{port}"],
+                         capture_output=True, text=True, timeout=30)
+    line = one_error_line(out)
+    assert "is a PID namespace's own" in line and "hostPID" in line, line
+
+
+def test_agents_gone_before_they_are_read(daemon, runners):
+    """Fifty agents that exit as soon as they start, often before their names can be read:
+    each is named by what could be read while it ran (else "unknown") or, gone unseen, not
+    reported; the daemon goes on, healthy, with nothing left of them."""
+    d = daemon()
+    made = []
+    for i in range(50):
+        r = runners(f"brief-{i}")
+        open(os.path.join(r.spool, "stop"), "w").close()
+        made.append(r.start())
+    for r in made:
+        r.proc.wait(10)
+    # every agent record taken and dropped: each either named while it ran, or gone unseen
+    m = wait_for(lambda: (lambda m: m if m.value("runnerscope_bpf_map_entries", map="agents_map")
+                          == 0 and m.value("runnerscope_bpf_events_total", event="agent_exit")
+                          == 50 else None)(d.scrape()), 15, what="every brief agent gone")
+    assert all(v == 0 for _, v in m.find("runnerscope_runner_up"))
+    names = {l["runner"] for l, _ in m.find("runnerscope_runner_up")}
+    assert names <= {f"brief-{i}" for i in range(50)} | {"unknown"}, names
+    assert d.get("/healthz")[0] == 200
+    assert "level=error" not in d.read_log()

@@ -18,6 +18,11 @@ CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 LDLIBS := $(shell pkg-config --libs libbpf libmicrohttpd json-c yaml-0.1 gnutls libcrypt 2>/dev/null || \
 	echo -lbpf -lmicrohttpd -ljson-c -lyaml -lgnutls -lcrypt) -lelf -lz -lpthread -lm
 
+ifeq ($(FUZZ),1)
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+endif
+
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -40,10 +45,11 @@ HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDARY:
-.PHONY: all run test test-san unit e2e clean install vmlinux fixtures bench bench-tools
+.PHONY: all run test test-san unit e2e clean install vmlinux fixtures bench bench-tools fuzz \
+	fuzzers
 all: $(OUTPUT)/runnerscope
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
@@ -75,10 +81,12 @@ $(OUTPUT)/fixtures/old-layout: tests/fixtures/old-layout/old-layout.c
 	$(CC) $(CFLAGS) $< -o $@ -lbpf
 
 # the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root), then the
-# unit tests and the kernel tests again with ASan/UBSan/LSan (a leak fails the daemon's exit)
+# unit tests and the kernel tests again with ASan/UBSan/LSan (a leak fails the daemon's exit),
+# then every fuzz target briefly (make fuzz runs them longer)
 test: all unit fixtures
 	tests/run-e2e.sh
 	$(MAKE) test-san
+	$(MAKE) fuzz FUZZ_TIME=10
 
 test-san: fixtures
 	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit
@@ -87,7 +95,7 @@ test-san: fixtures
 		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py \
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
 		tests/e2e/test_web_hardening.py tests/e2e/test_status_page.py tests/e2e/test_markers.py \
-		tests/e2e/test_kinds.py" \
+		tests/e2e/test_kinds.py tests/e2e/test_names.py tests/e2e/test_escape.py" \
 		tests/run-e2e.sh -k "not 500_containers"
 
 e2e: all fixtures
@@ -119,6 +127,21 @@ bench-tools: $(BENCH)/floor $(BENCH)/execstorm
 bench: all fixtures bench-tools
 	bench/run.py $(ARGS)
 
+# libFuzzer targets (clang), against every parser and encoder that takes outside data
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 60
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) \
+		| $(OUTPUT)/fuzz
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+fuzzers: $(addprefix $(OUTPUT)/fuzz/,$(FUZZ_TARGETS))
+
+# each target for FUZZ_TIME seconds from its seed corpus, after replaying its regressions
+fuzz:
+	$(MAKE) OUTPUT=$(OUTPUT)-fuzz FUZZ=1 CC=$(CLANG) fuzzers
+	tests/fuzz/run.sh $(OUTPUT)-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 install: all
 	install -D -m 0755 $(OUTPUT)/runnerscope $(DESTDIR)$(PREFIX)/sbin/runnerscope
 
@@ -129,4 +152,4 @@ vmlinux:
 	mv $(VMLINUX).tmp $(VMLINUX)
 
 clean:
-	rm -rf $(OUTPUT) $(OUTPUT)-san
+	rm -rf $(OUTPUT) $(OUTPUT)-san $(OUTPUT)-fuzz

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* --web.config.file: YAML, as an operator (or a mistake) could write it */
+#include <stdint.h>
+#include <stddef.h>
+#include "webconfig.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[512];
+	struct web_config *c = web_config__parse((const char *)data, size, "fuzz.yml", "/nonexistent",
+						 err, sizeof(err));
+
+	web_config__free(c);
+	return 0;
+}

@@ -46,7 +46,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/
 
 .SECONDARY:
 .PHONY: all run test test-san unit e2e clean install vmlinux fixtures bench bench-tools fuzz \
-	fuzzers
+	fuzzers image
 all: $(OUTPUT)/runnerscope
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
@@ -142,6 +142,12 @@ fuzzers: $(addprefix $(OUTPUT)/fuzz/,$(FUZZ_TARGETS))
 fuzz:
 	$(MAKE) OUTPUT=$(OUTPUT)-fuzz FUZZ=1 CC=$(CLANG) fuzzers
 	tests/fuzz/run.sh $(OUTPUT)-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# the container image (deploy/docker/Dockerfile), built by the docker engine DOCKER_HOST names
+IMAGE ?= runnerscope
+BASE_IMAGE ?= runnerscope-base:bookworm
+image:
+	tools/make-image.sh $(IMAGE) $(VERSION) $(REVISION) $(BASE_IMAGE)
 
 install: all
 	install -D -m 0755 $(OUTPUT)/runnerscope $(DESTDIR)$(PREFIX)/sbin/runnerscope

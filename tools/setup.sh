@@ -12,7 +12,7 @@ build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1
 	libmicrohttpd-dev libjson-c-dev uthash-dev libyaml-dev libgnutls28-dev libcrypt-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io
 	busybox-static prometheus util-linux procps openssl curl chromium
-	fonts-dejavu-core libclang-rt-dev valgrind"
+	fonts-dejavu-core libclang-rt-dev valgrind debootstrap systemd"
 bench_pkgs="python3 util-linux procps wrk bpftrace prometheus-node-exporter
 	netcat-openbsd curl"
 case "$target" in
@@ -29,6 +29,10 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing="$missing $p"
 done
+# kubectl: Debian's kubernetes-client, unless one is there already (from another package)
+case "$target" in
+test|e2e) command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client" ;;
+esac
 # bpftool: its own package on Debian, part of linux-tools on Ubuntu
 if ! command -v bpftool >/dev/null 2>&1 && ! [ -x /usr/sbin/bpftool ]; then
 	missing="$missing bpftool"

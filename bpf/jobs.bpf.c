@@ -151,6 +151,23 @@ static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *ke
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* a process joins what it is tracked in: its marker, then its procs_map entry; 0 or -1, the
+ * failure counted as a fork that could not be recorded */
+static __always_inline int track(struct task_struct *task, __u32 tgid, struct rs_proc *st,
+				 __u64 flags)
+{
+	if (mark_tracked(task)) {
+		count_event(RS_EV_FORK, 0);
+		return -1;
+	}
+	if (bpf_map_update_elem(&procs_map, &tgid, st, flags)) {
+		unmark_tracked(task);
+		count_event(RS_EV_FORK, 0);
+		return -1;
+	}
+	return 0;
+}
+
 /* how many execs in a new container are reported while the daemon has not placed it */
 #define RS_INIT_HINTS 4
 
@@ -173,15 +190,8 @@ static __always_inline int join_job(struct task_struct *task, __u32 tgid, const 
 	if (!j)
 		return 0;
 	st.flags = RS_PROC_STEP;
-	if (mark_tracked(task)) {
-		count_event(RS_EV_FORK, 0);
+	if (track(task, tgid, &st, BPF_NOEXIST))
 		return 0;
-	}
-	if (bpf_map_update_elem(&procs_map, &tgid, &st, BPF_NOEXIST)) {
-		unmark_tracked(task);
-		count_event(RS_EV_FORK, 0);
-		return 0;
-	}
 	__sync_fetch_and_add(&j->live_procs, 1);
 	__sync_fetch_and_add(&j->total_procs, 1);
 	/* its environment may name the job's repository and workflow */
@@ -458,15 +468,8 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		return 0;
 	copy = *st;
 	copy.flags &= ~RS_PROC_STEP;
-	if (mark_tracked(child)) {
-		count_event(RS_EV_FORK, 0);
+	if (track(child, ctgid, &copy, BPF_ANY))
 		return 0;
-	}
-	if (bpf_map_update_elem(&procs_map, &ctgid, &copy, BPF_ANY)) {
-		unmark_tracked(child);
-		count_event(RS_EV_FORK, 0);
-		return 0;
-	}
 	count_event(RS_EV_FORK, 1);
 	if (rs_key_is_zero(&copy.job))
 		return 0;

@@ -18,29 +18,35 @@ def test_5000_containers_and_20000_jobs_leave_nothing_behind(daemon, runners):
     d = daemon("--containers=all", "--runner.grace-period=1s")
     n0, _, r0 = counts(d.scrape())
     base = None
-    for wave in range(5):
-        cgs = [rs.Cgroup(f"docker/{rs.fake_container_id()}") for _ in range(1000)]
-        made = [runners(f"churn-{wave}-{i}", cgroup=cgs[i]).start() for i in range(4)]
-        for k in range(20):
-            for r in made:
-                r.submit(f"b{k}", "exit 100", burst=50)
-        for r in made:
+    cgs = []
+    try:
+        for wave in range(5):
+            cgs = [rs.Cgroup(f"docker/{rs.fake_container_id()}") for _ in range(1000)]
+            made = [runners(f"churn-{wave}-{i}", cgroup=cgs[i]).start() for i in range(4)]
             for k in range(20):
-                r.result(f"b{k}", timeout=300)
-        wait_for(lambda: (lambda c: c[0] == n0 + 1000 and c[1] == 4000)(
-            counts(d.scrape(), wave)), 60, interval=0.5,
-            what=f"wave {wave}: 1,000 containers and 4,000 jobs")
-        for r in made:
-            r.cleanup()
+                for r in made:
+                    r.submit(f"b{k}", "exit 100", burst=50)
+            for r in made:
+                for k in range(20):
+                    r.result(f"b{k}", timeout=300)
+            wait_for(lambda: (lambda c: c[0] == n0 + 1000 and c[1] == 4000)(
+                counts(d.scrape(), wave)), 60, interval=0.5,
+                what=f"wave {wave}: 1,000 containers and 4,000 jobs")
+            for r in made:
+                r.cleanup()
+            while cgs:
+                cgs.pop().remove()
+            # gone: shown once, then dropped; the runners after their grace period
+            m = wait_for(lambda: (lambda m: m if counts(m)[0] == n0 and counts(m)[2] == r0
+                                  else None)(d.scrape()), 60, interval=0.5,
+                         what=f"wave {wave} gone")
+            now = (m.value("process_resident_memory_bytes"), m.value("process_open_fds"))
+            if base is None:
+                base = now  # after one wave: caches and pools are warm
+    finally:
+        # a failed wave leaves no cgroups behind for the tests after it
         for cg in cgs:
             cg.remove()
-        # gone: shown once, then dropped; the runners after their grace period
-        m = wait_for(lambda: (lambda m: m if counts(m)[0] == n0 and counts(m)[2] == r0
-                              else None)(d.scrape()), 60, interval=0.5,
-                     what=f"wave {wave} gone")
-        now = (m.value("process_resident_memory_bytes"), m.value("process_open_fds"))
-        if base is None:
-            base = now  # after one wave: caches and pools are warm
     assert now[1] <= base[1], ("file descriptors", base, now)
     assert now[0] - base[0] <= 2 * 2**20, ("resident memory", base, now)
     # nothing stale: no container, runner or job series of the waves

@@ -188,6 +188,15 @@ def docker_run_rs(engine, name, port, caps):
     return out.stdout.strip().splitlines()[-1]
 
 
+def stop_rs(engine, cid, port):
+    """SIGTERM, so that --bpf.cleanup-on-exit detaches its programs; and whatever a killed one
+    left pinned goes too"""
+    engine.docker("stop", "-t", "20", cid, check=False, timeout=60)
+    engine.docker("rm", "-f", cid, check=False)
+    subprocess.run([rs.DAEMON, "cleanup", f"--bpf.pin-path=/sys/fs/bpf/rs-test-img-{port}"],
+                   capture_output=True, timeout=30)
+
+
 def test_image_builds_offline_and_sees_the_runner_containers(engine, dock, tmp_path):
     env = dict(os.environ, DOCKER_HOST=engine.host, DOCKER=engine.cli,
                DOCKER_CONFIG=engine._env.get("DOCKER_CONFIG", ""))
@@ -236,7 +245,7 @@ def test_image_builds_offline_and_sees_the_runner_containers(engine, dock, tmp_p
                     result="success") == 1 else None)(d.scrape()), 30, what="the job counted")
                 assert m.find("runnerscope_container_info", container_id=a)
         finally:
-            engine.docker("rm", "-f", cid, check=False)
+            stop_rs(engine, cid, port)
     assert seen["all"] == {a: "private-standard", b: "chrome"}, seen
     # without CAP_SYS_PTRACE another container's root cannot be entered; without
     # CAP_DAC_READ_SEARCH a 0600 file of another user cannot be read: the container's name
@@ -250,4 +259,4 @@ def test_image_builds_offline_and_sees_the_runner_containers(engine, dock, tmp_p
         logs = engine.docker("logs", cid).stderr
         assert "missing privilege" in logs, logs
     finally:
-        engine.docker("rm", "-f", cid, check=False)
+        stop_rs(engine, cid, port)

@@ -156,7 +156,9 @@ def test_scrapes_that_arrive_together_share_a_pass(daemon, cgroups):
     # passes long enough to overlap: four hundred containers' cgroup files each
     for _ in range(400):
         cgroups(f"docker/{rs.fake_container_id()}")
-    d = daemon("--containers=all", "--web.max-requests=0")
+    # sixty 2 MB pages read by one Python process can take longer than the default 10 s
+    # deadline on a loaded machine: this test is about passes, not deadlines
+    d = daemon("--containers=all", "--web.max-requests=0", "--web.timeout=120s")
     wait_for(lambda: len(d.scrape().find("runnerscope_container_info")) >= 400, 15,
              what="the containers found")
     before = d.read_log().count("refresh pass took")

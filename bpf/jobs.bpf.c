@@ -212,7 +212,7 @@ static __always_inline int join_job(struct task_struct *task, __u32 tgid, const 
  */
 static __always_inline int container_exec(struct task_struct *task)
 {
-	struct nsproxy *nsp = KFIELD(task, nsproxy);
+	struct nsproxy *nsp;
 	struct pid_namespace *ns;
 	struct task_struct *reaper;
 	struct rs_init *in;
@@ -221,6 +221,11 @@ static __always_inline int container_exec(struct task_struct *task)
 	__u32 tgid, rtgid;
 	__u64 now;
 
+	/* the host's processes, nearly all execs on most hosts, stop here: the level of the
+	 * task's pid, a cache line the exec has just used, is 0 */
+	if (!TASK_FIELD2(task, thread_pid, level))
+		return 0;
+	nsp = KFIELD(task, nsproxy);
 	if (!nsp)
 		return 0;
 	ns = KFIELD(nsp, pid_ns_for_children);

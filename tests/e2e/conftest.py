@@ -104,25 +104,25 @@ def runner_engine(work):
     return eng
 
 
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory):
-    """The engine most Docker tests share."""
-    eng = runner_engine(tmp_path_factory.mktemp("docker"))
+def started_engine(tmp_path_factory, name):
+    eng = runner_engine(tmp_path_factory.mktemp(name))
     try:
         yield eng
     finally:
         eng.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """The engine most Docker tests share."""
+    yield from started_engine(tmp_path_factory, "docker")
 
 
 @pytest.fixture
 def own_engine(tmp_path_factory):
     """An engine of the test's own, for tests that load dockerd hard (container churn): if
     dockerd or its containerd stalls under that load, the tests after it are not hit."""
-    eng = runner_engine(tmp_path_factory.mktemp("own-docker"))
-    try:
-        yield eng
-    finally:
-        eng.stop()
+    yield from started_engine(tmp_path_factory, "own-docker")
 
 
 @pytest.fixture

@@ -307,3 +307,49 @@ def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups
     dur = m.value("runnerscope_job_duration_seconds_sum", kind="gitlab", runner="gl-restart",
                   result="success")
     assert 3.3 < dur < 5, dur
+
+
+def test_names_from_containerd_crio_and_podman_files(daemon, runners, cgroups, tmp_path):
+    """Runners in containerd's, CRI-O's and podman's cgroup layouts, with no .runner, no
+    RUNNER_NAME and no kubelet link: their names come from the runtimes' own files under
+    --runtime.root (the CRI annotations of a task bundle, CRI-O's config.json, podman's
+    containers.json)."""
+    import uuid
+    root = tmp_path / "host"
+    ids = {k: rs.fake_container_id() for k in ("containerd", "crio", "podman")}
+    uid_a, uid_b = str(uuid.uuid4()), str(uuid.uuid4())
+    bundle = root / "run/containerd/io.containerd.runtime.v2.task/k8s.io" / ids["containerd"]
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_text(json.dumps({"annotations": {
+        "io.kubernetes.cri.container-type": "container",
+        "io.kubernetes.cri.container-name": "runner",
+        "io.kubernetes.cri.sandbox-name": "arc-pod-a",
+        "io.kubernetes.cri.sandbox-namespace": "ns-a"}}))
+    crio = root / "run/containers/storage/overlay-containers" / ids["crio"] / "userdata"
+    crio.mkdir(parents=True)
+    (crio / "config.json").write_text(json.dumps({"annotations": {
+        "io.kubernetes.container.name": "build", "io.kubernetes.pod.name": "crio-pod-b",
+        "io.kubernetes.pod.namespace": "ns-b"}}))
+    storage = root / "var/lib/containers/storage/overlay-containers"
+    storage.mkdir(parents=True)
+    (storage / "containers.json").write_text(json.dumps([
+        {"id": rs.fake_container_id(), "names": ["someone-else"]},
+        {"id": ids["podman"], "names": ["podman-runner"]}]))
+    logs = tmp_path / "no-kubelet-links"
+    logs.mkdir()
+    d = daemon(f"--runtime.root={root}", f"--kubelet.log-dir={logs}")
+    env = {k: v for k, v in os.environ.items() if k != "RUNNER_NAME"}
+    for path in (f"kubepods/burstable/pod{uid_a}/{ids['containerd']}",
+                 f"kubepods/burstable/pod{uid_b}/crio-{ids['crio']}",
+                 f"machine.slice/libpod-{ids['podman']}.scope"):
+        runners("", env=env, cgroup=cgroups(path)).start()
+    want = {"arc-pod-a": (ids["containerd"], "arc-pod-a", "ns-a", "runner"),
+            "crio-pod-b": (ids["crio"], "crio-pod-b", "ns-b", "build"),
+            "podman-runner": (ids["podman"], "", "", "podman-runner")}
+    m = wait_for(lambda: (lambda m: m if {l["runner"] for l, _ in
+                                          m.find("runnerscope_runner_info")} >= set(want)
+                          else None)(d.scrape()), 15, what="three runners named by their files")
+    for name, (cid, pod, ns, ctr) in want.items():
+        l = m.find("runnerscope_runner_info", kind="github", runner=name)[0][0]
+        assert (l["container_id"], l["pod"], l["namespace"], l["container"]) == \
+            (cid, pod, ns, ctr), l

@@ -39,7 +39,7 @@ static int has(const char *const v[JK_MAX], int k)
 	return v && v[k] && v[k][0];
 }
 
-/* a decimal id of at most 19 digits: its value, or -1 */
+/* a decimal id of at most 18 digits: its value, or -1 */
 static long long digits(const char *s, size_t n)
 {
 	long long v = 0;

@@ -64,7 +64,6 @@ struct probes {
 	int stats_fd; /* holds the kernel's BPF run-time statistics on; -1 when not ours */
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
-	int ts_supported; /* the kernel has task storage: procs_ts exists */
 	struct group *groups;
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];

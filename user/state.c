@@ -530,6 +530,16 @@ int state__pick_agent(struct state *s, int kind, const char *name, const char *t
 	return pick ? 0 : -ENOENT;
 }
 
+/* the runner of a Gitea or GitLab job no agent is known for: the one it names, or "unknown" */
+static struct runner *job_runner(struct state *s, int kind, const char *name)
+{
+	struct identity id = {};
+
+	snprintf(id.name, sizeof(id.name), "%s", name && name[0] ? name : "unknown");
+	id.name_source = "job";
+	return runner_get(s, kind, &id);
+}
+
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 			  const char *name, pid_t pid)
 {
@@ -546,13 +556,7 @@ void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 	cgroupfs_paths(buf, len, &id.cg);
 	state__lock(s);
 	HASH_FIND(hh, s->agents, agent, sizeof(*agent), a);
-	if (a) {
-		r = a->runner;
-	} else {
-		snprintf(id.name, sizeof(id.name), "%s", name && name[0] ? name : "unknown");
-		id.name_source = "job";
-		r = runner_get(s, kind, &id);
-	}
+	r = a ? a->runner : job_runner(s, kind, name);
 	state__unlock(s);
 	if (!r)
 		return;
@@ -592,16 +596,15 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 	/* a job of several processes with no agent: the runner it names, or "unknown" */
 	if (key->tgid == 0) {
 		struct job_name *n;
+		struct runner *r;
 
-		memset(&id, 0, sizeof(id));
 		HASH_FIND(hh, s->job_names, key, sizeof(*key), n);
-		snprintf(id.name, sizeof(id.name), "%s", n && n->name[0] ? n->name : "unknown");
-		id.name_source = "job";
+		r = job_runner(s, rec->kind, n ? n->name : NULL);
 		if (n) {
 			HASH_DEL(s->job_names, n);
 			free(n);
 		}
-		return runner_get(s, rec->kind, &id);
+		return r;
 	}
 	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
 	if (s->store.agent_acct >= 0 &&

@@ -16,6 +16,19 @@
 
 static char root[64];
 
+static void remove_root(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/1/environ", root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/1/cmdline", root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/1", root);
+	rmdir(path);
+	rmdir(root);
+}
+
 static void put(const char *name, const uint8_t *data, size_t size)
 {
 	char path[128];
@@ -43,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(buf[0], sizeof(buf[0]), "%s/1", root);
 		mkdir(buf[0], 0700);
 		procfs_set_root(root);
+		atexit(remove_root);
 	}
 	put("environ", data, size);
 	put("cmdline", data, size);

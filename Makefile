@@ -94,7 +94,8 @@ test-san: fixtures
 		RS_E2E_TESTS="tests/e2e/test_github.py tests/e2e/test_resources.py \
 		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py \
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
-		tests/e2e/test_web_hardening.py tests/e2e/test_status_page.py tests/e2e/test_markers.py \
+		tests/e2e/test_web_hardening.py tests/e2e/test_web_pages.py tests/e2e/test_status_page.py \
+		tests/e2e/test_markers.py \
 		tests/e2e/test_kinds.py tests/e2e/test_names.py tests/e2e/test_escape.py \
 		tests/e2e/test_storm.py" \
 		tests/run-e2e.sh -k "not 500_containers"

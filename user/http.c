@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
+#include "pages.h"
 #include "status.h"
 #include "webconfig.h"
 
@@ -49,6 +50,7 @@ struct http {
 	char *priorities; /* GnuTLS priority string, with TLS */
 	uint64_t timeout_ms;
 	struct web_stats *stats;
+	struct pages *pages; /* built /metrics pages, kept; NULL without metrics */
 	pthread_mutex_t conns_lock;
 	struct conn conns; /* list head */
 	pthread_t watchdog;
@@ -324,6 +326,32 @@ int http_accepts_gzip(const char *accept_encoding)
 	       http_accept_pick(accept_encoding, offers, 2) >= 0;
 }
 
+int http_no_cache(const char *cache_control)
+{
+	const char *p = cache_control;
+
+	while (p && *p) {
+		struct token name = take(&p, ",=");
+		struct token value = {};
+
+		if (*p == '=') {
+			p++;
+			value = take(&p, ",");
+			/* a quoted value: "0" is 0 */
+			if (value.len >= 2 && value.p[0] == '"' && value.p[value.len - 1] == '"') {
+				value.p++;
+				value.len -= 2;
+			}
+		}
+		if (token_eq(name, "no-cache") ||
+		    (token_eq(name, "max-age") && value.len && strspn(value.p, "0") >= value.len))
+			return 1;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 /* the status page: a terminal (curl asks for anything) gets text, a browser HTML */
 static int wants_html(const char *accept)
 {
@@ -407,12 +435,14 @@ struct reply {
 	const char *encoding; /* Content-Encoding, or NULL */
 	const char *vary;
 	int close; /* Connection: close, for answers to an overloaded or refused client */
+	struct MHD_Response *response; /* made by the caller; body, len and mode unused */
 };
 
 static enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, enum web_route route,
 				  const struct reply *rp)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(rp->len, rp->body, rp->mode);
+	struct MHD_Response *r = rp->response ? rp->response :
+			 MHD_create_response_from_buffer(rp->len, rp->body, rp->mode);
 	const struct web_config *w = h->opts.web;
 	enum MHD_Result ret;
 
@@ -574,24 +604,54 @@ static const char *check_client_cert(struct http *h, struct MHD_Connection *c)
 
 /* ---- routes ---- */
 
+static void page_sent(void *send)
+{
+	page_send_free(send);
+	free(send);
+}
+
+/* a kept page (see pages.h) with this request's tail */
 static enum MHD_Result serve_metrics(struct http *h, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_ACCEPT);
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CACHE_CONTROL);
+	struct page_send *s = malloc(sizeof(*s));
+	struct MHD_IoVec iov[2];
+	enum expo_format fmt;
 	const char *version;
+	struct page *p;
 	char type[96];
-	struct buf b;
+	struct reply rp = { .code = MHD_HTTP_OK, .type = type, .vary = "Accept, Accept-Encoding" };
 
-	buf_init(&b);
-	b.fmt = http_metrics_format(accept, &version);
-	metrics_render(&b, h->opts.metrics);
-	snprintf(type, sizeof(type), "%s", expo_content_type(b.fmt));
-	if (b.fmt == EXPO_OPENMETRICS && strcmp(version, "1.0.0"))
+	fmt = http_metrics_format(accept, &version);
+	snprintf(type, sizeof(type), "%s", expo_content_type(fmt));
+	if (fmt == EXPO_OPENMETRICS && strcmp(version, "1.0.0"))
 		snprintf(type, sizeof(type),
 			 "application/openmetrics-text; version=%s; charset=utf-8", version);
-	pr_debug("http: /metrics as %s %s, %zu bytes",
-		 b.fmt == EXPO_OPENMETRICS ? "openmetrics" : "text", version, b.len);
-	return reply_body(h, c, WEB_ROUTE_METRICS, &b, type, "Accept, Accept-Encoding");
+	p = s ? pages__get(h->pages, fmt, http_no_cache(cc)) : NULL;
+	if (!p || page_send_init(s, p, h->opts.metrics, http_accepts_gzip(ae))) {
+		page_put(p);
+		free(s);
+		return reply_text(h, c, WEB_ROUTE_METRICS, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "out of memory\n");
+	}
+	if (s->gzip)
+		rp.encoding = "gzip";
+	pr_debug("http: /metrics as %s %s%s, %zu bytes",
+		 fmt == EXPO_OPENMETRICS ? "openmetrics" : "text", version,
+		 s->gzip ? " gzip" : "", s->len[0] + s->len[1]);
+	for (int i = 0; i < 2; i++)
+		iov[i] = (struct MHD_IoVec){ .iov_base = s->part[i], .iov_len = s->len[i] };
+	rp.response = MHD_create_response_from_iovec(iov, 2, page_sent, s);
+	if (!rp.response) {
+		page_sent(s);
+		return MHD_NO;
+	}
+	return send_reply(h, c, WEB_ROUTE_METRICS, &rp);
 }
 
 static enum MHD_Result serve_status(struct http *h, struct MHD_Connection *c)
@@ -911,6 +971,10 @@ struct http *http__new(const struct http_opts *opts)
 		pthread_cond_init(&h->stop_cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	if (opts->metrics && !(h->pages = pages__new(opts->metrics))) {
+		err = ENOMEM;
+		goto fail;
+	}
 	if (w && w->rate_interval_ns) {
 		h->tokens = w->rate_burst;
 		h->tokens_ms = now_ms();
@@ -989,6 +1053,7 @@ void http__free(struct http *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	auth__free(h->auth);
+	pages__free(h->pages);
 	free(h->priorities);
 	pthread_mutex_destroy(&h->conns_lock);
 	pthread_mutex_destroy(&h->stop_lock);

@@ -43,6 +43,8 @@ int http_parse_listen(const char *addr, char *host, size_t host_sz, char *port, 
 int http_accept_pick(const char *header, const char *const *offers, int n);
 /* the /metrics format an Accept header asks for; *version the OpenMetrics version to name */
 enum expo_format http_metrics_format(const char *accept, const char **version);
+/* 1 when a Cache-Control header asks for a page begun after the request: no-cache, max-age=0 */
+int http_no_cache(const char *cache_control);
 /* 1 when an Accept-Encoding header takes gzip */
 int http_accepts_gzip(const char *accept_encoding);
 /* gzip (RFC 1952) of in; 0 or -errno (out is then freed) */

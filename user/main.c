@@ -42,6 +42,8 @@
 
 static volatile sig_atomic_t stopping;
 static _Atomic uint64_t heartbeat;
+/* once-a-second passes run: pages built before one are rebuilt (pages.h) */
+static _Atomic uint64_t passes;
 
 static struct {
 	const char *listen_address;
@@ -673,6 +675,7 @@ int main(int argc, char **argv)
 	msrc.containers = containers;
 	msrc.refresh = refresh;
 	msrc.refresh_ctx = &rctx;
+	msrc.passes = &passes;
 	msrc.web = &web_stats;
 	/* the host's name, not a DaemonSet pod's: pid 1's UTS namespace */
 	if (procfs_hostname(1, host, sizeof(host)) && gethostname(host, sizeof(host)))
@@ -712,6 +715,8 @@ int main(int argc, char **argv)
 			refresh(&rctx);
 			state__expire(state, state_now_ns(CLOCK_MONOTONIC));
 			last_reconcile = now;
+			/* pages kept since are rebuilt (pages.h) */
+			atomic_fetch_add(&passes, 1);
 		}
 	}
 	if (!err)

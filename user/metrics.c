@@ -456,7 +456,7 @@ int web_code_status(enum web_code c)
 	return c < WEB_CODE_MAX ? codes[c] : 500;
 }
 
-void metrics_render(struct buf *b, const struct metrics_src *src)
+double metrics_render_page(struct buf *b, const struct metrics_src *src)
 {
 	uint64_t t0 = state_now_ns(CLOCK_MONOTONIC);
 	char libbpf_version[32];
@@ -493,12 +493,26 @@ void metrics_render(struct buf *b, const struct metrics_src *src)
 		expo_sample(b, NS "event_log_errors_total", NULL, 0,
 			    (double)eventlog__errors(src->events));
 	}
+	render_process(b);
+	return (double)(state_now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+}
+
+void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds)
+{
 	if (src->web)
 		render_web(b, src->web);
-	render_process(b);
+	expo_family(b, NS "scrape_pages_built_total", "counter",
+		    "/metrics pages built; the other scrapes were answered with a page built "
+		    "before, while nothing it shows could have changed.");
+	expo_sample(b, NS "scrape_pages_built_total", NULL, 0,
+		    (double)atomic_load(&src->pages_built));
 	expo_family(b, NS "scrape_duration_seconds", "gauge",
-		    "How long building this response took, up to this line.");
-	expo_sample(b, NS "scrape_duration_seconds", NULL, 0,
-		    (double)(state_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+		    "How long building the page this scrape was answered with took.");
+	expo_sample(b, NS "scrape_duration_seconds", NULL, 0, page_seconds);
 	expo_finish(b);
+}
+
+void metrics_render(struct buf *b, const struct metrics_src *src)
+{
+	metrics_render_tail(b, src, metrics_render_page(b, src));
 }

@@ -2,6 +2,7 @@
 #ifndef RUNNERSCOPE_METRICS_H
 #define RUNNERSCOPE_METRICS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "expo.h"
 
@@ -52,9 +53,20 @@ struct metrics_src {
 	void (*refresh)(void *ctx);
 	void *refresh_ctx;
 	struct web_stats *web; /* NULL: no HTTP server counts */
+	/* once-a-second passes the event loop has run, for keeping built pages (pages.h);
+	 * NULL: every request builds its own */
+	const _Atomic uint64_t *passes;
+	_Atomic uint64_t pages_built;
 };
 
-/* renders the whole /metrics page into b, in b->fmt */
+/*
+ * A /metrics page in b->fmt comes in two parts. The page: everything that a kept page
+ * (pages.h) may answer again; returns the seconds building it took. The tail, made for each
+ * request: the HTTP server's counts, the pages built, page_seconds, and the format's end.
+ */
+double metrics_render_page(struct buf *b, const struct metrics_src *src);
+void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds);
+/* both, into b */
 void metrics_render(struct buf *b, const struct metrics_src *src);
 
 #endif

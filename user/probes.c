@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -65,6 +67,7 @@ struct probes {
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 	struct group *groups;
+	_Atomic uint64_t taken; /* events taken from the ring buffer, counted as each is begun */
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
 };
@@ -1075,15 +1078,14 @@ static void end_idle_groups(struct probes *p)
 	}
 }
 
-static int handle_event(void *ctx, void *data, size_t len)
+static void take_event(struct probes *p, const void *data, size_t len)
 {
-	struct probes *p = ctx;
 	const struct rs_event *e = data;
 	struct rs_agent a;
 	struct rs_job j;
 
 	if (len < sizeof(*e))
-		return 0;
+		return;
 	pthread_mutex_lock(&p->lock);
 	/* the event says which record changed; the record says what is true */
 	switch (e->type) {
@@ -1117,6 +1119,18 @@ static int handle_event(void *ctx, void *data, size_t len)
 		break;
 	}
 	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Counted once the state has it, and before the ring buffer's consumer moves past it: see
+ * probes__events_waiting().
+ */
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct probes *p = ctx;
+
+	take_event(p, data, len);
+	atomic_fetch_add(&p->taken, 1);
 	return 0;
 }
 
@@ -1297,6 +1311,22 @@ int probes__poll(struct probes *p, int timeout_ms)
 	if (n == -EINTR)
 		return 0;
 	return n < 0 ? n : 0;
+}
+
+uint64_t probes__events_taken(struct probes *p)
+{
+	return p ? atomic_load(&p->taken) : 0;
+}
+
+int probes__events_waiting(struct probes *p)
+{
+	/* the ring buffer's fd polls readable while its consumer is behind its producer */
+	struct pollfd pfd = { .events = POLLIN };
+
+	if (!p || !p->skel)
+		return 0;
+	pfd.fd = bpf_map__fd(p->skel->maps.events_rb);
+	return poll(&pfd, 1, 0) > 0;
 }
 
 /*

@@ -34,6 +34,14 @@ const char *probes__attach_name(const struct probes *p);
 /* waits up to timeout_ms for events and hands them to the state; 0 or -errno */
 int probes__poll(struct probes *p, int timeout_ms);
 /*
+ * Events taken from the ring buffer so far, each counted once the state has it and before the
+ * ring buffer lets it go: once probes__events_waiting() says none waits, every event before
+ * that call is in the state and in the count read after it. 0 for a NULL p.
+ */
+uint64_t probes__events_taken(struct probes *p);
+/* 1 while events wait in the ring buffer to be taken */
+int probes__events_waiting(struct probes *p);
+/*
  * Reads every agent and job record, and the CPU of running jobs, into the state, deleting the
  * records it is done with. Safe to call from any thread.
  */

@@ -23,6 +23,11 @@ INSTALL_RUNNER = os.path.join(REPO, "tests", "fixtures", "fake-runner", "install
 CGROOT = "/sys/fs/cgroup"
 
 
+# a page begun after the request, never a kept one: for figures held against /proc or cgroup
+# files read either side of the scrape
+FRESH = {"Cache-Control": "no-cache"}
+
+
 def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
@@ -155,8 +160,8 @@ class Daemon:
         finally:
             c.close()
 
-    def scrape(self):
-        status, body, _ = self.get("/metrics")
+    def scrape(self, headers=None):
+        status, body, _ = self.get("/metrics", headers=headers)
         assert status == 200, status
         return Metrics(body.decode("utf-8"))
 

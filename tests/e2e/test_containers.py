@@ -45,7 +45,7 @@ def test_runner_container_matches_its_cgroup(engine, dock, daemon, tmp_path):
     time.sleep(1.0)
     # while the job burns: CPU against cpuacct.usage read either side of the scrape
     before = int(cgfile("cpuacct", cid, "cpuacct.usage")) / 1e9
-    m = d.scrape()
+    m = d.scrape(rs.FRESH)
     after = int(cgfile("cpuacct", cid, "cpuacct.usage")) / 1e9
     got = sum(m.value("runnerscope_container_cpu_seconds_total", container_id=cid, mode=x)
               for x in ("user", "system"))
@@ -64,16 +64,18 @@ def test_runner_container_matches_its_cgroup(engine, dock, daemon, tmp_path):
     # idle now: memory against the memory controller's files
     time.sleep(0.5)
     usage0 = int(cgfile("memory", cid, "memory.usage_in_bytes"))
-    m = d.scrape()
+    m = d.scrape(rs.FRESH)
     usage1 = int(cgfile("memory", cid, "memory.usage_in_bytes"))
     mstat = cgfile("memory", cid, "memory.stat")
     usage = m.value("runnerscope_container_memory_usage_bytes", container_id=cid)
     assert min(usage0, usage1) * 0.95 <= usage <= max(usage0, usage1) * 1.05, (usage0, usage)
     ws = m.value("runnerscope_container_memory_working_set_bytes", container_id=cid)
     want_ws = usage1 - stat_field(mstat, "total_inactive_file")
-    assert abs(ws - want_ws) <= 0.05 * usage1, (ws, want_ws)
+    # the runner's Listener still polls: its memory moves by some pages between the reads
+    slack = 0.05 * usage1 + 32 * 4096
+    assert abs(ws - want_ws) <= slack, (ws, want_ws)
     rss = m.value("runnerscope_container_memory_rss_bytes", container_id=cid)
-    assert abs(rss - stat_field(mstat, "total_rss")) <= 0.05 * usage1 + 65536
+    assert abs(rss - stat_field(mstat, "total_rss")) <= slack
     assert m.value("runnerscope_container_memory_limit_bytes", container_id=cid) == 64 * 2**20
     assert m.value("runnerscope_container_oom_kills_total", container_id=cid) == 0
     # --cpus 0.5 held the burner back
@@ -124,10 +126,11 @@ def test_gone_container_is_shown_once_then_dropped(engine, dock, daemon, tmp_pat
     m = d.scrape()
     assert m.find("runnerscope_container_info", container_id=cid), "final values not shown"
     assert m.value("runnerscope_container_cpu_seconds_total", container_id=cid, mode="user") > 0
-    time.sleep(1.2)
-    m = d.scrape()
-    assert not [n for n, samples in m.samples.items() for l, _ in samples
-                if l.get("container_id") == cid and n.startswith("runnerscope_container_")]
+    # dropped at the pass after, and gone from the page after that (a kept page is at most
+    # about two seconds old)
+    wait_for(lambda: not [n for n, samples in d.scrape().samples.items() for l, _ in samples
+                          if l.get("container_id") == cid and
+                          n.startswith("runnerscope_container_")], 5, what="series dropped")
 
 
 def test_500_containers_come_and_go(own_engine, daemon):

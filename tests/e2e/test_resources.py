@@ -72,7 +72,7 @@ def test_running_job_cpu_grows_and_matches_proc(daemon, runners):
     for _ in range(3):
         time.sleep(0.7)
         before = tree_cpu(wpid)
-        m = d.scrape()
+        m = d.scrape(rs.FRESH)
         after = tree_cpu(wpid)
         assert m.value("runnerscope_jobs_running", kind="github", runner="long-burner") == 1
         got = cpu(m, "long-burner")

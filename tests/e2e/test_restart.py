@@ -18,7 +18,7 @@ COUNTER_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
 # counters of the daemon process itself, and of the programs it loaded (a replacement or the
 # daemon's own CPU iterator is a new program): they start again at zero, as Prometheus expects
 PER_PROCESS = ("process_", "runnerscope_event_log_", "runnerscope_http_",
-               "runnerscope_bpf_program_")
+               "runnerscope_scrape_", "runnerscope_bpf_program_")
 
 
 class Monotonic:

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 static struct http *server;
 static int port;
 static struct metrics_src src;
+static _Atomic uint64_t passes; /* kept pages, as the daemon serves them */
 
 static int healthy(void *ctx, char *reason, size_t sz)
 {
@@ -41,6 +43,7 @@ static void start(void)
 	src.version = "fuzz";
 	src.revision = "fuzz";
 	src.host = "fuzz";
+	src.passes = &passes;
 	for (int i = 0; i < 50 && !server; i++) {
 		struct http_opts o = {
 			.listen_address = addr,
@@ -62,12 +65,16 @@ static void start(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static unsigned int runs;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char buf[65536];
 	int fd;
 
 	if (!server)
 		start();
+	/* now and then a pass, as the event loop makes once a second: kept pages are rebuilt */
+	if (++runs % 32 == 0)
+		atomic_fetch_add(&passes, 1);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;

@@ -170,6 +170,24 @@ static void test_accepts_gzip(void **state)
 	assert_false(http_accepts_gzip("gzipped"));
 }
 
+static void test_no_cache(void **state)
+{
+	(void)state;
+	assert_true(http_no_cache("no-cache"));
+	assert_true(http_no_cache("No-Cache"));
+	assert_true(http_no_cache("max-age=0"));
+	assert_true(http_no_cache("max-age=\"000\""));
+	assert_true(http_no_cache("no-store, no-cache"));
+	assert_true(http_no_cache("private=\"a,b\", max-age = 0"));
+	assert_false(http_no_cache(NULL));
+	assert_false(http_no_cache(""));
+	assert_false(http_no_cache("max-age=10"));
+	assert_false(http_no_cache("max-age="));
+	assert_false(http_no_cache("no-store"));
+	assert_false(http_no_cache("no-cache-please"));
+	assert_false(http_no_cache("=,=,,"));
+}
+
 static void test_gzip_round_trip(void **state)
 {
 	static const size_t sizes[] = { 0, 1, 4096, 1 << 20 };
@@ -211,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_format),
 		cmocka_unit_test(test_accept_pick),
 		cmocka_unit_test(test_accepts_gzip),
+		cmocka_unit_test(test_no_cache),
 		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),

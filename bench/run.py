@@ -105,7 +105,7 @@ class Runnerscope:
         return self.d.proc.pid
 
     def prog_stats(self):
-        m = self.d.scrape()
+        m = self.d.scrape(rs.FRESH)  # the counters now, not a kept page's
         out = {}
         for ev, prog in PROGS.items():
             run = m.value("runnerscope_bpf_program_run_seconds_total", program=prog)

@@ -1037,6 +1037,12 @@ fail:
 	return NULL;
 }
 
+void http__pass(struct http *h)
+{
+	if (h)
+		pages__pass(h->pages);
+}
+
 void http__free(struct http *h)
 {
 	if (!h)

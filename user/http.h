@@ -31,6 +31,8 @@ struct http_opts {
 /* NULL with errno set, after logging why (e.g. the address is in use) */
 struct http *http__new(const struct http_opts *opts);
 void http__free(struct http *h);
+/* the event loop's once-a-second pass has run: kept pages in steady use are begun anew */
+void http__pass(struct http *h);
 
 /* splits "[host]:port" / "host:port" / ":port"; 0 or -EINVAL */
 int http_parse_listen(const char *addr, char *host, size_t host_sz, char *port, size_t port_sz);

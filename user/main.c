@@ -717,6 +717,7 @@ int main(int argc, char **argv)
 			last_reconcile = now;
 			/* pages kept since are rebuilt (pages.h) */
 			atomic_fetch_add(&passes, 1);
+			http__pass(http);
 		}
 	}
 	if (!err)

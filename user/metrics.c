@@ -456,12 +456,12 @@ int web_code_status(enum web_code c)
 	return c < WEB_CODE_MAX ? codes[c] : 500;
 }
 
-double metrics_render_page(struct buf *b, const struct metrics_src *src)
+double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh)
 {
 	uint64_t t0 = state_now_ns(CLOCK_MONOTONIC);
 	char libbpf_version[32];
 
-	if (src->refresh)
+	if (refresh && src->refresh)
 		src->refresh(src->refresh_ctx);
 	snprintf(libbpf_version, sizeof(libbpf_version), "%u.%u", libbpf_major_version(),
 		 libbpf_minor_version());
@@ -514,5 +514,5 @@ void metrics_render_tail(struct buf *b, const struct metrics_src *src, double pa
 
 void metrics_render(struct buf *b, const struct metrics_src *src)
 {
-	metrics_render_tail(b, src, metrics_render_page(b, src));
+	metrics_render_tail(b, src, metrics_render_page(b, src, 1));
 }

@@ -61,10 +61,11 @@ struct metrics_src {
 
 /*
  * A /metrics page in b->fmt comes in two parts. The page: everything that a kept page
- * (pages.h) may answer again; returns the seconds building it took. The tail, made for each
- * request: the HTTP server's counts, the pages built, page_seconds, and the format's end.
+ * (pages.h) may answer again; returns the seconds building it took. refresh: bring the state
+ * up to date first (src->refresh), or show it as the last pass left it. The tail, made for
+ * each request: the HTTP server's counts, the pages built, page_seconds, the format's end.
  */
-double metrics_render_page(struct buf *b, const struct metrics_src *src);
+double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh);
 void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds);
 /* both, into b */
 void metrics_render(struct buf *b, const struct metrics_src *src);

@@ -40,6 +40,8 @@ struct pages {
 	pthread_cond_t wake;
 	int want[EXPO_FORMAT_MAX];
 	int stopping;
+	/* bit 0: the format was asked for since the last pass; bit n: in the pass n before */
+	unsigned int heat[EXPO_FORMAT_MAX];
 };
 
 static void *builder(void *arg);
@@ -133,14 +135,20 @@ static int current(const struct page *p, const struct stamps *s)
 	return p && !s->waiting && p->events == s->events && s->passes - p->passes <= 1;
 }
 
-/* raw deflate blocks of in, appended to out; Z_SYNC_FLUSH or Z_FINISH */
+/*
+ * Raw deflate blocks of in, appended to out: Z_SYNC_FLUSH for a page, Z_FINISH for a tail.
+ * A tail is a few KiB, made for every request: a 512-byte window and the least memory
+ * (about 6 KiB of state instead of 256 KiB) do for it, and any inflater reads the blocks.
+ */
 static int deflate_raw(const char *in, size_t len, int flush, struct buf *out)
 {
+	int tail = flush == Z_FINISH;
 	z_stream z = {};
 	uLong bound;
 	int err;
 
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, tail ? -9 : -15, tail ? 1 : 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	/* a sync flush adds an empty stored block: 5 bytes, and a few for the bit buffer */
 	bound = deflateBound(&z, (uLong)len) + 16;
@@ -199,10 +207,11 @@ static int gzip_page(struct page *p)
 
 /*
  * Builds p, begun as c->next[fmt] under c->lock (which this releases and takes again), and
- * keeps it unless a later page was kept first; wakes the requests that wait for it.
+ * keeps it unless a later page was kept first; wakes the requests that wait for it. gzip:
+ * makes its gzip too. refresh: see metrics_render_page().
  */
 static void build(struct pages *c, enum expo_format fmt, struct page *p, const struct stamps *s,
-		  int gzip)
+		  int gzip, int refresh)
 {
 	p->seq = ++c->seq;
 	p->events = s->events;
@@ -211,7 +220,7 @@ static void build(struct pages *c, enum expo_format fmt, struct page *p, const s
 	pthread_mutex_unlock(&c->lock);
 
 	atomic_fetch_add(&c->src->pages_built, 1);
-	p->seconds = metrics_render_page(&p->body, c->src);
+	p->seconds = metrics_render_page(&p->body, c->src, refresh);
 	if (gzip)
 		gzip_page(p);
 
@@ -252,12 +261,33 @@ static void *builder(void *arg)
 		p = page_new(fmt);
 		if (!p)
 			continue;
-		/* the page it replaces was asked for gzipped: the gzip is made here too */
-		build(c, fmt, p, &s, c->cur[fmt] && c->cur[fmt]->gz_tried);
+		/*
+		 * As the last pass left the state: the builder is woken after a pass, which read
+		 * the kernel's records and the cgroups a moment ago. If the page it replaces was
+		 * asked for gzipped, the gzip is made here too.
+		 */
+		build(c, fmt, p, &s, c->cur[fmt] && c->cur[fmt]->gz_tried, 0);
 		page_put(p);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
+}
+
+void pages__pass(struct pages *c)
+{
+	if (!c || !c->has_builder)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (int f = 0; f < EXPO_FORMAT_MAX; f++) {
+		c->heat[f] <<= 1;
+		/* asked for in each of the last two passes: scraped at least once a second, so
+		 * the next page is begun now rather than by the request that finds this one old */
+		if ((c->heat[f] & 6) == 6 && c->cur[f] && !c->want[f]) {
+			c->want[f] = 1;
+			pthread_cond_signal(&c->wake);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
@@ -270,11 +300,12 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 		p = page_new(fmt);
 		if (p) {
 			atomic_fetch_add(&src->pages_built, 1);
-			p->seconds = metrics_render_page(&p->body, src);
+			p->seconds = metrics_render_page(&p->body, src, 1);
 		}
 		return p;
 	}
 	pthread_mutex_lock(&c->lock);
+	c->heat[fmt] |= 1;
 	s = stamps_now(c);
 	cur = c->cur[fmt];
 	/* the page kept, while it is current; one a pass old has its successor built meanwhile */
@@ -304,7 +335,7 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 	}
 	p = page_new(fmt);
 	if (p)
-		build(c, fmt, p, &s, 0);
+		build(c, fmt, p, &s, 0, 1);
 	pthread_mutex_unlock(&c->lock);
 	return p;
 }

@@ -7,9 +7,13 @@
  * answered again while what it shows cannot have changed:
  *  - the event loop has taken no event since the page was begun, and none is waiting: a job
  *    that started or ended before a request was made is in its answer;
- *  - no once-a-second pass has run since. After a pass, the request that notices builds the
- *    next page while the others still get this one, so cgroup figures (CPU, memory) and the
- *    daemon's own series are at most about a second and one build old.
+ *  - no once-a-second pass has run since, or one has and a background builder is making the
+ *    next page, from the state that pass left. It is woken by the first request after the
+ *    pass, or by the pass itself for a format asked for in each of the last two seconds. A
+ *    page two passes old is never answered: that request builds its own.
+ * So cgroup figures (CPU, memory), running jobs' CPU and the daemon's process_* series are at
+ * most about two seconds old. Requests that arrive during a build wait for it; a client's
+ * Cache-Control: no-cache gets a page of its own.
  */
 #ifndef RUNNERSCOPE_PAGES_H
 #define RUNNERSCOPE_PAGES_H
@@ -32,6 +36,9 @@ void pages__free(struct pages *c);
  */
 struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh);
 void page_put(struct page *p);
+
+/* a pass has run (after src->passes grew): pages scraped at least once a second are rebuilt */
+void pages__pass(struct pages *c);
 
 /*
  * What a request is sent: the page, then the tail made for it (metrics_render_tail), as one

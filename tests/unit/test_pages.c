@@ -191,12 +191,49 @@ static void test_pages_after_passes(void **state)
 	src_free(src);
 }
 
+static void wait_built(struct metrics_src *src, uint64_t n)
+{
+	for (int i = 0; i < 500 && atomic_load(&src->pages_built) < n; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&src->pages_built), n);
+}
+
+static void pass(struct pages *c)
+{
+	atomic_fetch_add(&passes, 1);
+	pages__pass(c);
+}
+
+static void test_pages_in_steady_use_are_begun_at_the_pass(void **state)
+{
+	struct metrics_src *src = src_new();
+	struct pages *c = pages__new(src);
+
+	(void)state;
+	page_put(pages__get(c, EXPO_TEXT, 0));
+	wait_built(src, 1);
+	pass(c);
+	/* asked for after one pass: answered, and the builder begins the next */
+	page_put(pages__get(c, EXPO_TEXT, 0));
+	wait_built(src, 2);
+	/* asked for in each of the last two passes: the next is begun at the pass, unasked */
+	pass(c);
+	wait_built(src, 3);
+	/* not asked for since: no more */
+	pass(c);
+	usleep(200000);
+	assert_int_equal(atomic_load(&src->pages_built), 3);
+	pages__free(c);
+	src_free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gzip_is_the_plain_answer),
 		cmocka_unit_test(test_the_tail_is_each_requests_own),
 		cmocka_unit_test(test_pages_after_passes),
+		cmocka_unit_test(test_pages_in_steady_use_are_begun_at_the_pass),
 	};
 
 	log_setup(LOG_ERROR, LOG_FMT_LOGFMT);

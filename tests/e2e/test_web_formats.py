@@ -162,7 +162,9 @@ def test_scrapes_that_arrive_together_share_a_page(daemon, cgroups):
     wait_for(lambda: len(d.scrape().find("runnerscope_container_info")) >= 400, 15,
              what="the containers found")
     before = d.scrape().value("runnerscope_scrape_pages_built_total")
-    time.sleep(2.5)  # two passes: the kept page is too old to answer
+    # three passes: any page kept (or begun by the first pass, the format being in steady use
+    # until now) is two passes old and too old to answer
+    time.sleep(3.5)
     go = threading.Barrier(60)
     results = []
 
@@ -179,5 +181,6 @@ def test_scrapes_that_arrive_together_share_a_page(daemon, cgroups):
     assert results == [200] * 60
     pages = d.scrape().value("runnerscope_scrape_pages_built_total") - before
     print(f"60 scrapes in {secs:.1f} s, {pages:.0f} pages built")
-    # one for the sixty, then at most one a second (after each pass) while they are sent
-    assert 1 <= pages <= 2 + secs, (pages, secs)
+    # one for the sixty, perhaps one begun by the first pass of the sleep, and one in the
+    # background after each pass the sixty see (one, if it falls among them, in 0.1 s)
+    assert 1 <= pages <= 3 + secs, (pages, secs)

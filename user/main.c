@@ -494,11 +494,9 @@ struct refresh_ctx {
 };
 
 /*
- * A pass: the kernel's records, then the containers' cgroups; the event loop's once a second,
- * and one for each status page and no-cache /metrics page (other /metrics pages show what the
- * last pass read, see pages.h). Such a page must show what was true when it was asked for, so
- * a pass begun before the request does not do; but requests being answered at the same moment
- * (one per HTTP thread) wait for one pass and share it.
+ * A pass: the kernel's records, then the containers' cgroups. A page must show what was true
+ * when it was asked for, so a pass begun before the request does not do; but requests being
+ * answered at the same moment (one per HTTP thread) wait for one pass and share it.
  */
 static void refresh(void *ctx)
 {

@@ -49,7 +49,7 @@ struct metrics_src {
 	const char *version;
 	const char *revision;
 	const char *host; /* the host's name, for the status page */
-	/* a pass: brings the state up to date (running jobs' CPU grows by the second) */
+	/* brings the state up to date before a render (running jobs' CPU grows by the second) */
 	void (*refresh)(void *ctx);
 	void *refresh_ctx;
 	struct web_stats *web; /* NULL: no HTTP server counts */

@@ -333,13 +333,9 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 		}
 		return p;
 	}
-	/*
-	 * The state as the event loop keeps it: every event taken so far, the kernel's records
-	 * and the cgroups as of the last pass (a second ago at most). Asked fresh, read anew.
-	 */
 	p = page_new(fmt);
 	if (p)
-		build(c, fmt, p, &s, 0, fresh);
+		build(c, fmt, p, &s, 0, 1);
 	pthread_mutex_unlock(&c->lock);
 	return p;
 }

@@ -2,9 +2,7 @@
 /*
  * Built /metrics pages, kept and shared between the requests they answer.
  *
- * A page shows the state as the event loop keeps it: every event taken so far, and the
- * kernel's records and the containers' cgroups as the last once-a-second pass read them
- * (a request with Cache-Control: no-cache has them read anew). Building one still takes
+ * Building a page reads the kernel's records and every container's cgroup files: tens of
  * milliseconds on a host of hundreds of containers, where sending one is a copy. So a page is
  * answered again while what it shows cannot have changed:
  *  - the event loop has taken no event since the page was begun, and none is waiting: a job
@@ -14,8 +12,8 @@
  *    pass, or by the pass itself for a format asked for in each of the last two seconds. A
  *    page two passes old is never answered: that request builds its own.
  * So cgroup figures (CPU, memory), running jobs' CPU and the daemon's process_* series are at
- * most about two seconds old. Requests that arrive during a build wait for it; a no-cache
- * request gets a page of its own.
+ * most about two seconds old. Requests that arrive during a build wait for it; a client's
+ * Cache-Control: no-cache gets a page of its own.
  */
 #ifndef RUNNERSCOPE_PAGES_H
 #define RUNNERSCOPE_PAGES_H

@@ -71,9 +71,12 @@ def test_runner_container_matches_its_cgroup(engine, dock, daemon, tmp_path):
     assert min(usage0, usage1) * 0.95 <= usage <= max(usage0, usage1) * 1.05, (usage0, usage)
     ws = m.value("runnerscope_container_memory_working_set_bytes", container_id=cid)
     want_ws = usage1 - stat_field(mstat, "total_inactive_file")
-    # the runner's Listener still polls: its memory moves by some pages between the reads
+    # the runner's Listener still polls: its memory moves between the reads, so the working
+    # set must lie between what usage said either side of the scrape, less the inactive files
     slack = 0.05 * usage1 + 32 * 4096
-    assert abs(ws - want_ws) <= slack, (ws, want_ws)
+    inactive = stat_field(mstat, "total_inactive_file")
+    assert min(usage0, usage1) - inactive - slack <= ws <= \
+        max(usage0, usage1) - inactive + slack, (usage0, usage1, inactive, ws, want_ws)
     rss = m.value("runnerscope_container_memory_rss_bytes", container_id=cid)
     assert abs(rss - stat_field(mstat, "total_rss")) <= slack
     assert m.value("runnerscope_container_memory_limit_bytes", container_id=cid) == 64 * 2**20
@@ -133,6 +136,23 @@ def test_gone_container_is_shown_once_then_dropped(engine, dock, daemon, tmp_pat
                           n.startswith("runnerscope_container_")], 5, what="series dropped")
 
 
+def remove(engine, names):
+    """docker rm -f of a batch. On two cores containerd sometimes stalls on one of them (runc
+    delete exits 255 and the CLI waits): the rest are then removed one by one, and none may
+    be left."""
+    try:
+        engine.docker("rm", "-f", *names, timeout=120)
+        return
+    except RuntimeError as e:
+        if "timed out" not in str(e):
+            raise
+        print(f"docker rm stalled on {names}; removing them one by one")
+    for n in names:
+        engine.docker("rm", "-f", n, check=False, timeout=180)
+    left = engine.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    assert not set(left) & set(names), sorted(set(left) & set(names))
+
+
 def test_500_containers_come_and_go(own_engine, daemon):
     """500 containers in ten waves of 50 (500 live shims at once would stall dockerd on two
     cores): each wave is seen, removed, shown once and dropped; memory comes back."""
@@ -156,7 +176,7 @@ def test_500_containers_come_and_go(own_engine, daemon):
         assert {l["container"] for l, _ in m.find("runnerscope_container_info")} >= set(names)
         # ten at a time: fifty kills at once make containerd's shims race each other
         for i in range(0, len(names), 10):
-            engine.docker("rm", "-f", *names[i:i + 10], timeout=120)
+            remove(engine, names[i:i + 10])
         # gone: shown once with their final values, then dropped (a shim can take a while
         # to remove its cgroups after docker rm returns)
         deadline = time.monotonic() + 90

@@ -511,8 +511,3 @@ void metrics_render_tail(struct buf *b, const struct metrics_src *src, double pa
 	expo_sample(b, NS "scrape_duration_seconds", NULL, 0, page_seconds);
 	expo_finish(b);
 }
-
-void metrics_render(struct buf *b, const struct metrics_src *src)
-{
-	metrics_render_tail(b, src, metrics_render_page(b, src, 1));
-}

@@ -67,7 +67,5 @@ struct metrics_src {
  */
 double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh);
 void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds);
-/* both, into b */
-void metrics_render(struct buf *b, const struct metrics_src *src);
 
 #endif

@@ -67,7 +67,7 @@ struct probes {
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 	struct group *groups;
-	_Atomic uint64_t taken; /* events taken from the ring buffer, counted as each is begun */
+	_Atomic uint64_t taken; /* events taken from the ring buffer, counted once each is done */
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
 };

@@ -174,6 +174,46 @@ static __always_inline int track(struct task_struct *task, __u32 tgid, struct rs
 /* a pointer field of a kernel struct: a plain load under tp_btf, else through a helper */
 #define KFIELD(p, f) (btf_tasks ? (p)->f : BPF_CORE_READ(p, f))
 
+/*
+ * A job's start with its environment (struct rs_env_event), read from the new image's stack
+ * as the exec left it. 0 when sent; -1 when the ring buffer is busy or the record could not
+ * be had, and the caller sends a plain event.
+ */
+static __always_inline int emit_env(struct task_struct *task, __u32 type, __u32 tgid,
+				    const struct rs_key *key, __u64 ts, __u8 kind)
+{
+	struct mm_struct *mm = KFIELD(task, mm);
+	struct rs_env_event *e;
+	__u64 start, end, len;
+
+	/* a quarter of the ring at most: the plain events must always find room */
+	if (!mm || bpf_ringbuf_query(&events_rb, BPF_RB_AVAIL_DATA) > 64 * 1024)
+		return -1;
+	e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
+	if (!e)
+		return -1;
+	e->ev.type = type;
+	e->ev.tgid = tgid;
+	e->ev.key = *key;
+	e->ev.ts_ns = ts;
+	e->ev.exit_code = 0;
+	e->ev.kind = kind;
+	e->flags = 0;
+	start = KFIELD(mm, env_start);
+	end = KFIELD(mm, env_end);
+	len = end > start ? end - start : 0;
+	if (len > RS_ENV_MAX) {
+		len = RS_ENV_MAX;
+		e->flags = RS_ENV_CUT;
+	}
+	if (len && bpf_probe_read_user(e->env, len, (const void *)start))
+		len = 0;
+	e->len = len;
+	count_event(type, 1);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 static __always_inline __u32 runs_env_jobs(__u8 kind)
 {
 	/* kinds whose host-mode and shell jobs are told apart only by their environment */
@@ -446,7 +486,9 @@ static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 
 		bpf_map_update_elem(&ctx_map, &st.job, &hints, BPF_ANY);
 	}
-	emit(RS_EV_JOB_START, tgid, &st.job, now, 0, kind);
+	/* a Buildkite bootstrap's environment is its job's: send it along */
+	if (kind != RS_KIND_BUILDKITE || emit_env(task, RS_EV_JOB_START, tgid, &st.job, now, kind))
+		emit(RS_EV_JOB_START, tgid, &st.job, now, 0, kind);
 	return 0;
 }
 

@@ -196,6 +196,22 @@ struct rs_event {
 _Static_assert(sizeof(struct rs_event) == 40, "rs_event layout");
 
 /*
+ * A job's start, with the start of the environment its exec left (NAME=value strings, each
+ * ended by a NUL): for jobs whose own process carries their context (a Buildkite bootstrap),
+ * which may be gone before the daemon could read /proc. The record is 16 KiB with the ring
+ * buffer's header; a plain rs_event is sent instead when the ring buffer is busy.
+ */
+#define RS_ENV_MAX (16384 - 8 - 48)
+#define RS_ENV_CUT 1 /* the environment was longer than RS_ENV_MAX */
+struct rs_env_event {
+	struct rs_event ev;
+	__u32 len; /* bytes of env */
+	__u32 flags;
+	char env[RS_ENV_MAX];
+};
+_Static_assert(sizeof(struct rs_env_event) == 16384 - 8, "rs_env_event layout");
+
+/*
  * Pinned state. RS_LAYOUT names the format of every pinned map: bump it whenever a struct
  * above or below changes. A daemon that finds pinned maps of another layout copies what it
  * can field by field (by BTF member name) and says what it reset.

@@ -1078,11 +1078,42 @@ static void end_idle_groups(struct probes *p)
 	}
 }
 
+/*
+ * A job's start may come with the environment its process exec'd with (a Buildkite bootstrap,
+ * see emit_env()): its context is taken from there, before the job's record, which may say it
+ * is over already and is logged so.
+ */
+static void take_job_event(struct probes *p, const void *data, size_t len)
+{
+	const struct rs_env_event *ee = data;
+	const struct rs_event *e = data;
+	struct job_context ctx;
+	struct rs_job j;
+	int have = -1;
+
+	if (e->type == RS_EV_JOB_START && len >= offsetof(struct rs_env_event, env)) {
+		size_t n = ee->len;
+
+		if (n > len - offsetof(struct rs_env_event, env))
+			n = len - offsetof(struct rs_env_event, env);
+		have = state_context_read(&ctx, 0, ee->env, n);
+		/* not in the part that came: the process may still be there to read */
+		if (have == 0 && (ee->flags & RS_ENV_CUT || !n))
+			have = state_context_read(&ctx, (pid_t)e->key.tgid, NULL, 0);
+	}
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &e->key, &j) &&
+	    state__job(p->state, &e->key, &j, NULL, have > 0 ? &ctx : NULL)) {
+		forget_job(p, &e->key);
+		return;
+	}
+	if (have > 0)
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), &e->key);
+}
+
 static void take_event(struct probes *p, const void *data, size_t len)
 {
 	const struct rs_event *e = data;
 	struct rs_agent a;
-	struct rs_job j;
 
 	if (len < sizeof(*e))
 		return;
@@ -1097,9 +1128,7 @@ static void take_event(struct probes *p, const void *data, size_t len)
 		break;
 	case RS_EV_JOB_START:
 	case RS_EV_JOB_EXIT:
-		if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &e->key, &j) &&
-		    state__job(p->state, &e->key, &j, NULL))
-			forget_job(p, &e->key);
+		take_job_event(p, data, len);
 		break;
 	case RS_EV_JOB_EXEC:
 		if (state__job_context(p->state, &e->key, (pid_t)e->tgid))
@@ -1374,7 +1403,7 @@ static int take_job(struct probes *p, const struct rs_key *k, const void *v)
 	struct live_cpu *l;
 
 	HASH_FIND(hh, p->live, k, sizeof(*k), l);
-	return state__job(p->state, k, v, l ? &l->cpu : NULL);
+	return state__job(p->state, k, v, l ? &l->cpu : NULL, NULL);
 }
 
 /* sums iter_job_cpu's records per job into p->live; the previous pass's sums are dropped */

@@ -211,6 +211,32 @@ int procfs_getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz
 	return err ? err : r.found;
 }
 
+int environ_getenv_many(const char *env, size_t len, const char *const *keys, char **out,
+			size_t sz, int n)
+{
+	struct getenv_req r = { .keys = keys, .out = out, .sz = sz, .n = n };
+	char var[4096];
+
+	if (n > 31)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		out[i][0] = '\0';
+	/* a copy of each variable, NUL-ended: the last one may have been cut anywhere */
+	for (size_t i = 0; i < len;) {
+		const char *end = memchr(env + i, '\0', len - i);
+		size_t vl = (end ? (size_t)(end - env) : len) - i;
+		size_t cl = vl < sizeof(var) - 1 ? vl : sizeof(var) - 1;
+
+		if (cl && end) {
+			memcpy(var, env + i, cl);
+			var[cl] = '\0';
+			getenv_cb(var, cl, &r);
+		}
+		i += vl + 1;
+	}
+	return r.found;
+}
+
 int procfs_getenv(pid_t pid, const char *key, char *out, size_t sz)
 {
 	int found = procfs_getenv_many(pid, &key, &out, sz, 1);

@@ -31,6 +31,10 @@ int procfs_getenv(pid_t pid, const char *key, char *out, size_t sz);
 /* several keys in one pass: out[i] gets keys[i]'s value or ""; returns a bitmask of the keys
  * found (bit i for keys[i], n <= 31) or -errno */
 int procfs_getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz, int n);
+/* the same from an environment in memory: NAME=value strings, each ended by a NUL; an unended
+ * last one (the environment was cut there) is left out */
+int environ_getenv_many(const char *env, size_t len, const char *const *keys, char **out,
+			size_t sz, int n);
 /* the executable's path as the process sees it */
 int procfs_exe(pid_t pid, char *out, size_t sz);
 /* the process's hostname: its UTS namespace's */

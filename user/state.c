@@ -654,6 +654,20 @@ static int account(struct job *j, const struct rs_job *rec, const struct job_cpu
 	return changed;
 }
 
+/* under the lock: the job's context, once; its start is logged with it */
+static void set_context(struct state *s, struct job *j, const struct job_context *ctx)
+{
+	if (j->have_ctx)
+		return;
+	j->ctx = *ctx;
+	j->have_ctx = 1;
+	if (!j->started_logged) {
+		eventlog__job(s->opts.events, "job_started", j, NULL);
+		started_logged(s, j);
+		store_put(s, s->store.job_acct, &j->key, &j->acct);
+	}
+}
+
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
 static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
 {
@@ -706,7 +720,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 }
 
 int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
-	       const struct job_cpu *live)
+	       const struct job_cpu *live, const struct job_context *ctx)
 {
 	struct rs_job_seen before;
 	struct job *j;
@@ -730,6 +744,8 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	}
 	j->live_procs = rec->live_procs;
 	account(j, rec, live);
+	if (ctx && !j->finished)
+		set_context(s, j, ctx);
 	if (!j->started_logged &&
 	    (rec->state == RS_STATE_FINISHED ||
 	     state_now_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
@@ -797,21 +813,13 @@ static const char *const ctx_keys[6][CTX_ALTS] = {
 	{ "RUNNER_TRACKING_ID", "CI_JOB_ID", "BUILDKITE_JOB_ID" },
 };
 
-int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
+/* a job's context from a process's environment, or from env[0..len) when env is set: 1 when it
+ * names a job, 0 when not, -errno when the process could not be read */
+int state_context_read(struct job_context *ctx, pid_t pid, const char *env, size_t len)
 {
 	char raw[6 * CTX_ALTS][NAME_LEN], *out[6 * CTX_ALTS], vals[6][NAME_LEN];
 	const char *keys[6 * CTX_ALTS];
-	struct job_context ctx = {};
-	struct job *j;
 	int found, n = 0, slot[6 * CTX_ALTS];
-
-	state__lock(s);
-	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
-	found = j ? j->have_ctx || j->finished : -1;
-	state__unlock(s);
-	/* a job not seen yet (its start event lost) is taken by the next pass: keep the hints */
-	if (found)
-		return found > 0;
 
 	for (int f = 0; f < 6; f++) {
 		vals[f][0] = '\0';
@@ -823,32 +831,46 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 			slot[n++] = f;
 		}
 	}
-	found = procfs_getenv_many(pid, keys, out, NAME_LEN, n);
+	found = env ? environ_getenv_many(env, len, keys, out, NAME_LEN, n)
+		    : procfs_getenv_many(pid, keys, out, NAME_LEN, n);
 	if (found < 0)
-		return 0; /* gone already: the next exec may say */
+		return found;
 	for (int i = n - 1; i >= 0; i--)
 		if (found & (1 << i))
 			memcpy(vals[slot[i]], raw[i], NAME_LEN);
 	if (!vals[0][0] && !vals[5][0])
-		return 0; /* not a step: the next exec may be */
-	expo_sanitize(ctx.repository, sizeof(ctx.repository), vals[0], strlen(vals[0]));
-	expo_sanitize(ctx.workflow, sizeof(ctx.workflow), vals[1], strlen(vals[1]));
-	expo_sanitize(ctx.job, sizeof(ctx.job), vals[2], strlen(vals[2]));
-	expo_sanitize(ctx.run_id, sizeof(ctx.run_id), vals[3], strlen(vals[3]));
-	expo_sanitize(ctx.run_attempt, sizeof(ctx.run_attempt), vals[4], strlen(vals[4]));
-	expo_sanitize(ctx.tracking_id, sizeof(ctx.tracking_id), vals[5], strlen(vals[5]));
+		return 0;
+	memset(ctx, 0, sizeof(*ctx));
+	expo_sanitize(ctx->repository, sizeof(ctx->repository), vals[0], strlen(vals[0]));
+	expo_sanitize(ctx->workflow, sizeof(ctx->workflow), vals[1], strlen(vals[1]));
+	expo_sanitize(ctx->job, sizeof(ctx->job), vals[2], strlen(vals[2]));
+	expo_sanitize(ctx->run_id, sizeof(ctx->run_id), vals[3], strlen(vals[3]));
+	expo_sanitize(ctx->run_attempt, sizeof(ctx->run_attempt), vals[4], strlen(vals[4]));
+	expo_sanitize(ctx->tracking_id, sizeof(ctx->tracking_id), vals[5], strlen(vals[5]));
+	return 1;
+}
+
+int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
+{
+	struct job_context ctx;
+	struct job *j;
+	int found;
 
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
-	if (j && !j->have_ctx) {
-		j->ctx = ctx;
-		j->have_ctx = 1;
-		if (!j->started_logged) {
-			eventlog__job(s->opts.events, "job_started", j, NULL);
-			started_logged(s, j);
-			store_put(s, s->store.job_acct, &j->key, &j->acct);
-		}
-	}
+	found = j ? j->have_ctx || j->finished : -1;
+	state__unlock(s);
+	/* a job not seen yet (its start event lost) is taken by the next pass: keep the hints */
+	if (found)
+		return found > 0;
+
+	found = state_context_read(&ctx, pid, NULL, 0);
+	if (found <= 0)
+		return 0; /* gone already, or not a step: the next exec may say */
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	if (j)
+		set_context(s, j, &ctx);
 	state__unlock(s);
 	return 1;
 }

@@ -131,18 +131,25 @@ void state__unlock(struct state *s);
 
 /*
  * Take the kernel's record of an agent or a job; for a job, live is the CPU so far of its
- * threads still running (NULL when not read this time). Returns 1 when the record is done with and
- * may be deleted from the kernel map, 0 to keep it.
+ * threads still running (NULL when not read this time), and ctx its context when known before
+ * its start was taken (NULL otherwise). Returns 1 when the record is done with and may be
+ * deleted from the kernel map, 0 to keep it.
  */
 int state__agent(struct state *s, const struct rs_key *key, const struct rs_agent *rec);
 int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
-	       const struct job_cpu *live);
+	       const struct job_cpu *live, const struct job_context *ctx);
 
 /*
  * A process of the job exec'd: reads its environment for the job's context. Returns 1 when
  * no more hints are wanted for this job (context found, or the job is over), 0 otherwise.
  */
 int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
+/*
+ * A job's context from the environment of process pid, or from env[0..len) (NAME=value
+ * strings, each ended by a NUL) when env is not NULL: 1 when it names a job, 0 when it does
+ * not, -errno when the process could not be read.
+ */
+int state_context_read(struct job_context *ctx, pid_t pid, const char *env, size_t len);
 
 /*
  * The agent of a live runner of this kind for a job of several processes: the runner with this

@@ -2,7 +2,8 @@
 /*
  * A process's environment and command line, read as runnerscope reads them (/proc/<pid>/…
  * under --proc.root, here a directory of the fuzzer's), then what the Gitea and GitLab job
- * rules make of the values, with the input's last line as a container name.
+ * rules make of the values, with the input's last line as a container name. The environment
+ * read from memory must give what /proc gave.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -45,7 +46,8 @@ static void put(const char *name, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char buf[JK_MAX][256], *v[JK_MAX], arg1[64], ctr[256] = "";
+	char buf[JK_MAX][256], *v[JK_MAX], mem[JK_MAX][256], *m[JK_MAX], arg1[64], ctr[256] = "";
+	int found;
 	const char *last;
 	struct job_hint h;
 	int has1;
@@ -62,7 +64,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put("cmdline", data, size);
 	for (int i = 0; i < JK_MAX; i++)
 		v[i] = buf[i];
-	if (procfs_getenv_many(1, jobid_keys, v, sizeof(buf[0]), JK_ENV_MAX) >= 0) {
+	found = procfs_getenv_many(1, jobid_keys, v, sizeof(buf[0]), JK_ENV_MAX);
+	if (found >= 0) {
+		/* the same environment from memory, as a job's start brings it, reads the same */
+		for (int i = 0; i < JK_MAX; i++)
+			m[i] = mem[i];
+		if (environ_getenv_many((const char *)data, size, jobid_keys, m, sizeof(mem[0]),
+					JK_ENV_MAX) != found)
+			abort();
+		for (int i = 0; i < JK_ENV_MAX; i++)
+			if (strcmp(v[i], m[i]))
+				abort();
 		last = memrchr(data, '\n', size);
 		if (last)
 			snprintf(ctr, sizeof(ctr), "%.*s", (int)(size - (size_t)(last + 1 - (const char *)data)),

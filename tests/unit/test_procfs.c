@@ -98,12 +98,48 @@ static void test_malformed(void **state)
 	assert_int_equal(parse("1 (init)" TAIL, -100, &st), -EINVAL);
 }
 
+/* an environment as an exec leaves it, read from memory (what the kernel sends with a job's
+ * start): first value wins, empty strings and an unended last variable are skipped */
+static void test_environ_in_memory(void **state)
+{
+	static const char env[] = "PATH=/bin\0BUILDKITE_LABEL=:test:\0\0=odd\0BUILDKITE_LABEL=x\0"
+				  "BUILDKITE_PIPELINE_SLUGX=no\0BUILDKITE_PIPELINE_SLUG=web\0"
+				  "EMPTY=\0BUILDKITE_JOB_ID=0190-a";
+	const char *keys[] = { "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_LABEL", "EMPTY",
+			       "BUILDKITE_JOB_ID", "MISSING" };
+	char vals[5][64], *out[5];
+	char big[6000];
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		out[i] = vals[i];
+	/* sizeof - 1: the string literal's own NUL is not part of it, so the last is unended */
+	assert_int_equal(environ_getenv_many(env, sizeof(env) - 1, keys, out, 64, 5), 0x7);
+	assert_string_equal(vals[0], "web");
+	assert_string_equal(vals[1], ":test:");
+	assert_string_equal(vals[2], "");
+	assert_string_equal(vals[3], "");
+	assert_string_equal(vals[4], "");
+	/* ended, it counts */
+	assert_int_equal(environ_getenv_many(env, sizeof(env), keys, out, 64, 5), 0xf);
+	assert_string_equal(vals[3], "0190-a");
+	/* a value longer than the copy kept of a variable still gives its start */
+	memset(big, 'v', sizeof(big));
+	memcpy(big, "BUILDKITE_LABEL=", 16);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(environ_getenv_many(big, sizeof(big), keys, out, 64, 5), 0x2);
+	assert_int_equal(strlen(vals[1]), 63);
+	assert_int_equal(environ_getenv_many("", 0, keys, out, 64, 5), 0);
+	assert_int_equal(environ_getenv_many(env, sizeof(env), keys, out, 64, 32), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_line),
 		cmocka_unit_test(test_tricky_comm),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_environ_in_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

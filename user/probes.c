@@ -68,6 +68,7 @@ struct probes {
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 	struct group *groups;
 	_Atomic uint64_t taken; /* events taken from the ring buffer, counted once each is done */
+	int rb_behind; /* in a pass: events were waiting in the ring buffer when it began */
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
 };
@@ -1400,8 +1401,14 @@ static int take_agent_exit(struct probes *p, const struct rs_key *k, const void 
 
 static int take_job(struct probes *p, const struct rs_key *k, const void *v)
 {
+	const struct rs_job *j = v;
 	struct live_cpu *l;
 
+	/* a Buildkite job's start event brings its context (take_job_event()): while it may be on
+	 * its way, a job new to the state and less than a second old is left to it */
+	if (p->rb_behind && j->kind == RS_KIND_BUILDKITE && !state__has_job(p->state, k) &&
+	    state_now_ns(CLOCK_BOOTTIME) - k->start_ns < 1000000000ULL)
+		return 0;
 	HASH_FIND(hh, p->live, k, sizeof(*k), l);
 	return state__job(p->state, k, v, l ? &l->cpu : NULL, NULL);
 }
@@ -1453,6 +1460,7 @@ void probes__reconcile(struct probes *p)
 	struct rs_key any;
 
 	pthread_mutex_lock(&p->lock);
+	p->rb_behind = probes__events_waiting(p);
 	/* walking every task is worth it only while some job has a record */
 	if (!bpf_map_get_next_key(jobs, NULL, &any))
 		read_live_cpu(p);

@@ -477,6 +477,16 @@ void state__forget_agent(struct state *s, const struct rs_key *key)
 	store_del(s->store.agent_acct, key);
 }
 
+int state__has_job(struct state *s, const struct rs_key *key)
+{
+	struct job *j;
+
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	state__unlock(s);
+	return j != NULL;
+}
+
 void state__forget_job(struct state *s, const struct rs_key *key)
 {
 	store_del(s->store.job_acct, key);

@@ -144,6 +144,8 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
  * no more hints are wanted for this job (context found, or the job is over), 0 otherwise.
  */
 int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
+/* 1 when the state has taken this job's record */
+int state__has_job(struct state *s, const struct rs_key *key);
 /*
  * A job's context from the environment of process pid, or from env[0..len) (NAME=value
  * strings, each ended by a NUL) when env is not NULL: 1 when it names a job, 0 when it does

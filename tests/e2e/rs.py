@@ -250,9 +250,30 @@ class Cgroup:
                 try:
                     os.rmdir(d)
                     break
+                except FileNotFoundError:
+                    break
                 except OSError:
                     time.sleep(0.05)
+            else:
+                raise AssertionError(f"cgroup {d} could not be removed: {procs_of(d)}")
             # parents made for this path (e.g. system.slice) are left: they may be shared
+
+
+def procs_of(d):
+    """What is left in a cgroup directory: pid, comm and state of each process."""
+    out = []
+    try:
+        with open(os.path.join(d, "cgroup.procs")) as f:
+            pids = f.read().split()
+    except OSError as e:
+        return str(e)
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                out.append(f.read().split(" ")[:3])
+        except OSError:
+            out.append([p, "gone"])
+    return out
 
 
 def fake_container_id():

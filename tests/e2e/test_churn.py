@@ -49,9 +49,17 @@ def test_5000_containers_and_20000_jobs_leave_nothing_behind(daemon, runners):
             while cgs:
                 cgs.pop().remove()
             # gone: shown once, then dropped; the runners after their grace period
-            m = wait_for(lambda: (lambda m: m if counts(m)[0] == n0 and counts(m)[2] == r0
-                                  else None)(d.scrape()), 60, interval=0.5,
-                         what=f"wave {wave} gone")
+            seen = {}
+
+            def gone():
+                m = d.scrape()
+                seen["containers, jobs, runners"] = counts(m)
+                return m if counts(m)[0] == n0 and counts(m)[2] == r0 else None
+            try:
+                m = wait_for(gone, 60, interval=0.5, what=f"wave {wave} gone")
+            except AssertionError as e:
+                raise AssertionError(f"{e}: {seen}, want {n0} containers and {r0} runners\n"
+                                     f"{d.read_log()[-3000:]}") from None
             now = (m.value("process_resident_memory_bytes"), settled_fds(d))
             if base is None:
                 base = now  # after one wave: caches and pools are warm

@@ -664,18 +664,19 @@ static int account(struct job *j, const struct rs_job *rec, const struct job_cpu
 	return changed;
 }
 
-/* under the lock: the job's context, once; its start is logged with it */
-static void set_context(struct state *s, struct job *j, const struct job_context *ctx)
+/* under the lock: the job's context, once; its start is logged with it. 1 when that changed
+ * the job's accounting, which the caller then stores */
+static int set_context(struct state *s, struct job *j, const struct job_context *ctx)
 {
 	if (j->have_ctx)
-		return;
+		return 0;
 	j->ctx = *ctx;
 	j->have_ctx = 1;
-	if (!j->started_logged) {
-		eventlog__job(s->opts.events, "job_started", j, NULL);
-		started_logged(s, j);
-		store_put(s, s->store.job_acct, &j->key, &j->acct);
-	}
+	if (j->started_logged)
+		return 0;
+	eventlog__job(s->opts.events, "job_started", j, NULL);
+	started_logged(s, j);
+	return 1;
 }
 
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
@@ -754,6 +755,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	}
 	j->live_procs = rec->live_procs;
 	account(j, rec, live);
+	/* stored below with the rest of what changed (commit()) */
 	if (ctx && !j->finished)
 		set_context(s, j, ctx);
 	if (!j->started_logged &&
@@ -879,8 +881,8 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 		return 0; /* gone already, or not a step: the next exec may say */
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
-	if (j)
-		set_context(s, j, &ctx);
+	if (j && set_context(s, j, &ctx))
+		store_put(s, s->store.job_acct, &j->key, &j->acct);
 	state__unlock(s);
 	return 1;
 }

@@ -22,28 +22,27 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* set by the daemon before load */
 const volatile __u64 page_size = 4096;
 const volatile __u8 oom_arg_is_task = 1; /* mark_victim passes the task (6.8+) or its pid */
-/* this object's generation: it acts only while meta says it is the live one (see active()) */
+/* this object's generation: it acts only while meta says it is the live one (see live_meta()) */
 const volatile __u32 gen = 0;
-/* the programs are tp_btf's: a task pointer can be read directly, not through a helper */
-const volatile __u8 btf_tasks = 0;
-/* procs_ts is there (task storage: Linux 5.11) and btf_tasks */
-const volatile __u8 have_ts = 0;
+/*
+ * Tests only (RUNNERSCOPE_TEST_REJECT names the flavour): the programs then do what every
+ * verifier rejects, so that the fall-back from tp_btf and its log can be tested on a kernel
+ * that takes both flavours. 0 otherwise, and the verifier drops the branch.
+ */
+const volatile __u8 test_reject = 0;
 
 RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
 RS_MAP(rules_bloom, BPF_MAP_TYPE_ARRAY, __u32, struct rs_bloom, 1);
 RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
 /*
- * A marker on the thread group leader of every process with a procs_map entry. procs_map is
- * large, so a lookup there touches cold, vmalloc'ed memory; the marker is a pointer in the
- * task itself. fork and exit run for every process on the host, and for almost all of them
- * this is the whole cost: no marker, not tracked.
+ * One bit per tgid, set for every process with a procs_map entry (and every container init in
+ * inits_map). procs_map is large, so a lookup there hashes and touches cold memory; fork and
+ * exit run for every process on the host, and for almost all of them one bit is the whole
+ * cost: not set, not tracked. The bit is found from the tgid alone, so it needs no task
+ * pointer the verifier must trust: the same in both attach flavours, on every kernel. Memory
+ * mapped: the daemon sets and clears bits with atomic operations of its own.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u8);
-} procs_ts SEC(".maps");
+RS_MAP_FLAGS(procs_bits, BPF_MAP_TYPE_ARRAY, __u32, __u64, RS_BITS_WORDS, BPF_F_MMAPABLE);
 RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
 RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
 /* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
@@ -67,59 +66,56 @@ struct {
 /*
  * When a daemon replaces the programs of a pinned set, the new ones are attached beside the
  * old ones, and meta's gen, flipped in one map update, hands over from one set to the other:
- * an event is never handled by both, nor by neither.
+ * an event is never handled by both, nor by neither. NULL while this set is not the live one.
  */
-static __always_inline int active(void)
+static __always_inline struct rs_meta *live_meta(void)
 {
-	__u32 zero = 0;
-	struct rs_meta *m = bpf_map_lookup_elem(&meta, &zero);
-
-	return m && m->gen == gen;
-}
-
-/*
- * 0 when the process of task (any of its threads) is surely not tracked: it has no marker, and
- * the daemon has made sure that every tracked process has one. 1 when it may be.
- */
-static __always_inline int maybe_tracked(struct task_struct *task)
-{
-	struct task_struct *leader;
 	__u32 zero = 0;
 	struct rs_meta *m;
 
-	if (!have_ts)
-		return 1;
-	leader = task->group_leader;
-	/* no task storage at all, ours or anyone's: not even a helper call (Linux 5.11+ has the
-	 * field wherever it has task storage) */
-	if (bpf_core_field_exists(leader->bpf_storage) && leader->bpf_storage &&
-	    bpf_task_storage_get(&procs_ts, leader, 0, 0))
-		return 1;
+	if (test_reject)
+		return (struct rs_meta *)*(volatile long *)8;
 	m = bpf_map_lookup_elem(&meta, &zero);
-	return !m || !(m->flags & RS_META_TS_READY);
+	return m && m->gen == gen ? m : NULL;
 }
 
-/* a task's field: a plain load where the pointer is typed (tp_btf), else through a helper */
-#define TASK_FIELD(t, f) (btf_tasks ? (t)->f : BPF_CORE_READ(t, f))
-#define TASK_FIELD2(t, a, f) (btf_tasks ? (t)->a->f : BPF_CORE_READ(t, a, f))
-
-static __always_inline __u32 task_tgid(struct task_struct *task)
+static __always_inline __u64 *bits_word(__u32 tgid)
 {
-	return TASK_FIELD(task, tgid);
+	__u32 w = tgid >> 6;
+
+	return bpf_map_lookup_elem(&procs_bits, &w);
 }
 
-/* marks a new tracked process, before its procs_map entry is made; 0 or -1 */
-static __always_inline int mark_tracked(struct task_struct *leader)
+/*
+ * 0 when the process tgid is surely not tracked: its bit is clear, and the daemon has made
+ * sure that every tracked process has its bit (RS_META_BITS_READY). 1 when it may be.
+ */
+static __always_inline int maybe_tracked(const struct rs_meta *m, __u32 tgid)
 {
-	if (!have_ts)
-		return 0;
-	return bpf_task_storage_get(&procs_ts, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE) ? 0 : -1;
+	__u64 *w;
+
+	if (!(m->flags & RS_META_BITS_READY))
+		return 1;
+	w = bits_word(tgid);
+	return !w || (*w & (1ULL << (tgid & 63)));
 }
 
-static __always_inline void unmark_tracked(struct task_struct *leader)
+/* sets a new tracked process's bit, before its procs_map entry is made */
+static __always_inline void mark_tracked(__u32 tgid)
 {
-	if (have_ts)
-		bpf_task_storage_delete(&procs_ts, leader);
+	__u64 *w = bits_word(tgid);
+
+	if (w)
+		__sync_fetch_and_or(w, 1ULL << (tgid & 63));
+}
+
+/* after its procs_map entry has gone (or was never made) */
+static __always_inline void unmark_tracked(__u32 tgid)
+{
+	__u64 *w = bits_word(tgid);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(1ULL << (tgid & 63)));
 }
 
 static __always_inline void count_event(__u32 type, int ok)
@@ -139,9 +135,16 @@ static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *ke
 {
 	struct rs_event *e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
 
-	count_event(type, e != NULL);
-	if (!e)
+	/*
+	 * One test of the reservation, and nothing computed from it: Linux 6.1's verifier
+	 * follows a second test's impossible branch with the reservation held and rejects the
+	 * program ("Unreleased reference"), which later kernels do not.
+	 */
+	if (!e) {
+		count_event(type, 0);
 		return;
+	}
+	count_event(type, 1);
 	e->type = type;
 	e->tgid = tgid;
 	e->key = *key;
@@ -153,15 +156,11 @@ static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *ke
 
 /* a process joins what it is tracked in: its marker, then its procs_map entry; 0 or -1, the
  * failure counted as a fork that could not be recorded */
-static __always_inline int track(struct task_struct *task, __u32 tgid, struct rs_proc *st,
-				 __u64 flags)
+static __always_inline int track(__u32 tgid, struct rs_proc *st, __u64 flags)
 {
-	if (mark_tracked(task)) {
-		count_event(RS_EV_FORK, 0);
-		return -1;
-	}
+	mark_tracked(tgid);
 	if (bpf_map_update_elem(&procs_map, &tgid, st, flags)) {
-		unmark_tracked(task);
+		unmark_tracked(tgid);
 		count_event(RS_EV_FORK, 0);
 		return -1;
 	}
@@ -171,9 +170,6 @@ static __always_inline int track(struct task_struct *task, __u32 tgid, struct rs
 /* how many execs in a new container are reported while the daemon has not placed it */
 #define RS_INIT_HINTS 4
 
-/* a pointer field of a kernel struct: a plain load under tp_btf, else through a helper */
-#define KFIELD(p, f) (btf_tasks ? (p)->f : BPF_CORE_READ(p, f))
-
 /*
  * A job's start with its environment (struct rs_env_event), read from the new image's stack
  * as the exec left it. 0 when sent; -1 when the ring buffer is busy or the record could not
@@ -182,7 +178,7 @@ static __always_inline int track(struct task_struct *task, __u32 tgid, struct rs
 static __always_inline int emit_env(struct task_struct *task, __u32 type, __u32 tgid,
 				    const struct rs_key *key, __u64 ts, __u8 kind)
 {
-	struct mm_struct *mm = KFIELD(task, mm);
+	struct mm_struct *mm = task->mm;
 	struct rs_env_event *e;
 	__u64 start, end, len;
 
@@ -199,8 +195,8 @@ static __always_inline int emit_env(struct task_struct *task, __u32 type, __u32 
 	e->ev.exit_code = 0;
 	e->ev.kind = kind;
 	e->flags = 0;
-	start = KFIELD(mm, env_start);
-	end = KFIELD(mm, env_end);
+	start = mm->env_start;
+	end = mm->env_end;
 	len = end > start ? end - start : 0;
 	if (len > RS_ENV_MAX) {
 		len = RS_ENV_MAX;
@@ -221,7 +217,7 @@ static __always_inline __u32 runs_env_jobs(__u8 kind)
 }
 
 /* a process joins a job it did not fork from: as one of the job's steps */
-static __always_inline int join_job(struct task_struct *task, __u32 tgid, const struct rs_proc *of)
+static __always_inline int join_job(__u32 tgid, const struct rs_proc *of)
 {
 	struct rs_proc st = *of;
 	struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &st.job);
@@ -230,7 +226,7 @@ static __always_inline int join_job(struct task_struct *task, __u32 tgid, const 
 	if (!j)
 		return 0;
 	st.flags = RS_PROC_STEP;
-	if (track(task, tgid, &st, BPF_NOEXIST))
+	if (track(tgid, &st, BPF_NOEXIST))
 		return 0;
 	__sync_fetch_and_add(&j->live_procs, 1);
 	__sync_fetch_and_add(&j->total_procs, 1);
@@ -249,43 +245,38 @@ static __always_inline int join_job(struct task_struct *task, __u32 tgid, const 
  * for the daemon to place (is the container a job's?); any other process joins the job its init
  * is in, as a step (`docker exec` into a Gitea job container), or, while the daemon has not
  * placed the container yet, is reported so that the daemon can read its environment.
+ *
+ * The pointers walked here (nsproxy, the namespace, its reaper) are only read, never handed
+ * to a helper: whether the verifier trusts a pointer reached that way differs between kernel
+ * builds of one version.
  */
-static __always_inline int container_exec(struct task_struct *task)
+static __always_inline int container_exec(const struct rs_meta *m, struct task_struct *task,
+					  __u32 tgid)
 {
-	struct nsproxy *nsp;
 	struct pid_namespace *ns;
-	struct task_struct *reaper;
 	struct rs_init *in;
 	struct rs_proc *st;
 	struct rs_key key;
-	__u32 tgid, rtgid;
+	__u32 rtgid;
 	__u64 now;
 
 	/* the host's processes, nearly all execs on most hosts, stop here: the level of the
 	 * task's pid, a cache line the exec has just used, is 0 */
-	if (!TASK_FIELD2(task, thread_pid, level))
+	if (!task->thread_pid->level)
 		return 0;
-	nsp = KFIELD(task, nsproxy);
-	if (!nsp)
+	ns = task->nsproxy->pid_ns_for_children;
+	if (!ns || !ns->level || !ns->child_reaper)
 		return 0;
-	ns = KFIELD(nsp, pid_ns_for_children);
-	if (!ns || !KFIELD(ns, level))
-		return 0;
-	reaper = KFIELD(ns, child_reaper);
-	if (!reaper)
-		return 0;
-	tgid = task_tgid(task);
-	rtgid = KFIELD(reaper, tgid);
+	rtgid = ns->child_reaper->tgid;
 	now = bpf_ktime_get_boot_ns();
 	if (rtgid == tgid) {
 		struct rs_init init = { .start_ns = now, .hints = RS_INIT_HINTS };
 
 		/* only its first exec: an init that execs again is the same container */
-		if (bpf_map_update_elem(&inits_map, &tgid, &init, BPF_NOEXIST))
-			return 0;
-		if (mark_tracked(task)) {
-			bpf_map_delete_elem(&inits_map, &tgid);
-			count_event(RS_EV_CTR_INIT, 0);
+		mark_tracked(tgid);
+		if (bpf_map_update_elem(&inits_map, &tgid, &init, BPF_NOEXIST)) {
+			if (!bpf_map_lookup_elem(&inits_map, &tgid))
+				unmark_tracked(tgid); /* the map is full: counted as lost */
 			return 0;
 		}
 		key.tgid = tgid;
@@ -294,12 +285,12 @@ static __always_inline int container_exec(struct task_struct *task)
 		emit(RS_EV_CTR_INIT, tgid, &key, now, 0, 0);
 		return 0;
 	}
-	if (!maybe_tracked(reaper))
+	if (!maybe_tracked(m, rtgid))
 		return 0;
 	st = bpf_map_lookup_elem(&procs_map, &rtgid);
 	if (st) {
 		if (!rs_key_is_zero(&st->job))
-			return join_job(task, tgid, st);
+			return join_job(tgid, st);
 		return 0;
 	}
 	in = bpf_map_lookup_elem(&inits_map, &rtgid);
@@ -316,15 +307,16 @@ static __always_inline int container_exec(struct task_struct *task)
 /* argv[1] of the current process, zero-padded to RS_ARG_LEN; empty when there is none */
 static __always_inline void read_arg1(struct task_struct *task, char arg1[RS_ARG_LEN])
 {
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	unsigned long start = BPF_CORE_READ(mm, arg_start);
-	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	struct mm_struct *mm = task->mm;
+	unsigned long start, end;
 	__u32 zero = 0;
 	char *buf = bpf_map_lookup_elem(&argv_heap, &zero);
 	long n;
 
-	if (!buf)
+	if (!buf || !mm)
 		return;
+	start = mm->arg_start;
+	end = mm->arg_end;
 	n = bpf_probe_read_user_str(buf, RS_ARGV0_MAX, (void *)start);
 	/* an argv[0] as long as the buffer leaves argv[1]'s offset unknown: treat as absent */
 	if (n <= 0 || n >= RS_ARGV0_MAX || start + n >= end)
@@ -344,26 +336,18 @@ static __always_inline int arg_eq(const char a[RS_ARG_LEN], const char b[RS_ARG_
  * only after the job process has started them: tell the daemon when one execs, while the job
  * still wants that and has hints left.
  */
-static __always_inline int hint_context(struct task_struct *task, int old_pid)
+static __always_inline int hint_context(const struct rs_meta *m, struct task_struct *task,
+					__u32 tgid)
 {
 	struct rs_proc *st;
-	__u32 tgid, *left;
+	__u32 *left;
 
-	/* an exec from a thread other than the leader made this thread the leader: the marker
-	 * went with the old one, so look, and mark this one */
-	if (have_ts && old_pid != task->pid) {
-		tgid = task->tgid;
-		st = bpf_map_lookup_elem(&procs_map, &tgid);
-		if (st)
-			mark_tracked(task);
-	} else {
-		if (!maybe_tracked(task))
-			return container_exec(task);
-		tgid = task_tgid(task);
-		st = bpf_map_lookup_elem(&procs_map, &tgid);
-	}
+	/* the bit is the process's, whichever of its threads exec'd */
+	if (!maybe_tracked(m, tgid))
+		return container_exec(m, task, tgid);
+	st = bpf_map_lookup_elem(&procs_map, &tgid);
 	if (!st)
-		return container_exec(task);
+		return container_exec(m, task, tgid);
 	if (rs_key_is_zero(&st->job)) {
 		/* in a Gitea or GitLab agent's tree but in no job: a host-mode step or a shell
 		 * job's command, known only by its environment */
@@ -382,31 +366,36 @@ static __always_inline int hint_context(struct task_struct *task, int old_pid)
 	return 0;
 }
 
-static __always_inline int handle_exec(struct task_struct *task, int old_pid)
+/*
+ * task is current, the thread group's leader since the exec (de_thread), in both flavours
+ * a BTF pointer that can be read directly.
+ */
+static __always_inline int handle_exec(struct task_struct *task)
 {
+	struct rs_meta *m = live_meta();
 	struct rs_rule_key rk = {};
 	struct rs_rule *rule;
+	struct rs_bloom *bloom;
 	char arg1[RS_ARG_LEN] = {};
 	__u8 role = RS_ROLE_NONE, kind = RS_KIND_NONE;
-	__u32 tgid;
-	__u64 now;
+	__u64 now, w0, w1;
+	__u32 tgid, bit, zero = 0;
 	int i;
 
-	if (btf_tasks) {
-		__u64 w0 = *(__u64 *)&task->comm[0], w1 = *(__u64 *)&task->comm[8];
-		__u32 bit = rs_comm_bit(w0, w1), zero = 0;
-		struct rs_bloom *bloom = bpf_map_lookup_elem(&rules_bloom, &zero);
-
-		if (bloom && !(bloom->bits[(bit >> 6) & (RS_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
-			return hint_context(task, old_pid);
-		__builtin_memcpy(&rk.comm[0], &w0, 8);
-		__builtin_memcpy(&rk.comm[8], &w1, 8);
-	} else {
-		bpf_get_current_comm(rk.comm, sizeof(rk.comm));
-	}
+	if (!m)
+		return 0;
+	tgid = task->tgid;
+	w0 = *(__u64 *)&task->comm[0];
+	w1 = *(__u64 *)&task->comm[8];
+	bit = rs_comm_bit(w0, w1);
+	bloom = bpf_map_lookup_elem(&rules_bloom, &zero);
+	if (bloom && !(bloom->bits[(bit >> 6) & (RS_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
+		return hint_context(m, task, tgid);
+	__builtin_memcpy(&rk.comm[0], &w0, 8);
+	__builtin_memcpy(&rk.comm[8], &w1, 8);
 	rule = bpf_map_lookup_elem(&rules_map, &rk);
 	if (!rule)
-		return hint_context(task, old_pid);
+		return hint_context(m, task, tgid);
 
 	read_arg1(task, arg1);
 #pragma unroll
@@ -424,7 +413,6 @@ static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 	if (role == RS_ROLE_NONE)
 		return 0;
 
-	tgid = task_tgid(task);
 	now = bpf_ktime_get_boot_ns();
 
 	if (role == RS_ROLE_AGENT) {
@@ -439,12 +427,12 @@ static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 		st.runner.pad = 0;
 		st.runner.start_ns = now;
 		st.kind = kind;
-		if (mark_tracked(task) ||
-		    bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
+		mark_tracked(tgid);
+		if (bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
 		    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 			bpf_map_delete_elem(&agents_map, &st.runner);
 			if (!cur)
-				unmark_tracked(task);
+				unmark_tracked(tgid);
 			count_event(RS_EV_AGENT_START, 0);
 			return 0;
 		}
@@ -472,11 +460,12 @@ static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 	j.state = RS_STATE_RUNNING;
 	j.live_procs = 1;
 	j.total_procs = 1;
-	if (mark_tracked(task) || bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
+	mark_tracked(tgid);
+	if (bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
 	    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 		bpf_map_delete_elem(&jobs_map, &st.job);
 		if (!cur)
-			unmark_tracked(task);
+			unmark_tracked(tgid);
 		count_event(RS_EV_JOB_START, 0);
 		return 0;
 	}
@@ -493,29 +482,35 @@ static __always_inline int handle_exec(struct task_struct *task, int old_pid)
 }
 
 /*
- * Fork and exit run for every task on the host, so the untracked case is a look at the task's
- * marker (or, without task storage, one procs_map lookup): the forking parent and the exiting
- * task are both `current`.
+ * Fork and exit run for every task on the host, so the untracked case is one bit, found from
+ * the forking parent's or the exiting task's tgid. The child's pid and tgid are read only for
+ * a tracked parent: directly where the child is a BTF pointer (tp_btf, child_btf), through a
+ * helper where it is not (raw_tp).
  */
-static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
+				       const int child_btf)
 {
-	__u32 ptgid, ctgid;
+	struct rs_meta *m = live_meta();
 	struct rs_proc *st, copy;
 	struct rs_job *j;
+	__u32 ptgid, ctgid, cpid;
 
-	if (!maybe_tracked(parent))
+	if (!m)
 		return 0;
-	ptgid = task_tgid(parent);
+	ptgid = parent->tgid;
+	if (!maybe_tracked(m, ptgid))
+		return 0;
 	st = bpf_map_lookup_elem(&procs_map, &ptgid);
 	if (!st)
 		return 0;
-	ctgid = task_tgid(child);
+	ctgid = child_btf ? child->tgid : BPF_CORE_READ(child, tgid);
+	cpid = child_btf ? child->pid : BPF_CORE_READ(child, pid);
 	/* a new thread is not a new process */
-	if ((__u32)TASK_FIELD(child, pid) != ctgid)
+	if (cpid != ctgid)
 		return 0;
 	copy = *st;
 	copy.flags &= ~RS_PROC_STEP;
-	if (track(child, ctgid, &copy, BPF_ANY))
+	if (track(ctgid, &copy, BPF_ANY))
 		return 0;
 	count_event(RS_EV_FORK, 1);
 	if (rs_key_is_zero(&copy.job))
@@ -529,56 +524,68 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 }
 
 /* a container init the daemon has not placed yet ended: its exit is kept for the daemon */
-static __always_inline int init_exit(struct task_struct *task, __u32 tgid)
+static __always_inline void init_exit(struct task_struct *task, __u32 tgid)
 {
 	struct rs_init *in = bpf_map_lookup_elem(&inits_map, &tgid);
 	struct rs_key key;
 
-	if (!in || in->state || TASK_FIELD2(task, signal, live.counter) != 0)
-		return 0;
+	if (!in || in->state)
+		return;
 	in->end_ns = bpf_ktime_get_boot_ns();
-	in->exit_code = TASK_FIELD(task, exit_code);
+	in->exit_code = task->exit_code;
 	in->state = RS_STATE_FINISHED;
 	key.tgid = tgid;
 	key.pad = 0;
 	key.start_ns = in->start_ns;
 	emit(RS_EV_CTR_EXIT, tgid, &key, in->end_ns, in->exit_code, 0);
-	return 0;
 }
 
 static __always_inline int handle_exit(struct task_struct *task)
 {
+	struct rs_meta *m = live_meta();
 	struct rs_proc *cur, st;
 	__u32 tgid;
 	__s32 code;
 	__u64 now;
+	int last;
 
-	if (!maybe_tracked(task))
+	if (!m)
 		return 0;
-	tgid = task_tgid(task);
+	tgid = task->tgid;
+	if (!maybe_tracked(m, tgid))
+		return 0;
+	/* only the last thread of a thread group ends the process */
+	last = task->signal->live.counter == 0;
 	cur = bpf_map_lookup_elem(&procs_map, &tgid);
-	if (!cur)
-		return init_exit(task, tgid);
+	if (!cur) {
+		if (last) {
+			init_exit(task, tgid);
+			/* the pid cannot be reused before this program returns: a bit left set by
+			 * an entry the daemon removed goes with its process */
+			unmark_tracked(tgid);
+		}
+		return 0;
+	}
 	/* every thread's CPU goes to the job as the thread ends */
 	if (!rs_key_is_zero(&cur->job)) {
 		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &cur->job);
 
 		if (j) {
-			__sync_fetch_and_add(&j->run_ns, TASK_FIELD(task, se.sum_exec_runtime));
-			__sync_fetch_and_add(&j->utime_ns, TASK_FIELD(task, utime));
-			__sync_fetch_and_add(&j->stime_ns, TASK_FIELD(task, stime));
+			__sync_fetch_and_add(&j->run_ns, task->se.sum_exec_runtime);
+			__sync_fetch_and_add(&j->utime_ns, task->utime);
+			__sync_fetch_and_add(&j->stime_ns, task->stime);
 		}
 	}
-	/* only the last thread of a thread group ends the process */
-	if (TASK_FIELD2(task, signal, live.counter) != 0)
+	if (!last)
 		return 0;
 	st = *cur;
 	/* two exiting threads can both see live == 0: the one that deletes the entry reports */
 	if (bpf_map_delete_elem(&procs_map, &tgid))
 		return 0;
+	unmark_tracked(tgid);
 	count_event(RS_EV_EXIT, 1);
 
-	code = TASK_FIELD(task, exit_code);
+	code = task->exit_code;
 	now = bpf_ktime_get_boot_ns();
 
 	if (!rs_key_is_zero(&st.job)) {
@@ -586,7 +593,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 
 		if (j) {
 			/* do_exit() folded the peak into signal->maxrss (pages) before this point */
-			__u64 rss = TASK_FIELD2(task, signal, maxrss) * page_size;
+			__u64 rss = task->signal->maxrss * page_size;
 
 			/* a plain max: two processes of one job ending on two CPUs at once may
 			 * keep the smaller peak */
@@ -617,42 +624,51 @@ static __always_inline int handle_exit(struct task_struct *task)
 	return 0;
 }
 
-/* BTF-typed tracepoints, preferred */
+/*
+ * BTF-typed tracepoints, preferred: their task arguments are BTF pointers. For all three
+ * events the task is current (the exec'ing task, the forking parent, the exiting task); only
+ * the fork's child is not.
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf_handle_exec, struct task_struct *p, pid_t old_pid)
 {
-	return active() ? handle_exec(p, old_pid) : 0;
+	return handle_exec(p);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return active() ? handle_fork(parent, child) : 0;
+	return handle_fork(parent, child, 1);
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf_handle_exit, struct task_struct *p)
 {
-	return active() ? handle_exit(p) : 0;
+	return handle_exit(p);
 }
 
-/* raw tracepoints, for kernels where tp_btf cannot load */
+/*
+ * Raw tracepoints, for kernels where tp_btf cannot load. Their arguments are plain numbers,
+ * but current is a BTF pointer from bpf_get_current_task_btf() (Linux 5.11): the same loads,
+ * the same bit, the same cost. The fork's child is read through a helper, and only for a
+ * tracked parent.
+ */
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(raw_tp_handle_exec, struct task_struct *p, pid_t old_pid)
+int BPF_PROG(raw_tp_handle_exec)
 {
-	return active() ? handle_exec(p, old_pid) : 0;
+	return handle_exec(bpf_get_current_task_btf());
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp_handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return active() ? handle_fork(parent, child) : 0;
+	return handle_fork(bpf_get_current_task_btf(), child, 0);
 }
 
 SEC("raw_tp/sched_process_exit")
-int BPF_PROG(raw_tp_handle_exit, struct task_struct *p)
+int BPF_PROG(raw_tp_handle_exit)
 {
-	return active() ? handle_exit(p) : 0;
+	return handle_exit(bpf_get_current_task_btf());
 }
 
 /* the OOM killer chose a victim: count it for the victim's job */
@@ -663,7 +679,7 @@ int handle_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 	struct rs_job *j;
 	__u32 tgid;
 
-	if (!active())
+	if (!live_meta())
 		return 0;
 	if (oom_arg_is_task)
 		tgid = BPF_CORE_READ((struct task_struct *)ctx->args[0], tgid);

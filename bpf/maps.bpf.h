@@ -10,15 +10,19 @@
 		__type(value, _value);                                                             \
 	} _name SEC(".maps")
 
-/* the same, allocated as entries come: for maps that are mostly empty */
-#define RS_MAP_NOPREALLOC(_name, _type, _key, _value, _max)                                        \
+/* the same with map_flags */
+#define RS_MAP_FLAGS(_name, _type, _key, _value, _max, _flags)                                     \
 	struct {                                                                                   \
 		__uint(type, _type);                                                               \
 		__uint(max_entries, _max);                                                         \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__uint(map_flags, _flags);                                                         \
 		__type(key, _key);                                                                 \
 		__type(value, _value);                                                             \
 	} _name SEC(".maps")
+
+/* allocated as entries come: for maps that are mostly empty */
+#define RS_MAP_NOPREALLOC(_name, _type, _key, _value, _max)                                        \
+	RS_MAP_FLAGS(_name, _type, _key, _value, _max, BPF_F_NO_PREALLOC)
 
 static __always_inline int rs_key_is_zero(const struct rs_key *k)
 {

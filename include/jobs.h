@@ -233,10 +233,13 @@ struct rs_meta {
 };
 
 /*
- * Every procs_map entry has its marker in procs_ts, so a process without one is untracked:
- * the programs may skip their procs_map lookups. Set by the daemon once it has made sure.
+ * Every procs_map entry has its bit in procs_bits, so a process without one is untracked: the
+ * programs may skip their procs_map lookups. Set by the daemon once it has made sure.
  */
-#define RS_META_TS_READY 0x1
+#define RS_META_BITS_READY 0x1
+
+/* procs_bits: one bit per tgid, up to PID_MAX_LIMIT (4194304 on 64-bit kernels) */
+#define RS_BITS_WORDS (4194304 / 64)
 _Static_assert(sizeof(struct rs_meta) == 32, "rs_meta layout");
 
 /* runner_stats key: the runner's kind and name, zero-padded */

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -65,6 +68,8 @@ struct probes {
 	int cleanup; /* unpin everything on the way out */
 	int stats_fd; /* holds the kernel's BPF run-time statistics on; -1 when not ours */
 	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
+	_Atomic uint64_t *bits; /* procs_bits, mapped: RS_BITS_WORDS words */
+	char kernel[65]; /* uname -r */
 	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
 	struct group *groups;
 	_Atomic uint64_t taken; /* events taken from the ring buffer, counted once each is done */
@@ -90,6 +95,11 @@ const char *probes_event_name(int type)
 const char *probes__attach_name(const struct probes *p)
 {
 	return p->mode == ATTACH_RAW_TP ? "raw_tp" : "tp_btf";
+}
+
+const char *probes__kernel_release(const struct probes *p)
+{
+	return p->kernel;
 }
 
 static int has_cap(int cap)
@@ -179,7 +189,7 @@ static int mark_victim_takes_task(void)
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
-	X(runner_stats) X(job_acct) X(agent_acct) X(procs_ts) X(rules_bloom) X(inits_map)
+	X(runner_stats) X(job_acct) X(agent_acct) X(procs_bits) X(rules_bloom) X(inits_map)
 
 static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
 {
@@ -230,14 +240,12 @@ static __u64 build_hash(const struct probes_opts *opts, int oom)
 	return h;
 }
 
-/* task storage for tracing programs: Linux 5.11 */
-static int ts_supported(void)
+/* RUNNERSCOPE_TEST_REJECT=tp_btf,raw_tp: the tests' way to have a flavour rejected */
+static int test_reject(enum probes_attach mode)
 {
-	static int cached = -1;
+	const char *e = getenv("RUNNERSCOPE_TEST_REJECT");
 
-	if (cached < 0)
-		cached = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
-	return cached;
+	return e && strstr(e, mode == ATTACH_RAW_TP ? "raw_tp" : "tp_btf");
 }
 
 static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_attach mode,
@@ -260,11 +268,7 @@ static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_at
 	skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	skel->rodata->oom_arg_is_task = oom > 0;
 	skel->rodata->gen = gen;
-	/* raw_tp programs get untyped task pointers, read through helpers, which task storage
-	 * does not take */
-	skel->rodata->btf_tasks = !raw;
-	skel->rodata->have_ts = ts_supported() && !raw;
-	bpf_map__set_autocreate(skel->maps.procs_ts, ts_supported());
+	skel->rodata->test_reject = test_reject(mode);
 	return skel;
 }
 
@@ -289,6 +293,84 @@ static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
 	return bpf_map__set_pin_path(skel->maps.events_rb, path);
 }
 
+/* why the verifier rejected a program in the last load: its name and its log's last lines */
+static char reject_reason[512];
+
+static int stats_line(const char *l, size_t n)
+{
+	static const char *const skip[] = { "processed ", "verification time", "stack depth" };
+
+	if (!n)
+		return 1;
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (n >= strlen(skip[i]) && !strncmp(l, skip[i], strlen(skip[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * A rejected program's verifier log: every line at debug level, uncut, and its last two lines
+ * that are not statistics (the instruction and the reason) kept for the one-line error.
+ */
+static void rejected(const char *prog, char *log)
+{
+	const char *last[2] = { "", "" };
+	size_t lens[2] = { 0, 0 };
+	char *line, *next;
+
+	for (line = log; *line; line = next) {
+		size_t n = strcspn(line, "\n");
+
+		next = line + n + (line[n] == '\n');
+		pr_debug("verifier: %s: %.*s", prog, (int)n, line);
+		if (stats_line(line, n))
+			continue;
+		last[0] = last[1];
+		lens[0] = lens[1];
+		last[1] = line;
+		lens[1] = n;
+	}
+	snprintf(reject_reason, sizeof(reject_reason), "%s: %.*s%s%.*s", prog, (int)lens[0],
+		 last[0], lens[0] ? "; " : "", (int)lens[1], last[1]);
+}
+
+/*
+ * The verifier's logs go here: fresh anonymous pages, so zeroed, and a log the kernel wrote to
+ * them in a failed load is initialised memory to whoever reads it (valgrind cannot tell
+ * otherwise). Mapped, not malloc'ed: a freed block this large would raise glibc's mmap
+ * threshold, and the heap would keep what later allocations of that size leave behind.
+ */
+#define VERIFIER_LOG_SIZE (16U << 20)
+
+static int load_logged(struct jobs_bpf *skel)
+{
+	char *vlog = mmap(NULL, VERIFIER_LOG_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct bpf_program *prog;
+	int err;
+
+	if (vlog == MAP_FAILED)
+		vlog = NULL;
+	/* libbpf asks for a log only when a load fails, and retries that one load with it */
+	if (vlog)
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_log_buf(prog, vlog, VERIFIER_LOG_SIZE - 1);
+	reject_reason[0] = '\0';
+	err = jobs_bpf__load(skel);
+	if (err && vlog && vlog[0]) {
+		/* programs load in order: the rejected one is the first left without an fd */
+		bpf_object__for_each_program(prog, skel->obj)
+			if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+				break;
+		rejected(prog ? bpf_program__name(prog) : "?", vlog);
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_log_buf(prog, NULL, 0);
+	if (vlog)
+		munmap(vlog, VERIFIER_LOG_SIZE);
+	return err;
+}
+
 /* loads with tp_btf, then raw_tp if that fails and the choice was left to us */
 static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
 			     int pins, int *err)
@@ -302,7 +384,7 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 		}
 		*err = pins ? set_pin_paths(p, skel, pins > 1) : 0;
 		if (!*err)
-			*err = jobs_bpf__load(skel);
+			*err = load_logged(skel);
 		/* filled before anything is attached or handed over */
 		if (!*err)
 			*err = set_rules(skel);
@@ -311,7 +393,9 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 		jobs_bpf__destroy(skel);
 		if (opts->attach != ATTACH_AUTO || p->mode == ATTACH_RAW_TP)
 			return NULL;
-		pr_info("tp_btf programs did not load (%s); falling back to raw_tp", strerror(-*err));
+		pr_warn("tp_btf programs were not loaded (%s): falling back to raw_tp, at the same "
+			"cost; --log.level=debug shows the verifier's whole log",
+			reject_reason[0] ? reject_reason : strerror(-*err));
 		p->mode = ATTACH_RAW_TP;
 	}
 }
@@ -396,7 +480,7 @@ static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
 			return 0;
 		/* a map this build adds to the set is made and pinned as the programs load */
 		if ((fd = bpf_obj_get(path)) < 0) {
-			if (errno == ENOENT && (m == skel->maps.procs_ts || m == skel->maps.rules_bloom))
+			if (errno == ENOENT && (m == skel->maps.procs_bits || m == skel->maps.rules_bloom))
 				continue;
 			return 0;
 		}
@@ -547,9 +631,9 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	    (err = bpf_map__pin(p->skel->maps.events_rb, path)) || (err = pin_links(p)))
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++) {
-		/* meta and the rules are this daemon's; the markers are made again from procs_map */
+		/* meta and the rules are this daemon's; the bits are made again from procs_map */
 		if (m == p->skel->maps.meta || m == p->skel->maps.rules_map ||
-		    m == p->skel->maps.rules_bloom || m == p->skel->maps.procs_ts)
+		    m == p->skel->maps.rules_bloom || m == p->skel->maps.procs_bits)
 			continue;
 		if (old_fds[i] < 0)
 			pr_warn("pinned %s was missing: it starts empty", bpf_map__name(m));
@@ -577,18 +661,21 @@ static int replace(struct probes *p, const struct probes_opts *opts, int oom,
 
 	meta.gen = old->gen + 1;
 	meta.build = build_hash(opts, oom);
-	/* the new programs trust no marker until every tracked process has one (markers_ready) */
-	meta.flags &= ~RS_META_TS_READY;
+	/* the new programs trust no bit until every tracked process has one (bits_ready) */
+	meta.flags &= ~RS_META_BITS_READY;
 	p->skel = load(p, opts, oom, meta.gen, 1, &err);
 	if (!p->skel)
 		return err;
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
 	if ((err = jobs_bpf__attach(p->skel)) || (err = write_meta(p, &meta)))
 		return err;
-	/* the old programs do nothing from here on; their links go */
+	/* the old programs do nothing from here on; their links go, and the task storage that
+	 * builds before procs_bits kept their markers in */
 	for (int i = 0; i < 4; i++)
 		if (!pin_file(p, link_names[i], path, sizeof(path)))
 			unlink(path);
+	if (!pin_file(p, "procs_ts", path, sizeof(path)))
+		unlink(path);
 	if ((err = pin_links(p)) || (err = pin_file(p, "events_rb", path, sizeof(path))))
 		return err;
 	unlink(path);
@@ -609,7 +696,7 @@ static int adopt(struct probes *p, const struct probes_opts *opts, int oom,
 	p->skel = open_skel(opts, p->mode, oom, old->gen, 0);
 	if (!p->skel)
 		return -errno;
-	if ((err = set_pin_paths(p, p->skel, 1)) || (err = jobs_bpf__load(p->skel)) ||
+	if ((err = set_pin_paths(p, p->skel, 1)) || (err = load_logged(p->skel)) ||
 	    (err = set_rules(p->skel)))
 		return err;
 	p->skel->links.iter_job_cpu = bpf_program__attach_iter(p->skel->progs.iter_job_cpu, NULL);
@@ -701,61 +788,85 @@ static void enable_stats(struct probes *p)
 		strerror(errno));
 }
 
-/* a process's marker in procs_ts, set through a pidfd: 0, or -errno (-ESRCH: it is gone) */
-static int mark_pid(struct probes *p, __u32 tgid)
+/*
+ * procs_bits, shared with the programs: every change is an atomic operation on the word, as
+ * theirs are, so that no update of another process's bit in the same word is lost.
+ */
+static void bit_set(struct probes *p, __u32 tgid)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0), err = 0;
-	__u8 one = 1;
+	if (tgid < RS_BITS_WORDS * 64ULL)
+		atomic_fetch_or(&p->bits[tgid >> 6], 1ULL << (tgid & 63));
+}
 
-	if (pidfd < 0)
+static int map_bits(struct probes *p)
+{
+	size_t len = RS_BITS_WORDS * sizeof(__u64);
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(p->skel->maps.procs_bits), 0);
+
+	if (m == MAP_FAILED)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.procs_ts), &pidfd, &one, BPF_ANY))
-		err = -errno;
-	close(pidfd);
-	return err;
+	p->bits = m;
+	return 0;
 }
 
 /*
- * Every process in procs_map gets its marker (a daemon of an earlier version, or raw_tp
- * programs, kept none), then meta tells the programs that a process without one is untracked.
+ * A process the programs need not look at any more (a container that is no job's): its bit
+ * goes. Its pid cannot be reused while the process lives; if it ended meanwhile, a new process
+ * may have that pid and a bit of its own by now, so the bit is set again: a bit left set costs
+ * a lookup, a bit missing loses a process.
+ */
+static void bit_clear(struct probes *p, __u32 tgid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+
+	if (pidfd < 0 || tgid >= RS_BITS_WORDS * 64ULL)
+		goto out;
+	atomic_fetch_and(&p->bits[tgid >> 6], ~(1ULL << (tgid & 63)));
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
+		bit_set(p, tgid);
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+/*
+ * Every process in procs_map gets its bit (a daemon of an earlier version kept markers
+ * elsewhere, or none), then meta tells the programs that a process without one is untracked.
  * An entry whose process is gone can no longer exit: it goes.
  */
-static void markers_ready(struct probes *p)
+static void bits_ready(struct probes *p)
 {
-	int fd = bpf_map__fd(p->skel->maps.procs_map), n = 0, gone = 0, failed = 0;
+	int fd = bpf_map__fd(p->skel->maps.procs_map), n = 0, gone = 0;
 	__u32 key, next, zero = 0;
 	struct rs_meta m;
 
-	if (!ts_supported())
-		return;
 	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
-		int err;
-
 		key = next;
 		more = !bpf_map_get_next_key(fd, &key, &next);
-		err = mark_pid(p, key);
-		if (err == -ESRCH) {
+		bit_set(p, key);
+		if (kill((pid_t)key, 0) && errno == ESRCH) {
 			bpf_map_delete_elem(fd, &key);
 			gone++;
-		} else if (err) {
-			failed++;
 		} else {
 			n++;
 		}
 	}
-	/* raw_tp programs neither read nor keep markers */
-	if (p->mode == ATTACH_RAW_TP || failed ||
-	    bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m))
-		goto out;
-	m.flags |= RS_META_TS_READY;
-	if (write_meta(p, &m))
-		failed++;
-out:
-	if (failed)
-		pr_warn("%d tracked processes could not be marked in procs_ts: the programs look "
-			"each process up in procs_map (slower, still exact)",
-			failed);
-	pr_debug("procs_ts: %d tracked processes marked, %d gone", n, gone);
+	/* container inits waiting to be placed are looked at by their bit too */
+	fd = bpf_map__fd(p->skel->maps.inits_map);
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
+		key = next;
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		bit_set(p, key);
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m) ||
+	    (!(m.flags & RS_META_BITS_READY) &&
+	     (m.flags |= RS_META_BITS_READY, write_meta(p, &m)))) {
+		pr_warn("procs_bits could not be marked complete: the programs look each process up "
+			"in procs_map (slower, still exact)");
+		return;
+	}
+	pr_debug("procs_bits: %d tracked processes marked, %d gone", n, gone);
 }
 
 /* the state is done with a job: its records go */
@@ -778,18 +889,6 @@ static void forget_agent(struct probes *p, const struct rs_key *key)
 static int key_is_zero(const struct rs_key *k)
 {
 	return k->tgid == 0 && k->start_ns == 0;
-}
-
-static int unmark_pid(struct probes *p, __u32 tgid)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0), err = 0;
-
-	if (pidfd < 0)
-		return -errno;
-	if (bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_ts), &pidfd))
-		err = -errno;
-	close(pidfd);
-	return err;
 }
 
 /* the job hints of a process's environment, and of its container's runtime files */
@@ -897,8 +996,7 @@ static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int ste
 		pr.runner = j.runner;
 	pr.kind = (__u8)kind;
 	pr.flags = step ? RS_PROC_STEP : 0;
-	if (ts_supported() && mark_pid(p, tgid))
-		return -ESRCH;
+	bit_set(p, tgid);
 	if (bpf_map_update_elem(procs, &tgid, &pr, BPF_ANY))
 		return -errno;
 	/* the kernel counts the processes it adds atomically; this count races only with a
@@ -962,7 +1060,7 @@ static void on_container_init(struct probes *p, __u32 tgid, const struct rs_key 
 	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
 		/* named, and no job's: forgotten, and its processes are not looked at again */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
-		unmark_pid(p, tgid);
+		bit_clear(p, tgid);
 	}
 	/* else its first processes may say (a Gitea job container's steps carry the marks) */
 	free(h);
@@ -1238,6 +1336,11 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	if (!p)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
+	{
+		struct utsname u;
+
+		snprintf(p->kernel, sizeof(p->kernel), "%s", uname(&u) ? "unknown" : u.release);
+	}
 	p->pin_fd = -1;
 	p->stats_fd = -1;
 	p->state = state;
@@ -1261,14 +1364,20 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	}
 	err = setup(p, opts);
 	if (err) {
-		pr_err("failed to load BPF programs (%s): %s; --log.level=debug shows the verifier's "
-		       "log",
-		       probes__attach_name(p), strerror(-err));
+		pr_err("failed to load BPF programs (%s): %s%s%s; --log.level=debug shows the "
+		       "verifier's whole log",
+		       probes__attach_name(p), strerror(-err), reject_reason[0] ? ": " : "",
+		       reject_reason);
 		goto fail;
 	}
 	if (opts->stats)
 		enable_stats(p);
-	markers_ready(p);
+	err = map_bits(p);
+	if (err) {
+		pr_err("failed to map procs_bits: %s", strerror(-err));
+		goto fail;
+	}
+	bits_ready(p);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events_rb), handle_event, p, NULL);
 	if (!p->rb) {
 		err = -errno;
@@ -1285,7 +1394,7 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	};
 	state__set_store(state, &store);
 	restore_groups(p);
-	pr_info("bpf programs attached via %s%s%s", probes__attach_name(p),
+	pr_info("bpf programs attached via %s on Linux %s%s%s", probes__attach_name(p), p->kernel,
 		p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
 	return p;
 fail:
@@ -1313,6 +1422,8 @@ void probes__free(struct probes *p)
 		else
 			pr_info("detached and unpinned everything under %s", p->pin_path);
 	}
+	if (p->bits)
+		munmap((void *)p->bits, RS_BITS_WORDS * sizeof(__u64));
 	jobs_bpf__destroy(p->skel);
 	if (p->pin_fd >= 0)
 		close(p->pin_fd);
@@ -1549,16 +1660,13 @@ int probes__tracked(struct probes *p, uint32_t tgid)
 
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc)
 {
-	int fd = bpf_map__fd(p->skel->maps.procs_map), err;
+	int fd = bpf_map__fd(p->skel->maps.procs_map);
 
+	/* the bit first: without it the programs would take the process for untracked */
+	bit_set(p, tgid);
 	/* an entry the kernel made since the programs were attached is newer: keep it */
 	if (bpf_map_update_elem(fd, &tgid, proc, BPF_NOEXIST))
 		return -errno;
-	/* without its marker the programs would take it for untracked: then it is not */
-	if (ts_supported() && (err = mark_pid(p, tgid))) {
-		bpf_map_delete_elem(fd, &tgid);
-		return err;
-	}
 	return 0;
 }
 

@@ -30,7 +30,10 @@ struct probes_opts {
 struct probes *probes__new(const struct probes_opts *opts, struct state *state);
 void probes__free(struct probes *p);
 
+/* the attach flavour in use: "tp_btf" or "raw_tp" */
 const char *probes__attach_name(const struct probes *p);
+/* the running kernel's release, as uname(2) gives it */
+const char *probes__kernel_release(const struct probes *p);
 /* waits up to timeout_ms for events and hands them to the state; 0 or -errno */
 int probes__poll(struct probes *p, int timeout_ms);
 /*

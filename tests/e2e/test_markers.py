@@ -1,14 +1,15 @@
-"""procs_ts markers: the programs skip their procs_map lookups for a process without one, so
-every tracked process must have one, however it came to be tracked."""
+"""procs_bits: the programs skip their procs_map lookups for a process whose bit is clear, so
+every tracked process must have its bit, however it came to be tracked."""
 import json
 import os
+import re
 
 from rs import wait_for
 
 # a step that forks after a pause: the forks happen under whichever programs run by then
 LATE_FORKS = "step sleep 2; /bin/true; /bin/true"
-# python execs from a second thread: the kernel makes that thread the leader (de_thread), and
-# the marker, kept on the old leader, must follow
+# python execs from a second thread: the kernel makes that thread the leader (de_thread); the
+# process must stay tracked whichever of its threads exec'd
 THREAD_EXEC = ("step /usr/bin/python3 -c \"import os, threading; "
                "t = threading.Thread(target=os.execv, args=('/bin/sh', "
                "['sh', '-c', '/bin/true; /bin/true; /bin/true'])); t.start(); t.join()\"")
@@ -31,10 +32,10 @@ def job_processes_zero(d, runner):
              what="every process of the runner's jobs seen to exit")
 
 
-def test_programs_that_kept_no_markers_are_taken_over(daemon, runners, workdir):
-    """raw_tp programs keep no markers; tp_btf programs taking over their pinned maps mark
-    every process they tracked before they skip anything, so the job's late forks and its
-    exits are still seen."""
+def test_programs_of_the_other_flavour_are_taken_over(daemon, runners, workdir):
+    """tp_btf programs taking over raw_tp programs' pinned maps trust no bit until the daemon
+    has set one for every process in procs_map, so the job's late forks and its exits, under
+    the new programs, are still seen."""
     events = os.path.join(workdir, "events.jsonl")
     d = daemon("--bpf.attach=raw_tp", cleanup=False)
     r = runners("markers").start()
@@ -47,7 +48,9 @@ def test_programs_that_kept_no_markers_are_taken_over(daemon, runners, workdir):
                 port=d.port)
     log = d2.read_log()
     assert "programs replaced (generation 1)" in log
-    assert "procs_ts: " in log and " tracked processes marked" in log
+    # the Listener, the Worker, its step's shell and the step's sleep at least
+    marked = re.findall(r"procs_bits: (\d+) tracked processes marked", log)
+    assert marked and int(marked[-1]) >= 4, log[-3000:]
     r.result("across")
     # the same job again, under the new programs from start to end: the reference
     r.submit("within", LATE_FORKS, "exit 100")

@@ -228,7 +228,7 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     assert sorted(os.listdir(d.pin_path)) == sorted(
         ["agent_acct", "agents_map", "ctx_map", "events_rb", "events_total", "inits_map",
          "job_acct", "jobs_map", "link_exec", "link_exit", "link_fork", "link_oom", "meta",
-         "procs_map", "procs_ts", "rules_bloom", "rules_map", "runner_stats"])
+         "procs_bits", "procs_map", "rules_bloom", "rules_map", "runner_stats"])
     # a whole runner life while no daemon runs: the kernel keeps it
     r = runners("while-down").start()
     r.submit("a", "step true", "exit 101")

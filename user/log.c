@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Logs on stderr, one line each: logfmt (ts=… level=… msg="…") or JSON. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -67,17 +68,13 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void vlog(enum log_level level, const char *fmt, va_list ap)
+/* one line, however long: a message with line breaks in it is still one record */
+static void put_line(enum log_level level, const char *msg)
 {
-	char msg[1024], ts[64];
+	char ts[64];
 	struct timespec now;
 	struct tm tm;
-	size_t len;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	len = strlen(msg);
-	while (len && msg[len - 1] == '\n')
-		msg[--len] = '\0';
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
@@ -97,6 +94,28 @@ static void vlog(enum log_level level, const char *fmt, va_list ap)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* the message formatted whole, never cut; trailing line breaks dropped */
+static char *format(const char *fmt, va_list ap)
+{
+	char *msg;
+	size_t len;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return NULL;
+	len = strlen(msg);
+	while (len && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	return msg;
+}
+
+static void vlog(enum log_level level, const char *fmt, va_list ap)
+{
+	char *msg = format(fmt, ap);
+
+	put_line(level, msg ? msg : fmt);
+	free(msg);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -111,11 +130,20 @@ void log_msg(enum log_level level, const char *fmt, ...)
 int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	enum log_level l = level == LIBBPF_WARN ? LOG_WARN : LOG_DEBUG;
+	char *msg, *line, *next;
 
 	/* libbpf warns at length about each failed load attempt: the caller says it in one line */
 	if (l == LOG_WARN && !log_enabled(LOG_DEBUG))
 		return 0;
-	if (log_enabled(l))
-		vlog(l, fmt, ap);
+	if (!log_enabled(l) || !(msg = format(fmt, ap)))
+		return 0;
+	/* a verifier's log comes as one message of thousands of lines: a record each */
+	for (line = msg; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		put_line(l, line);
+	}
+	free(msg);
 	return 0;
 }

@@ -318,6 +318,14 @@ static void render_bpf(struct buf *b, struct probes *p)
 
 	if (!p)
 		return;
+	expo_family(b, NS "bpf_attach_info", "gauge",
+		    "The flavour the BPF tracepoint programs are attached with (tp_btf, or raw_tp "
+		    "where the kernel rejects tp_btf) and the kernel release they run on.");
+	{
+		struct label l[] = { { "attach", probes__attach_name(p) },
+				     { "kernel", probes__kernel_release(p) } };
+		expo_sample(b, NS "bpf_attach_info", l, 2, 1);
+	}
 	n = probes__prog_stats(p, ps);
 	if (n >= 0) {
 		expo_family(b, NS "bpf_program_run_seconds_total", "counter",

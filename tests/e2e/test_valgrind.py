@@ -11,13 +11,43 @@ from rs import wait_for
 SUPP = os.path.join(rs.REPO, "tests", "valgrind.supp")
 
 
-def test_daemon_under_valgrind(runners, agents, cgroups, workdir):
-    log = os.path.join(workdir, "valgrind.log")
-    d = rs.Daemon(workdir, args=["--web.timeout=30s", f"--events.file={workdir}/ev.jsonl"])
+def under_valgrind(workdir, *args, env=None):
+    """a daemon started under memcheck; its report goes to valgrind.log"""
+    d = rs.Daemon(workdir, args=["--web.timeout=30s", *args], env=env)
     d.args = ["valgrind", "--error-exitcode=99", "--leak-check=full",
               "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
-              f"--suppressions={SUPP}", f"--log-file={log}", *d.args]
-    d.start(timeout=180)  # loading and verifying under valgrind takes a while
+              f"--suppressions={SUPP}", f"--log-file={os.path.join(workdir, 'valgrind.log')}",
+              *d.args]
+    return d.start(timeout=180)  # loading and verifying under valgrind takes a while
+
+
+def clean_report(d, workdir):
+    """stops the daemon; its memcheck report must be clean"""
+    d.proc.send_signal(signal.SIGTERM)
+    rc = d.proc.wait(120)
+    d.unpin()
+    with open(os.path.join(workdir, "valgrind.log"), encoding="utf-8", errors="replace") as f:
+        report = f.read()
+    summary = re.search(r"ERROR SUMMARY: (\d+) errors", report)
+    assert summary and summary.group(1) == "0" and rc == 0, report[-6000:]
+    for kind in ("definitely", "indirectly"):
+        lost = re.search(kind + r" lost: ([\d,]+) bytes", report)
+        assert lost is None or lost.group(1) == "0", report[-6000:]
+
+
+def test_fallback_under_valgrind(workdir):
+    """tp_btf rejected: the verifier's log is read and printed, all of it initialised memory"""
+    d = under_valgrind(workdir, "--bpf.attach=auto",
+                       env={**os.environ, "RUNNERSCOPE_TEST_REJECT": "tp_btf"})
+    try:
+        assert "falling back to raw_tp" in d.read_log()
+        assert d.scrape().find("runnerscope_bpf_attach_info")[0][0]["attach"] == "raw_tp"
+    finally:
+        clean_report(d, workdir)
+
+
+def test_daemon_under_valgrind(runners, agents, cgroups, workdir):
+    d = under_valgrind(workdir, f"--events.file={workdir}/ev.jsonl")
     try:
         # valgrind 3.19 has no openat2, so the .runner cannot be read under it: the name
         # comes from the next source
@@ -53,13 +83,4 @@ def test_daemon_under_valgrind(runners, agents, cgroups, workdir):
         assert d.get("/healthz")[0] == 200
         r.stop()
     finally:
-        d.proc.send_signal(signal.SIGTERM)
-        rc = d.proc.wait(120)
-        d.unpin()
-    with open(log, encoding="utf-8", errors="replace") as f:
-        report = f.read()
-    summary = re.search(r"ERROR SUMMARY: (\d+) errors", report)
-    assert summary and summary.group(1) == "0" and rc == 0, report[-6000:]
-    for kind in ("definitely", "indirectly"):
-        lost = re.search(kind + r" lost: ([\d,]+) bytes", report)
-        assert lost is None or lost.group(1) == "0", report[-6000:]
+        clean_report(d, workdir)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Attaches the floor programs (or, with --stats-only, attaches nothing) with the kernel's BPF
- * run-time statistics on, until stdin closes; then prints what the kernel measured for each
- * program as one JSON line.
+ * Attaches the floor programs, tp_btf's or with --raw-tp raw_tp's (or, with --stats-only,
+ * attaches nothing) with the kernel's BPF run-time statistics on, until stdin closes; then
+ * prints what the kernel measured for each program as one JSON line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,10 +12,13 @@
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
 
-static void print_stats(struct floor_bpf *skel)
+static void print_stats(struct floor_bpf *skel, int raw)
 {
-	struct bpf_program *progs[] = { skel->progs.floor_exec, skel->progs.floor_fork,
-					skel->progs.floor_exit };
+	struct bpf_program *progs[] = {
+		raw ? skel->progs.raw_tp_exec : skel->progs.tp_btf_exec,
+		raw ? skel->progs.raw_tp_fork : skel->progs.tp_btf_fork,
+		raw ? skel->progs.raw_tp_exit : skel->progs.tp_btf_exit,
+	};
 	static const char *const names[] = { "exec", "fork", "exit" };
 
 	printf("{");
@@ -33,7 +36,9 @@ static void print_stats(struct floor_bpf *skel)
 int main(int argc, char **argv)
 {
 	int stats_only = argc > 1 && !strcmp(argv[1], "--stats-only");
+	int raw = argc > 1 && !strcmp(argv[1], "--raw-tp");
 	struct floor_bpf *skel = NULL;
+	struct bpf_program *prog;
 	int stats, err = 0;
 	char c;
 
@@ -43,8 +48,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!stats_only) {
-		skel = floor_bpf__open_and_load();
-		if (!skel || floor_bpf__attach(skel)) {
+		skel = floor_bpf__open();
+		if (skel)
+			bpf_object__for_each_program(prog, skel->obj)
+				bpf_program__set_autoload(
+					prog, !strncmp(bpf_program__name(prog), raw ? "raw_tp" : "tp_btf", 6));
+		if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 			fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 			err = 1;
 			goto out;
@@ -55,7 +64,7 @@ int main(int argc, char **argv)
 	while (read(0, &c, 1) > 0)
 		;
 	if (skel)
-		print_stats(skel);
+		print_stats(skel, raw);
 out:
 	floor_bpf__destroy(skel);
 	close(stats);

@@ -39,6 +39,14 @@ tracepoint:sched:sched_process_fork { @forks = count(); }
 tracepoint:sched:sched_process_exit { @exits = count(); }
 """
 PROGS = {"exec": "handle_exec", "fork": "handle_fork", "exit": "handle_exit"}
+# the BPF cost columns: runnerscope in each attach flavour, for host processes and inside a job
+COST_CONFIGS = {"tp_btf": "runnerscope tp_btf, host process",
+                "raw_tp": "runnerscope raw_tp, host process",
+                "tp_btf_in_job": "runnerscope tp_btf, inside a job",
+                "raw_tp_in_job": "runnerscope raw_tp, inside a job",
+                "floor": "empty tp_btf program (floor)",
+                "floor_raw_tp": "empty raw_tp program",
+                "bpftrace": "bpftrace (tracepoint)"}
 
 
 def log(*a):
@@ -88,13 +96,19 @@ def tree_rss(pid):
 
 
 class Runnerscope:
-    """The daemon as a user runs it (info logs), without pins: its programs go when it stops."""
+    """The daemon as a user runs it (info logs), without pins: its programs go when it stops.
+    attach: the flavour it must run with (auto must give tp_btf)."""
 
-    def __init__(self, work, *args):
-        self.d = rs.Daemon(work, ("--bpf.pin-path=", "--log.level=info", *args), cleanup=False)
+    def __init__(self, work, *args, attach="auto"):
+        self.attach = attach
+        self.d = rs.Daemon(work, ("--bpf.pin-path=", "--log.level=info",
+                                  f"--bpf.attach={attach}", *args), cleanup=False)
 
     def __enter__(self):
         self.d.start()
+        got = [l["attach"] for l, _ in self.d.scrape().find("runnerscope_bpf_attach_info")]
+        want = "tp_btf" if self.attach == "auto" else self.attach
+        assert got == [want], f"runnerscope attached {got}, not {want}"
         return self
 
     def __exit__(self, *exc):
@@ -115,10 +129,12 @@ class Runnerscope:
 
 
 class Floor:
-    """Empty programs on the same tracepoints: the cost of running any program there."""
+    """Empty programs on the same tracepoints, in one attach flavour: the cost of running any
+    program there."""
 
-    def __init__(self, stats_only=False):
-        self.args = [FLOOR] + (["--stats-only"] if stats_only else [])
+    def __init__(self, stats_only=False, attach="tp_btf"):
+        self.args = [FLOOR] + (["--stats-only"] if stats_only else
+                               ["--raw-tp"] if attach == "raw_tp" else [])
 
     def __enter__(self):
         self.p = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -236,8 +252,7 @@ class Runner(rs.Spool):
 def bench_bpf_cost(work, rounds, n):
     """ns per run of each program, untracked (host processes) and tracked (inside a job), with
     the floor and the bpftrace peer measured the same way, interleaved."""
-    res = {k: {"exec_storm": {}, "fork_storm": {}} for k in
-           ("runnerscope", "runnerscope_in_job", "floor", "bpftrace")}
+    res = {k: {"exec_storm": {}, "fork_storm": {}} for k in COST_CONFIGS}
 
     def record(cfg, load, costs):
         for ev, ns in costs.items():
@@ -253,30 +268,37 @@ def bench_bpf_cost(work, rounds, n):
         record(cfg, "exec_storm", per_run(s0, s1))
         record(cfg, "fork_storm", per_run(s1, s2))
 
-    def rs_untracked():
-        with Runnerscope(work) as d:
-            both_storms("runnerscope", d.prog_stats)
+    def rs_untracked(attach):
+        def step():
+            with Runnerscope(work, attach=attach) as d:
+                both_storms(f"{attach}", d.prog_stats)
+        step.__name__ = f"runnerscope_{attach}"
+        return step
 
-    def rs_tracked():
-        with Runnerscope(work) as d:
-            r = Runner(work, "bench-tracked")
-            try:
-                wait_runner(d, "bench-tracked")
-                for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
-                    name = f"{load}-{secrets.token_hex(3)}"
-                    s0 = d.prog_stats()
-                    r.submit(name, f"step {STORM} -n {n} -m {mode}", "exit 100")
-                    status, _ = r.result(name, timeout=300)
-                    assert status == 100 << 8, status
-                    record("runnerscope_in_job", load, per_run(s0, d.prog_stats()))
-            finally:
-                r.stop()
+    def rs_tracked(attach):
+        def step():
+            with Runnerscope(work, attach=attach) as d:
+                r = Runner(work, "bench-tracked")
+                try:
+                    wait_runner(d, "bench-tracked")
+                    for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
+                        name = f"{load}-{secrets.token_hex(3)}"
+                        s0 = d.prog_stats()
+                        r.submit(name, f"step {STORM} -n {n} -m {mode}", "exit 100")
+                        status, _ = r.result(name, timeout=300)
+                        assert status == 100 << 8, status
+                        record(f"{attach}_in_job", load, per_run(s0, d.prog_stats()))
+                finally:
+                    r.stop()
+        step.__name__ = f"runnerscope_{attach}_in_job"
+        return step
 
     def floor():
-        for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
-            with Floor() as f:
-                storm(n, mode)
-                record("floor", load, per_run({e: (0, 0) for e in PROGS}, f.stats()))
+        for attach, cfg in (("tp_btf", "floor"), ("raw_tp", "floor_raw_tp")):
+            for load, mode in (("exec_storm", "exec"), ("fork_storm", "fork")):
+                with Floor(attach=attach) as f:
+                    storm(n, mode)
+                    record(cfg, load, per_run({e: (0, 0) for e in PROGS}, f.stats()))
 
     def bpftrace():
         sysctl_stats(True)
@@ -286,7 +308,8 @@ def bench_bpf_cost(work, rounds, n):
         finally:
             sysctl_stats(False)
 
-    steps = [rs_untracked, rs_tracked, floor, bpftrace]
+    steps = [rs_untracked("tp_btf"), rs_untracked("raw_tp"), rs_tracked("tp_btf"),
+             rs_tracked("raw_tp"), floor, bpftrace]
     for r in range(rounds):
         random.shuffle(steps)
         for step in steps:
@@ -304,12 +327,13 @@ def wait_runner(d, name):
 # ---- 2. exec-storm overhead ----
 
 def bench_overhead(work, rounds, n):
-    """fork+exec throughput with nothing attached, runnerscope (as shipped, and without BPF
-    statistics) and the bpftrace peer; each round runs every configuration once, in a new
+    """fork+exec throughput with nothing attached, runnerscope (as shipped: tp_btf; with raw_tp;
+    and without BPF statistics) and the bpftrace peer; each round runs every configuration once, in a new
     random order, and the slowdown is taken against the same round's bare run."""
     configs = {
         "none": lambda: None,
         "runnerscope": lambda: Runnerscope(work),
+        "runnerscope --bpf.attach=raw_tp": lambda: Runnerscope(work, attach="raw_tp"),
         "runnerscope --no-bpf.stats": lambda: Runnerscope(work, "--no-bpf.stats"),
         "bpftrace": lambda: Bpftrace(),
     }
@@ -587,19 +611,18 @@ def table(r):
     add("")
     if "bpf_cost" in r:
         c = r["bpf_cost"]
-        add("**BPF cost per event** (ns per program run, from the kernel's run-time statistics; "
-            "median, min … max over rounds):")
+        add(f"**BPF cost per event** on Linux {r['kernel']} (ns per program run, from the "
+            "kernel's run-time statistics; median, min … max over rounds), runnerscope in both "
+            "attach flavours:")
         add("")
-        add("| load | program | runnerscope, host process | runnerscope, inside a job | "
-            "empty program (floor) | bpftrace (tracepoint) |")
-        add("|---|---|---|---|---|---|")
+        add("| load | program | " + " | ".join(COST_CONFIGS.values()) + " |")
+        add("|---|---|" + "---|" * len(COST_CONFIGS))
         for load, lname in (("exec_storm", "exec storm"), ("fork_storm", "fork storm")):
             for ev in ("exec", "fork", "exit"):
                 if load == "fork_storm" and ev == "exec":
                     continue
                 add(f"| {lname} | {ev} | " + " | ".join(
-                    fmt_spread(c[cfg][load].get(ev)) for cfg in
-                    ("runnerscope", "runnerscope_in_job", "floor", "bpftrace")) + " |")
+                    fmt_spread(c[cfg][load].get(ev)) for cfg in COST_CONFIGS) + " |")
         add("")
     if "overhead" in r:
         o = r["overhead"]
@@ -615,10 +638,11 @@ def table(r):
                 f"{fmt_spread(v['cpu_increase_percent'], ' %', 1) if v['cpu_increase_percent'] else '–'} |")
         add("")
     if "overhead" in r and "bpf_cost" in r:
-        c = r["bpf_cost"]["runnerscope"]["exec_storm"]
+        c = r["bpf_cost"]["tp_btf"]["exec_storm"]
         cpu = r["overhead"]["none"]["cpu_us_per_exec"]["median"]
         ns = sum((c.get(ev) or {}).get("median") or 0 for ev in ("exec", "fork", "exit"))
-        add(f"By the kernel's own accounting, runnerscope's three programs take {ns:,.0f} ns of "
+        add(f"By the kernel's own accounting, runnerscope's three tp_btf programs take "
+            f"{ns:,.0f} ns of "
             f"each fork+exec+exit here, {100 * ns / (cpu * 1e3):.2f} % of the "
             f"{cpu:,.0f} µs of CPU one costs: a slowdown this machine's noise "
             "(the spread above) cannot show directly.")
@@ -682,17 +706,27 @@ def targets(r):
     c = r.get("bpf_cost")
     if c:
         for ev, goal in (("exec", 300), ("fork", 150), ("exit", 150)):
-            v = (c["runnerscope"]["exec_storm"].get(ev) or {}).get("median")
-            f = (c["floor"]["exec_storm"].get(ev) or {}).get("median")
-            t(f"BPF {ev}, host process", f"≤ {goal} ns", v, v is not None and v <= goal, " ns")
-            if v is not None and f is not None:
-                t(f"BPF {ev} above the empty program", f"≤ {goal} ns", v - f, v - f <= goal, " ns")
+            load = "fork_storm" if ev == "fork" else "exec_storm"
+            b = (c["bpftrace"][load].get(ev) or {}).get("median")
+            for attach in ("tp_btf", "raw_tp"):
+                v = (c[attach][load].get(ev) or {}).get("median")
+                f = (c["floor" if attach == "tp_btf" else "floor_raw_tp"][load].get(ev)
+                     or {}).get("median")
+                t(f"BPF {ev}, host process, {attach}", f"≤ {goal} ns", v,
+                  v is not None and v <= goal, " ns")
+                if b is not None:
+                    t(f"BPF {ev}, host process, {attach}", "≤ bpftrace's", v,
+                      v is not None and v <= b, " ns")
+                if v is not None and f is not None:
+                    t(f"BPF {ev} above the empty program, {attach}", f"≤ {goal} ns", v - f,
+                      v - f <= goal, " ns")
     o = r.get("overhead")
     if o:
-        v = o["runnerscope"]["slowdown_percent"]["median"]
         b = o["bpftrace"]["slowdown_percent"]["median"]
-        t("exec-storm slowdown (throughput)", "< 1 %, below bpftrace's", v, v < 1 and v <= b,
-          " %")
+        for cfg, what in (("runnerscope", "tp_btf"), ("runnerscope --bpf.attach=raw_tp", "raw_tp")):
+            v = o[cfg]["slowdown_percent"]["median"]
+            t(f"exec-storm slowdown (throughput), {what}", "< 1 %, below bpftrace's", v,
+              v < 1 and v <= b, " %")
         v = o["runnerscope"]["cpu_increase_percent"]["median"]
         b = o["bpftrace"]["cpu_increase_percent"]["median"]
         t("exec-storm slowdown (CPU per exec)", "< 1 %, below bpftrace's", v,

@@ -9,6 +9,21 @@ import rs
 IMAGE = "runnerscope-fake-runner:test"
 
 
+# the fixtures that start a Docker engine: tests that use one are marked `docker`, so that a run
+# without an engine (the other kernels of the matrix, under qemu) can leave them out by name
+DOCKER_FIXTURES = {"engine", "own_engine", "dock"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "docker: the test needs a Docker engine")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DOCKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
+
+
 def pytest_sessionstart(session):
     # these tests load BPF programs and make cgroups: without root they must fail, not skip
     if os.geteuid() != 0:

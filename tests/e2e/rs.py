@@ -21,6 +21,9 @@ FIXTURES = os.path.join(BUILD, "fixtures")
 FAKE_BIN = os.path.join(FIXTURES, "fake-runner")
 INSTALL_RUNNER = os.path.join(REPO, "tests", "fixtures", "fake-runner", "install-runner.sh")
 CGROOT = "/sys/fs/cgroup"
+# the attach flavour every daemon of the run uses unless its test names one: the kernel tests
+# run once with the default (auto, which must pick tp_btf) and once with raw_tp
+ATTACH = os.environ.get("RS_ATTACH", "")
 
 
 # a page begun after the request, never a kept one: for figures held against /proc or cgroup
@@ -28,7 +31,13 @@ CGROOT = "/sys/fs/cgroup"
 FRESH = {"Cache-Control": "no-cache"}
 
 
+# Every wait is for a condition, bounded by a timeout; on a slow machine (a kernel of the matrix
+# under qemu's TCG runs processes 7-13x slower) the bounds grow by this factor.
+TIMEOUT_SCALE = float(os.environ.get("RS_TIMEOUT_SCALE", "1"))
+
+
 def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    timeout *= TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -115,6 +124,8 @@ class Daemon:
             pins.append(f"--bpf.pin-path={self.pin_path}")
         if cleanup:
             pins.append("--bpf.cleanup-on-exit")
+        if ATTACH and not any(a.startswith("--bpf.attach") for a in args):
+            pins.append(f"--bpf.attach={ATTACH}")
         self.args = [DAEMON, f"--web.listen-address=127.0.0.1:{self.port}",
                      "--log.level=debug", *pins, *args]
         self.env = env
@@ -142,6 +153,7 @@ class Daemon:
         return self
 
     def connection(self, timeout=10):
+        timeout *= TIMEOUT_SCALE
         if self.ssl:
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
                                                context=self.ssl)
@@ -173,7 +185,7 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                rc = self.proc.wait(10)
+                rc = self.proc.wait(10 * TIMEOUT_SCALE)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -212,8 +224,24 @@ def unified_root():
     return None
 
 
+def hierarchies():
+    """The hierarchies this host has: ('v1', 'v2') hybrid, ('v2',) pure v2, ('v1',) pure v1."""
+    return tuple(h for h, there in (("v1", v1_controllers()), ("v2", unified_root())) if there)
+
+
+def v2_controls(ctrl):
+    """The memory, cpu, io or pids controller is on the unified hierarchy (pure v2)."""
+    root = unified_root()
+    if not root:
+        return False
+    with open(os.path.join(root, "cgroup.controllers")) as f:
+        return ctrl in f.read().split()
+
+
 class Cgroup:
-    """One cgroup path made in the chosen host hierarchies: 'v1', 'v2' or both."""
+    """One cgroup path made in the chosen host hierarchies ('v1', 'v2' or both; those of them
+    the host has). On the unified hierarchy, the parents made for it hand every controller
+    they have down to it, as systemd does for its slices."""
 
     def __init__(self, relpath, hierarchies=("v1", "v2")):
         self.relpath = relpath.strip("/")
@@ -225,7 +253,72 @@ class Cgroup:
         if not self.dirs:
             raise AssertionError(f"no cgroup hierarchy for {hierarchies} under {CGROOT}")
         for d in self.dirs:
+            if unified_root() and d.startswith(unified_root() + "/"):
+                self._delegate(unified_root(), d)
             os.makedirs(d, exist_ok=True)
+
+    @staticmethod
+    def _delegate(root, d):
+        """Each level from root down to d's parent enables its controllers for its children."""
+        cur = root
+        for part in os.path.relpath(d, root).split("/")[:-1] + [None]:
+            with open(os.path.join(cur, "cgroup.controllers")) as f:
+                have = f.read().split()
+            with open(os.path.join(cur, "cgroup.subtree_control")) as f:
+                on = f.read().split()
+            for c in have:
+                if c not in on:
+                    with open(os.path.join(cur, "cgroup.subtree_control"), "w") as f:
+                        f.write(f"+{c}")
+            if part is None:
+                break
+            cur = os.path.join(cur, part)
+            os.makedirs(cur, exist_ok=True)
+
+    def dir_of(self, ctrl):
+        """The directory holding controller ctrl's files: its v1 hierarchy's, or the unified
+        one where it is on (pure v2); None when this cgroup has it in neither."""
+        for d in self.dirs:
+            if d.startswith(os.path.join(CGROOT, ctrl) + "/") or (
+                    ctrl == "cpuacct" and d.startswith(os.path.join(CGROOT, "cpu,cpuacct") + "/")):
+                return d
+        u = unified_root()
+        if ctrl != "cpuacct" and v2_controls(ctrl):
+            for d in self.dirs:
+                if d.startswith(u + "/"):
+                    return d
+        return None
+
+    def unified(self):
+        """This cgroup's directory on the unified hierarchy; None without one."""
+        u = unified_root()
+        return next((d for d in self.dirs if u and d.startswith(u + "/")), None)
+
+    def read(self, ctrl, name):
+        with open(os.path.join(self.dir_of(ctrl), name)) as f:
+            return f.read()
+
+    def write(self, ctrl, name, value):
+        with open(os.path.join(self.dir_of(ctrl), name), "w") as f:
+            f.write(str(value))
+
+    def v2(self, ctrl):
+        """Whether ctrl's files here are cgroup v2's."""
+        d = self.dir_of(ctrl)
+        return d is not None and unified_root() is not None and d.startswith(unified_root() + "/")
+
+    def limit_memory(self, nbytes):
+        if self.v2("memory"):
+            self.write("memory", "memory.max", nbytes)
+        else:
+            self.write("memory", "memory.limit_in_bytes", nbytes)
+
+    def limit_cpu(self, quota_us, period_us=100000):
+        if self.v2("cpu"):
+            self.write("cpu", "cpu.max", f"{quota_us} {period_us}")
+        else:
+            self.write("cpu", "cpu.cfs_period_us", period_us)
+            self.write("cpu", "cpu.cfs_quota_us", quota_us)
 
     def enter(self, pid=None):
         pid = pid or os.getpid()

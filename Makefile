@@ -45,7 +45,7 @@ HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDARY:
-.PHONY: all run test test-san unit e2e clean install vmlinux fixtures bench bench-tools fuzz \
+.PHONY: all run test test-san test-raw-tp matrix unit e2e clean install vmlinux fixtures bench bench-tools fuzz \
 	fuzzers image
 all: $(OUTPUT)/runnerscope
 
@@ -80,13 +80,33 @@ $(OUTPUT)/fixtures/old-layout: tests/fixtures/old-layout/old-layout.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ -lbpf
 
-# the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root), then the
-# unit tests and the kernel tests again with ASan/UBSan/LSan (a leak fails the daemon's exit),
-# then every fuzz target briefly (make fuzz runs them longer)
+# the kernel tests: what depends on the kernel's BPF and cgroups, run again in the other attach
+# flavour and on other kernels (docker: no engine there; slow: minutes under qemu's TCG)
+KERNEL_TESTS := tests/e2e/test_attach.py tests/e2e/test_github.py tests/e2e/test_resources.py \
+	tests/e2e/test_cgroups.py tests/e2e/test_markers.py tests/e2e/test_eventlog.py \
+	tests/e2e/test_restart.py tests/e2e/test_kinds.py tests/e2e/test_cli.py
+KERNEL_MARKS := not docker and not slow
+# Debian's kernels, booted under qemu with a pure cgroup v2 hierarchy (tests/vm/)
+MATRIX ?= 6.1 6.12
+
+# the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root) with the
+# default attach (tp_btf), the kernel tests with raw_tp, the kernel tests on the matrix's
+# kernels in both flavours, then the unit tests and the kernel tests again with
+# ASan/UBSan/LSan (a leak fails the daemon's exit), then every fuzz target briefly (make fuzz
+# runs them longer)
 test: all unit fixtures
 	tests/run-e2e.sh
+	$(MAKE) test-raw-tp
+	$(MAKE) matrix
 	$(MAKE) test-san
 	$(MAKE) fuzz FUZZ_TIME=10
+
+test-raw-tp: all fixtures
+	RS_ATTACH=raw_tp RS_E2E_TESTS="$(KERNEL_TESTS)" tests/run-e2e.sh -m "$(KERNEL_MARKS)"
+
+matrix: all fixtures
+	RS_KERNEL_TESTS="$(KERNEL_TESTS)" RS_KERNEL_MARKS="$(KERNEL_MARKS)" \
+		tests/vm/matrix.sh $(MATRIX)
 
 test-san: fixtures
 	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit

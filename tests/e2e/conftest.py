@@ -16,6 +16,8 @@ DOCKER_FIXTURES = {"engine", "own_engine", "dock"}
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "docker: the test needs a Docker engine")
+    config.addinivalue_line("markers", "slow: the test runs for half a minute or more here, "
+                            "many times that under qemu's TCG: the kernel matrix leaves it out")
 
 
 def pytest_collection_modifyitems(config, items):

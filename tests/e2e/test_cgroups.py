@@ -4,6 +4,7 @@ memory.max, memory.events and the pressure files; on v1 and hybrid hosts their v
 the pressure files of cgroup2 where it has the container's cgroup."""
 import os
 import re
+import signal
 
 import rs
 from rs import wait_for
@@ -70,8 +71,9 @@ def runner_container(cgroups, runners, name, memory, cpu_quota_us=None):
 def test_container_cpu_memory_throttling_and_pressure(daemon, runners, cgroups):
     d = daemon()
     cid, cg, r = runner_container(cgroups, runners, "rs-cg", 256 * 2**20, cpu_quota_us=50000)
-    r.submit("burn", BURN.format(n=3000000), "exit 100")
-    r.worker_pid("burn")
+    # longer than the test: the Worker is killed once CPU and pressure are read
+    r.submit("burn", BURN.format(n=100000000), "exit 100")
+    wpid = r.worker_pid("burn")
     wait_for(lambda: cpu_seconds(cg) > 0.3 and throttled_seconds(cg) > 0.1, 60,
              what="the job burning CPU under its quota")
     # while the job burns: CPU against the kernel's usage read either side of the scrape
@@ -96,7 +98,8 @@ def test_container_cpu_memory_throttling_and_pressure(daemon, runners, cgroups):
         assert (got is not None) == (before is not None), (res, path, got)
         if got is not None:
             assert before / 1e6 <= got <= psi_total(path) / 1e6, (res, before, got)
-    r.result("burn", timeout=120)
+    os.kill(wpid, signal.SIGKILL)
+    r.result("burn")
 
     # memory against the controller's files, read either side of a scrape
     usage0, inactive, anon, limit, ooms = memory_files(cg)

@@ -4,6 +4,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 import rs
 from rs import wait_for
 
@@ -176,6 +178,7 @@ def test_durations_match_measured(daemon, runners):
                    result="failure", le="1") == 1
 
 
+@pytest.mark.slow
 def test_exec_storm_makes_no_false_jobs(daemon, runners, workdir):
     d = daemon()
     r = runners("busy").start()

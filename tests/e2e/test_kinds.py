@@ -6,6 +6,8 @@ import os
 import secrets
 import time
 
+import pytest
+
 import rs
 from conftest import IMAGE
 from rs import wait_for
@@ -197,6 +199,7 @@ def test_gitlab_docker_executor_containers(engine, daemon, agents, cgroups):
                 if l["kind"] == "gitlab" and l["runner"] not in ("gl-a", "gl-b")]
 
 
+@pytest.mark.slow
 def test_job_labels_are_opt_in_and_capped(daemon, agents, cgroups):
     """1,000 jobs of 1,000 repositories on four Buildkite agents: with --metrics.job-labels the
     job counters carry the repository, with 100 distinct values at most and the rest "other",

@@ -8,6 +8,8 @@ import random
 import subprocess
 import time
 
+import pytest
+
 import rs
 from rs import wait_for
 
@@ -53,6 +55,7 @@ def our_programs():
                                                             "handle_exit", "mark_victim"))]
 
 
+@pytest.mark.slow
 def test_thirty_restarts_lose_and_repeat_nothing(workdir, runners):
     pin = f"/sys/fs/bpf/rs-test-restart-{os.getpid()}"
     port = rs.free_port()

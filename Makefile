@@ -111,7 +111,8 @@ matrix: all fixtures
 test-san: fixtures
 	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit
 	RS_DAEMON=$(abspath $(OUTPUT))-san/runnerscope \
-		RS_E2E_TESTS="tests/e2e/test_github.py tests/e2e/test_resources.py \
+		RS_E2E_TESTS="tests/e2e/test_attach.py tests/e2e/test_github.py \
+		tests/e2e/test_resources.py tests/e2e/test_cgroups.py \
 		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py \
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
 		tests/e2e/test_web_hardening.py tests/e2e/test_web_pages.py tests/e2e/test_status_page.py \

@@ -7,6 +7,19 @@
  * job's whole tree, daemonized or reparented, stays in the job. Agents and jobs have records in
  * agents_map/jobs_map that the kernel completes at exit: the daemon reconciles against those
  * records, and the ring buffer only tells it early that one changed.
+ *
+ * What differs between kernels, and what this file does about it (the matrix of tests/vm/
+ * loads and runs it on Debian's 6.1 and 6.12 and on the host's kernel, in both flavours):
+ * - Which pointers a helper may take. Since 6.2 the verifier tells trusted pointers from
+ *   others, and whether a pointer reached through a walk (task->nsproxy->…) is trusted
+ *   differs between builds of one version: a 6.18 build rejected bpf_task_storage_get() on
+ *   ns->child_reaper->group_leader. No helper here takes a kernel pointer but the iterator's
+ *   own seq_file; tracking is a bit per tgid (procs_bits), not task storage.
+ * - How often a ring-buffer reservation may be tested for NULL: once (see emit()); 6.1's
+ *   verifier follows a second test's impossible branch with the reservation held.
+ * - What oom:mark_victim passes: the task since 6.8, its pid before (oom_arg_is_task).
+ * - raw_tp arguments are plain numbers: current comes from bpf_get_current_task_btf() (5.11),
+ *   the fork's child through BPF_CORE_READ.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

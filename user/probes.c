@@ -112,6 +112,30 @@ static int has_cap(int cap)
 	return !!(data[cap / 32].effective & (1U << (cap % 32)));
 }
 
+/* the kernel takes BPF's atomic OR and AND (Linux 5.12), which procs_bits is kept with */
+static int atomic_bit_ops(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
+		  .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_OR },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_AND },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 /* one clear line for what the host lacks, before libbpf gets to say it at length */
 static int preflight(void)
 {
@@ -122,12 +146,24 @@ static int preflight(void)
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		pr_err("missing kernel feature: no BTF at /sys/kernel/btf/vmlinux; runnerscope "
-		       "needs Linux 5.8 or later built with CONFIG_DEBUG_INFO_BTF=y");
+		       "needs Linux 5.12 or later built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		pr_err("missing kernel feature: BPF ring buffers; runnerscope needs Linux 5.8 or "
+		pr_err("missing kernel feature: BPF ring buffers; runnerscope needs Linux 5.12 or "
 		       "later");
+		return -ENOTSUP;
+	}
+	/* the raw_tp programs read current through it, as the tp_btf ones read their arguments */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+				    NULL) != 1) {
+		pr_err("missing kernel feature: the BPF helper bpf_get_current_task_btf; "
+		       "runnerscope needs Linux 5.12 or later");
+		return -ENOTSUP;
+	}
+	if (!atomic_bit_ops()) {
+		pr_err("missing kernel feature: BPF atomic OR and AND (procs_bits); runnerscope "
+		       "needs Linux 5.12 or later");
 		return -ENOTSUP;
 	}
 	return 0;

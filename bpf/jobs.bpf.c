@@ -13,8 +13,9 @@
  * - Which pointers a helper may take. Since 6.2 the verifier tells trusted pointers from
  *   others, and whether a pointer reached through a walk (task->nsproxy->…) is trusted
  *   differs between builds of one version: a 6.18 build rejected bpf_task_storage_get() on
- *   ns->child_reaper->group_leader. No helper here takes a kernel pointer but the iterator's
- *   own seq_file; tracking is a bit per tgid (procs_bits), not task storage.
+ *   ns->child_reaper->group_leader. No helper here takes a pointer argument it must trust
+ *   (BPF_CORE_READ's probe reads take any address); tracking is a bit per tgid (procs_bits),
+ *   not task storage.
  * - How often a ring-buffer reservation may be tested for NULL: once (see emit()); 6.1's
  *   verifier follows a second test's impossible branch with the reservation held.
  * - What oom:mark_victim passes: the task since 6.8, its pid before (oom_arg_is_task).
@@ -113,7 +114,11 @@ static __always_inline int maybe_tracked(const struct rs_meta *m, __u32 tgid)
 	return !w || (*w & (1ULL << (tgid & 63)));
 }
 
-/* sets a new tracked process's bit, before its procs_map entry is made */
+/*
+ * Sets a new tracked process's bit: before its procs_map entry is made, and again after, as
+ * the daemon may clear the bit of a process it has just found to be no job's (bit_clear())
+ * and looks for an entry only once it has.
+ */
 static __always_inline void mark_tracked(__u32 tgid)
 {
 	__u64 *w = bits_word(tgid);
@@ -122,13 +127,20 @@ static __always_inline void mark_tracked(__u32 tgid)
 		__sync_fetch_and_or(w, 1ULL << (tgid & 63));
 }
 
-/* after its procs_map entry has gone (or was never made) */
 static __always_inline void unmark_tracked(__u32 tgid)
 {
 	__u64 *w = bits_word(tgid);
 
 	if (w)
 		__sync_fetch_and_and(w, ~(1ULL << (tgid & 63)));
+}
+
+/* an entry could not be made: the bit goes, unless the process has an entry after all (the
+ * daemon's, made meanwhile) */
+static __always_inline void unmark_untracked(__u32 tgid)
+{
+	if (!bpf_map_lookup_elem(&procs_map, &tgid))
+		unmark_tracked(tgid);
 }
 
 static __always_inline void count_event(__u32 type, int ok)
@@ -167,16 +179,17 @@ static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *ke
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* a process joins what it is tracked in: its marker, then its procs_map entry; 0 or -1, the
- * failure counted as a fork that could not be recorded */
-static __always_inline int track(__u32 tgid, struct rs_proc *st, __u64 flags)
+/* a process joins what it is tracked in: its bit, then its procs_map entry; 0 or -1, the
+ * failure counted as a lost event of type ev */
+static __always_inline int track(__u32 tgid, struct rs_proc *st, __u64 flags, __u32 ev)
 {
 	mark_tracked(tgid);
 	if (bpf_map_update_elem(&procs_map, &tgid, st, flags)) {
-		unmark_tracked(tgid);
-		count_event(RS_EV_FORK, 0);
+		unmark_untracked(tgid);
+		count_event(ev, 0);
 		return -1;
 	}
+	mark_tracked(tgid);
 	return 0;
 }
 
@@ -239,7 +252,7 @@ static __always_inline int join_job(__u32 tgid, const struct rs_proc *of)
 	if (!j)
 		return 0;
 	st.flags = RS_PROC_STEP;
-	if (track(tgid, &st, BPF_NOEXIST))
+	if (track(tgid, &st, BPF_NOEXIST, RS_EV_JOB_EXEC))
 		return 0;
 	__sync_fetch_and_add(&j->live_procs, 1);
 	__sync_fetch_and_add(&j->total_procs, 1);
@@ -288,8 +301,11 @@ static __always_inline int container_exec(const struct rs_meta *m, struct task_s
 		/* only its first exec: an init that execs again is the same container */
 		mark_tracked(tgid);
 		if (bpf_map_update_elem(&inits_map, &tgid, &init, BPF_NOEXIST)) {
-			if (!bpf_map_lookup_elem(&inits_map, &tgid))
-				unmark_tracked(tgid); /* the map is full: counted as lost */
+			/* not there: the map is full */
+			if (!bpf_map_lookup_elem(&inits_map, &tgid)) {
+				unmark_tracked(tgid);
+				count_event(RS_EV_CTR_INIT, 0);
+			}
 			return 0;
 		}
 		key.tgid = tgid;
@@ -444,11 +460,11 @@ static __always_inline int handle_exec(struct task_struct *task)
 		if (bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
 		    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 			bpf_map_delete_elem(&agents_map, &st.runner);
-			if (!cur)
-				unmark_tracked(tgid);
+			unmark_untracked(tgid);
 			count_event(RS_EV_AGENT_START, 0);
 			return 0;
 		}
+		mark_tracked(tgid);
 		emit(RS_EV_AGENT_START, tgid, &st.runner, now, 0, kind);
 		return 0;
 	}
@@ -477,11 +493,11 @@ static __always_inline int handle_exec(struct task_struct *task)
 	if (bpf_map_update_elem(&jobs_map, &st.job, &j, BPF_NOEXIST) ||
 	    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
 		bpf_map_delete_elem(&jobs_map, &st.job);
-		if (!cur)
-			unmark_tracked(tgid);
+		unmark_untracked(tgid);
 		count_event(RS_EV_JOB_START, 0);
 		return 0;
 	}
+	mark_tracked(tgid);
 	/* best effort: without it the job is still counted, only its context is not read */
 	{
 		__u32 hints = RS_CTX_HINTS;
@@ -523,7 +539,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		return 0;
 	copy = *st;
 	copy.flags &= ~RS_PROC_STEP;
-	if (track(ctgid, &copy, BPF_ANY))
+	if (track(ctgid, &copy, BPF_ANY, RS_EV_FORK))
 		return 0;
 	count_event(RS_EV_FORK, 1);
 	if (rs_key_is_zero(&copy.job))

@@ -316,8 +316,6 @@ static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
 	int err;
 
 	for (int i = 0; (m = pin_map(skel, i)); i++) {
-		if (!bpf_map__autocreate(m))
-			continue;
 		if ((err = pin_file(p, bpf_map__name(m), path, sizeof(path))) ||
 		    (err = bpf_map__set_pin_path(m, path)))
 			return err;
@@ -371,39 +369,44 @@ static void rejected(const char *prog, char *log)
 }
 
 /*
- * The verifier's logs go here: fresh anonymous pages, so zeroed, and a log the kernel wrote to
- * them in a failed load is initialised memory to whoever reads it (valgrind cannot tell
- * otherwise). Mapped, not malloc'ed: a freed block this large would raise glibc's mmap
+ * The verifier's logs go here, a slice for each program, so that the one written to names
+ * the program rejected (libbpf closes every program of an object whose load failed). Fresh
+ * anonymous pages, so zeroed: a log the kernel wrote to them in a failed load is initialised
+ * memory to whoever reads it (valgrind cannot tell otherwise); only pages written to are ever
+ * backed. Mapped, not malloc'ed: freeing a block this large would raise glibc's mmap
  * threshold, and the heap would keep what later allocations of that size leave behind.
  */
-#define VERIFIER_LOG_SIZE (16U << 20)
+#define VERIFIER_LOG_SIZE (16UL << 20)
+#define VERIFIER_LOGS 16
 
 static int load_logged(struct jobs_bpf *skel)
 {
-	char *vlog = mmap(NULL, VERIFIER_LOG_SIZE, PROT_READ | PROT_WRITE,
+	size_t len = VERIFIER_LOG_SIZE * VERIFIER_LOGS;
+	char *vlog = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	struct bpf_program *prog;
-	int err;
+	int err, i = 0;
 
 	if (vlog == MAP_FAILED)
 		vlog = NULL;
 	/* libbpf asks for a log only when a load fails, and retries that one load with it */
-	if (vlog)
-		bpf_object__for_each_program(prog, skel->obj)
-			bpf_program__set_log_buf(prog, vlog, VERIFIER_LOG_SIZE - 1);
-	reject_reason[0] = '\0';
-	err = jobs_bpf__load(skel);
-	if (err && vlog && vlog[0]) {
-		/* programs load in order: the rejected one is the first left without an fd */
-		bpf_object__for_each_program(prog, skel->obj)
-			if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
-				break;
-		rejected(prog ? bpf_program__name(prog) : "?", vlog);
-	}
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_log_buf(prog, NULL, 0);
+		if (vlog && i < VERIFIER_LOGS)
+			bpf_program__set_log_buf(prog, vlog + VERIFIER_LOG_SIZE * i++,
+						 VERIFIER_LOG_SIZE - 1);
+	err = jobs_bpf__load(skel);
+	i = 0;
+	bpf_object__for_each_program(prog, skel->obj) {
+		char *log = vlog ? vlog + VERIFIER_LOG_SIZE * i : NULL;
+
+		if (err && log && i++ < VERIFIER_LOGS && log[0]) {
+			rejected(bpf_program__name(prog), log);
+			break;
+		}
+	}
+	/* the object is not loaded again: its programs keep pointers into the unmapped logs */
 	if (vlog)
-		munmap(vlog, VERIFIER_LOG_SIZE);
+		munmap(vlog, len);
 	return err;
 }
 
@@ -414,6 +417,7 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 	for (;;) {
 		struct jobs_bpf *skel = open_skel(opts, p->mode, oom, gen, 1);
 
+		reject_reason[0] = '\0';
 		if (!skel) {
 			*err = -errno;
 			return NULL;
@@ -510,8 +514,6 @@ static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (!bpf_map__autocreate(m))
-			continue;
 		if (pin_file(p, bpf_map__name(m), path, sizeof(path)))
 			return 0;
 		/* a map this build adds to the set is made and pinned as the programs load */
@@ -660,7 +662,7 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	if (err < 0)
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++)
-		if (bpf_map__autocreate(m) && !pin_file(p, bpf_map__name(m), path, sizeof(path)) &&
+		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)) &&
 		    (err = bpf_map__pin(m, path)))
 			goto out;
 	if ((err = pin_file(p, "events_rb", path, sizeof(path))) ||
@@ -846,11 +848,43 @@ static int map_bits(struct probes *p)
 	return 0;
 }
 
+/* a process that has exited (a zombie too: its exit has been traced) polls readable */
+static int pidfd_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/*
+ * A process the daemon adds to procs_map: its bit first, then its entry. 0; -EEXIST when the
+ * kernel has an entry for it already (kept: newer); -ESRCH when it had exited by then, so
+ * that its exit may not have found the entry: the entry goes again.
+ */
+static int add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags)
+{
+	int procs = bpf_map__fd(p->skel->maps.procs_map), err = 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+
+	if (pidfd < 0)
+		return -ESRCH;
+	bit_set(p, tgid);
+	if (bpf_map_update_elem(procs, &tgid, pr, flags))
+		err = -errno;
+	/* exited meanwhile: if the kernel's exit deleted the entry, it has counted the exit */
+	else if (pidfd_exited(pidfd) && !bpf_map_delete_elem(procs, &tgid))
+		err = -ESRCH;
+	close(pidfd);
+	return err;
+}
+
 /*
  * A process the programs need not look at any more (a container that is no job's): its bit
- * goes. Its pid cannot be reused while the process lives; if it ended meanwhile, a new process
- * may have that pid and a bit of its own by now, so the bit is set again: a bit left set costs
- * a lookup, a bit missing loses a process.
+ * goes, unless it is tracked after all (an init that exec'd an agent). Its pid cannot be reused
+ * while the process lives; if it ended meanwhile, a new process may have that pid and a bit of
+ * its own by now, so the bit is set again: a bit left set costs a lookup, a bit missing loses
+ * a process. The programs set a bit again after making an entry, so an entry made while this
+ * runs is found here or keeps its bit.
  */
 static void bit_clear(struct probes *p, __u32 tgid)
 {
@@ -859,11 +893,23 @@ static void bit_clear(struct probes *p, __u32 tgid)
 	if (pidfd < 0 || tgid >= RS_BITS_WORDS * 64ULL)
 		goto out;
 	atomic_fetch_and(&p->bits[tgid >> 6], ~(1ULL << (tgid & 63)));
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
+	if (pidfd_exited(pidfd) || probes__tracked(p, tgid))
 		bit_set(p, tgid);
 out:
 	if (pidfd >= 0)
 		close(pidfd);
+}
+
+/* gone: exited, or its exit is being traced (a zombie) */
+static int proc_gone(__u32 tgid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0), gone;
+
+	if (pidfd < 0)
+		return errno == ESRCH;
+	gone = pidfd_exited(pidfd);
+	close(pidfd);
+	return gone;
 }
 
 /*
@@ -881,7 +927,7 @@ static void bits_ready(struct probes *p)
 		key = next;
 		more = !bpf_map_get_next_key(fd, &key, &next);
 		bit_set(p, key);
-		if (kill((pid_t)key, 0) && errno == ESRCH) {
+		if (proc_gone(key)) {
 			bpf_map_delete_elem(fd, &key);
 			gone++;
 		} else {
@@ -895,14 +941,18 @@ static void bits_ready(struct probes *p)
 		more = !bpf_map_get_next_key(fd, &key, &next);
 		bit_set(p, key);
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m) ||
-	    (!(m.flags & RS_META_BITS_READY) &&
-	     (m.flags |= RS_META_BITS_READY, write_meta(p, &m)))) {
-		pr_warn("procs_bits could not be marked complete: the programs look each process up "
-			"in procs_map (slower, still exact)");
-		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m))
+		goto failed;
+	if (!(m.flags & RS_META_BITS_READY)) {
+		m.flags |= RS_META_BITS_READY;
+		if (write_meta(p, &m))
+			goto failed;
 	}
 	pr_debug("procs_bits: %d tracked processes marked, %d gone", n, gone);
+	return;
+failed:
+	pr_warn("procs_bits could not be marked complete: the programs look each process up in "
+		"procs_map (slower, still exact)");
 }
 
 /* the state is done with a job: its records go */
@@ -1020,6 +1070,7 @@ static void part_ended(struct probes *p, struct group *g, int step, int code, ui
 static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
 {
 	int jobs = bpf_map__fd(p->skel->maps.jobs_map), procs = bpf_map__fd(p->skel->maps.procs_map);
+	int err;
 	struct rs_proc pr = {};
 	struct rs_job j;
 
@@ -1032,9 +1083,8 @@ static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int ste
 		pr.runner = j.runner;
 	pr.kind = (__u8)kind;
 	pr.flags = step ? RS_PROC_STEP : 0;
-	bit_set(p, tgid);
-	if (bpf_map_update_elem(procs, &tgid, &pr, BPF_ANY))
-		return -errno;
+	if ((err = add_proc(p, tgid, &pr, BPF_ANY)))
+		return err;
 	/* the kernel counts the processes it adds atomically; this count races only with a
 	 * fork or exit in this same job at this same moment */
 	if (!bpf_map_lookup_elem(jobs, &g->key, &j)) {
@@ -1081,8 +1131,10 @@ static void on_container_init(struct probes *p, __u32 tgid, const struct rs_key 
 	struct job_hint jh;
 	struct group *g;
 
-	if (in_job(p, tgid))
-		return; /* placed already (found again at start-up) */
+	/* placed already (found again at start-up), or tracked otherwise since (an init that
+	 * exec'd a runner agent) */
+	if (probes__tracked(p, tgid))
+		return;
 	h = malloc(sizeof(*h));
 	if (!h)
 		return;
@@ -1696,14 +1748,8 @@ int probes__tracked(struct probes *p, uint32_t tgid)
 
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc)
 {
-	int fd = bpf_map__fd(p->skel->maps.procs_map);
-
-	/* the bit first: without it the programs would take the process for untracked */
-	bit_set(p, tgid);
-	/* an entry the kernel made since the programs were attached is newer: keep it */
-	if (bpf_map_update_elem(fd, &tgid, proc, BPF_NOEXIST))
-		return -errno;
-	return 0;
+	/* an entry the kernel made since the programs were attached is newer: kept */
+	return add_proc(p, tgid, proc, BPF_NOEXIST);
 }
 
 static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_fork",

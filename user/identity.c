@@ -183,7 +183,11 @@ void identity_resolve(pid_t pid, int kind, struct identity *id)
 		id->name_source = "env";
 		return;
 	}
-	if (!procfs_hostname(pid, buf, sizeof(buf)) && buf[0]) {
+	/* a process on its way out has let its memory and files go (so its .runner and its
+	 * environment could not be read), but not yet its UTS namespace: its hostname would name
+	 * it for what it no longer showed */
+	if (!procfs_exe(pid, buf, sizeof(buf)) && !procfs_hostname(pid, buf, sizeof(buf)) &&
+	    buf[0]) {
 		expo_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
 		id->name_source = "hostname";
 		return;

@@ -41,6 +41,26 @@ def test_finished_job_cpu_matches_getrusage(daemon, runners):
     assert abs(cpu(m, "cpu-burner", "system") - ru["stime"]) <= 0.02 * truth + 0.02, ru
 
 
+# a process whose threads all end together: exit_group() while four of them spin
+THREADED = ("step /usr/bin/python3 -c \"import os, threading, time; "
+            "[threading.Thread(target=exec, args=('while 1: pass',), daemon=True).start() "
+            "for _ in range(4)]; time.sleep(1.5); os._exit(0)\"")
+
+
+def test_threads_ending_together_all_count(daemon, runners):
+    """Every thread's CPU counts for the job, whichever of a process's threads the kernel lets
+    go last: several may find the thread group's live count at zero by the time they exit."""
+    d = daemon()
+    r = runners("threaded").start()
+    r.submit("t", THREADED, "exit 100")
+    ru = r.rusage("t")
+    m = settled(d, "threaded")
+    truth = ru["utime"] + ru["stime"]
+    got = cpu(m, "threaded")
+    assert truth > 1.0, ru  # the threads must spin, or 2 % means nothing
+    assert abs(got - truth) <= 0.02 * truth, (got, ru)
+
+
 def tree_cpu(root_pid):
     """utime + stime (seconds) of a process and its descendants, from /proc."""
     tck = os.sysconf("SC_CLK_TCK")

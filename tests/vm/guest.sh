@@ -6,9 +6,10 @@
 # Every program started here costs a tenth of a second under TCG: shell builtins do what they can.
 # As PID 1 this shell also reaps the orphans the tests leave, as it waits with waitpid(-1).
 #
-# usage (by init only): guest.sh OUT
+# usage (by init only): guest.sh OUT CWD
 set -u
 out=$1
+cwd=$2
 here=${0%/*}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 
@@ -25,6 +26,15 @@ fail() {
 }
 
 mount -a -T "$here/fstab" || fail "mount -a -T $here/fstab failed (its messages above)"
+# the command's directory, where the guest's own /tmp or /run now hides it (a clone in /tmp):
+# the host's, read-only, under an overlay of its own
+if [ ! -d "$cwd" ]; then
+	mkdir -p "$cwd" /run/rs-cwd/lower /run/rs-cwd/upper /run/rs-cwd/work
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro,cache=loose rs_cwd \
+		/run/rs-cwd/lower || fail "cannot mount the command's directory share at $cwd"
+	mount -t overlay -o lowerdir=/run/rs-cwd/lower,upperdir=/run/rs-cwd/upper,workdir=/run/rs-cwd/work \
+		overlay "$cwd" || fail "cannot lay an overlay on $cwd"
+fi
 # after /tmp and /run, which may hold it: the output directory, at its path on the host
 mkdir -p "$out"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 rs_out "$out" ||

@@ -4,8 +4,8 @@
 # has every tool and the built daemon), a pure cgroup v2 hierarchy with every controller on,
 # bpffs, tracefs and debugfs. The command runs as root in --cwd, with stdin from /dev/null; its
 # output is shown as it comes and kept in OUT. The guest's /tmp and /run are its own, empty: the
-# host's files there are not seen (OUT excepted), so scripts for the guest belong in the repo or
-# in OUT. What the guest writes elsewhere is lost at its end.
+# host's files there are not seen (OUT and --cwd excepted: a clone under /tmp works), so scripts
+# for the guest belong in the repo or in OUT. What the guest writes elsewhere is lost at its end.
 #
 # usage: tests/vm/run.sh [OPTION]... SPEC OUT -- COMMAND [ARG]...
 #   SPEC   a kernel, as tests/vm/kernel.sh takes it: 6.1, 6.12, a package name or a glob
@@ -91,6 +91,7 @@ mkdir "$out/guest"
 # what init needs before it can reach the host's root
 {
 	echo "RS_VM_OUT=$(quote "$out")"
+	echo "RS_VM_CWD=$(quote "$cwd")"
 	echo "RS_VM_GUEST=$(quote "$here/guest.sh")"
 } >"$out/guest/boot"
 {
@@ -111,6 +112,7 @@ mkdir "$out/guest"
 cmdline="console=ttyS0 quiet panic=-1 panic_on_oops=1 cgroup_no_v1=all psi=1 mitigations=off cryptomgr.notests $append"
 # qemu's options split on ',' unless it is doubled
 q_out=${out//,/,,}
+q_cwd=${cwd//,/,,}
 
 qpid=
 trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true' EXIT
@@ -123,6 +125,7 @@ boot() {
 		-chardev "file,id=console,path=$q_out/console.log" -serial chardev:console \
 		-virtfs local,path=/,mount_tag=rs_root,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$q_out,mount_tag=rs_out,security_model=none,multidevs=remap" \
+		-virtfs "local,path=$q_cwd,mount_tag=rs_cwd,security_model=none,readonly=on,multidevs=remap" \
 		</dev/null &
 	qpid=$!
 }

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <uthash.h>
 #include "probes.h"
+#include "bpflog.h"
 #include "detect.h"
 #include "log.h"
 #include "pin.h"
@@ -330,42 +331,20 @@ static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
 /* why the verifier rejected a program in the last load: its name and its log's last lines */
 static char reject_reason[512];
 
-static int stats_line(const char *l, size_t n)
+/* a rejected program's verifier log: every line at debug level, uncut; the reason kept */
+static void rejected(const char *prog, const char *log)
 {
-	static const char *const skip[] = { "processed ", "verification time", "stack depth" };
+	size_t used;
 
-	if (!n)
-		return 1;
-	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (n >= strlen(skip[i]) && !strncmp(l, skip[i], strlen(skip[i])))
-			return 1;
-	return 0;
-}
-
-/*
- * A rejected program's verifier log: every line at debug level, uncut, and its last two lines
- * that are not statistics (the instruction and the reason) kept for the one-line error.
- */
-static void rejected(const char *prog, char *log)
-{
-	const char *last[2] = { "", "" };
-	size_t lens[2] = { 0, 0 };
-	char *line, *next;
-
-	for (line = log; *line; line = next) {
+	for (const char *line = log; *line;) {
 		size_t n = strcspn(line, "\n");
 
-		next = line + n + (line[n] == '\n');
 		pr_debug("verifier: %s: %.*s", prog, (int)n, line);
-		if (stats_line(line, n))
-			continue;
-		last[0] = last[1];
-		lens[0] = lens[1];
-		last[1] = line;
-		lens[1] = n;
+		line += n + (line[n] == '\n');
 	}
-	snprintf(reject_reason, sizeof(reject_reason), "%s: %.*s%s%.*s", prog, (int)lens[0],
-		 last[0], lens[0] ? "; " : "", (int)lens[1], last[1]);
+	used = (size_t)snprintf(reject_reason, sizeof(reject_reason), "%s: ", prog);
+	if (used < sizeof(reject_reason))
+		bpflog_reason(log, reject_reason + used, sizeof(reject_reason) - used);
 }
 
 /*

@@ -15,6 +15,7 @@ test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker
 	fonts-dejavu-core libclang-rt-dev valgrind debootstrap systemd
 	qemu-system-x86 xz-utils zstd"
 bench_pkgs="python3 util-linux procps wrk bpftrace prometheus-node-exporter
+	qemu-system-x86 xz-utils zstd busybox-static
 	netcat-openbsd curl"
 case "$target" in
 test|unit|e2e) pkgs="$build_pkgs $test_pkgs" ;;

@@ -50,11 +50,12 @@ RS_MAP(rules_bloom, BPF_MAP_TYPE_ARRAY, __u32, struct rs_bloom, 1);
 RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
 /*
  * One bit per tgid, set for every process with a procs_map entry (and every container init in
- * inits_map). procs_map is large, so a lookup there hashes and touches cold memory; fork and
- * exit run for every process on the host, and for almost all of them one bit is the whole
- * cost: not set, not tracked. The bit is found from the tgid alone, so it needs no task
- * pointer the verifier must trust: the same in both attach flavours, on every kernel. Memory
- * mapped: the daemon sets and clears bits with atomic operations of its own.
+ * inits_map), 63 to a word whose top bit says they are complete (RS_BITS_READY). procs_map is
+ * large, so a lookup there hashes and touches cold memory; fork and exit run for every
+ * process on the host, and for almost all of them one word is the whole cost: complete, and
+ * the bit not set. The bit is found from the tgid alone, so it needs no task pointer the
+ * verifier must trust: the same in both attach flavours, on every kernel. Memory mapped: the
+ * daemon sets and clears bits with atomic operations of its own.
  */
 RS_MAP_FLAGS(procs_bits, BPF_MAP_TYPE_ARRAY, __u32, __u64, RS_BITS_WORDS, BPF_F_MMAPABLE);
 RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
@@ -95,23 +96,32 @@ static __always_inline struct rs_meta *live_meta(void)
 
 static __always_inline __u64 *bits_word(__u32 tgid)
 {
-	__u32 w = tgid >> 6;
+	__u32 w = tgid / RS_BITS_PER_WORD;
 
 	return bpf_map_lookup_elem(&procs_bits, &w);
 }
 
-/*
- * 0 when the process tgid is surely not tracked: its bit is clear, and the daemon has made
- * sure that every tracked process has its bit (RS_META_BITS_READY). 1 when it may be.
- */
-static __always_inline int maybe_tracked(const struct rs_meta *m, __u32 tgid)
+static __always_inline __u64 bit_of(__u32 tgid)
 {
-	__u64 *w;
+	return 1ULL << (tgid % RS_BITS_PER_WORD);
+}
 
-	if (!(m->flags & RS_META_BITS_READY))
-		return 1;
-	w = bits_word(tgid);
-	return !w || (*w & (1ULL << (tgid & 63)));
+/*
+ * 1 when the process tgid is surely not tracked: its word is complete and its bit clear; 0
+ * when it may be. For nearly every process on a host this is all that fork, exit and exec do,
+ * so it reads one word and nothing else: not meta, nor gen (whichever set of programs is live
+ * leaves an untracked process alone), nor any .rodata value. Each other cache line this
+ * reads, in memory of its own, cost it tens of nanoseconds more per event in bench/run.py's
+ * storms (most under a hypervisor, where a TLB miss walks two sets of page tables).
+ */
+static __always_inline int surely_untracked(__u32 tgid)
+{
+	__u64 *w = bits_word(tgid), v;
+
+	if (!w)
+		return 0;
+	v = *w;
+	return (v & RS_BITS_READY) && !(v & bit_of(tgid));
 }
 
 /*
@@ -124,7 +134,7 @@ static __always_inline void mark_tracked(__u32 tgid)
 	__u64 *w = bits_word(tgid);
 
 	if (w)
-		__sync_fetch_and_or(w, 1ULL << (tgid & 63));
+		__sync_fetch_and_or(w, bit_of(tgid));
 }
 
 static __always_inline void unmark_tracked(__u32 tgid)
@@ -132,7 +142,7 @@ static __always_inline void unmark_tracked(__u32 tgid)
 	__u64 *w = bits_word(tgid);
 
 	if (w)
-		__sync_fetch_and_and(w, ~(1ULL << (tgid & 63)));
+		__sync_fetch_and_and(w, ~bit_of(tgid));
 }
 
 /* an entry could not be made: the bit goes, unless the process has an entry after all (the
@@ -276,8 +286,7 @@ static __always_inline int join_job(__u32 tgid, const struct rs_proc *of)
  * to a helper: whether the verifier trusts a pointer reached that way differs between kernel
  * builds of one version.
  */
-static __always_inline int container_exec(const struct rs_meta *m, struct task_struct *task,
-					  __u32 tgid)
+static __always_inline int container_exec(struct task_struct *task, __u32 tgid)
 {
 	struct pid_namespace *ns;
 	struct rs_init *in;
@@ -314,7 +323,7 @@ static __always_inline int container_exec(const struct rs_meta *m, struct task_s
 		emit(RS_EV_CTR_INIT, tgid, &key, now, 0, 0);
 		return 0;
 	}
-	if (!maybe_tracked(m, rtgid))
+	if (surely_untracked(rtgid))
 		return 0;
 	st = bpf_map_lookup_elem(&procs_map, &rtgid);
 	if (st) {
@@ -365,18 +374,17 @@ static __always_inline int arg_eq(const char a[RS_ARG_LEN], const char b[RS_ARG_
  * only after the job process has started them: tell the daemon when one execs, while the job
  * still wants that and has hints left.
  */
-static __always_inline int hint_context(const struct rs_meta *m, struct task_struct *task,
-					__u32 tgid)
+static __always_inline int hint_context(struct task_struct *task, __u32 tgid)
 {
 	struct rs_proc *st;
 	__u32 *left;
 
 	/* the bit is the process's, whichever of its threads exec'd */
-	if (!maybe_tracked(m, tgid))
-		return container_exec(m, task, tgid);
+	if (surely_untracked(tgid))
+		return container_exec(task, tgid);
 	st = bpf_map_lookup_elem(&procs_map, &tgid);
 	if (!st)
-		return container_exec(m, task, tgid);
+		return container_exec(task, tgid);
 	if (rs_key_is_zero(&st->job)) {
 		/* in a Gitea or GitLab agent's tree but in no job: a host-mode step or a shell
 		 * job's command, known only by its environment */
@@ -401,7 +409,6 @@ static __always_inline int hint_context(const struct rs_meta *m, struct task_str
  */
 static __always_inline int handle_exec(struct task_struct *task)
 {
-	struct rs_meta *m = live_meta();
 	struct rs_rule_key rk = {};
 	struct rs_rule *rule;
 	struct rs_bloom *bloom;
@@ -411,20 +418,24 @@ static __always_inline int handle_exec(struct task_struct *task)
 	__u32 tgid, bit, zero = 0;
 	int i;
 
-	if (!m)
-		return 0;
 	tgid = task->tgid;
 	w0 = *(__u64 *)&task->comm[0];
 	w1 = *(__u64 *)&task->comm[8];
 	bit = rs_comm_bit(w0, w1);
 	bloom = bpf_map_lookup_elem(&rules_bloom, &zero);
-	if (bloom && !(bloom->bits[(bit >> 6) & (RS_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
-		return hint_context(m, task, tgid);
+	if (bloom && !(bloom->bits[(bit >> 6) & (RS_BLOOM_WORDS - 1)] & (1ULL << (bit & 63)))) {
+		/* no rule's name, untracked, in the host's PID namespace: nearly every exec */
+		if (surely_untracked(tgid) && !task->thread_pid->level)
+			return 0;
+		return live_meta() ? hint_context(task, tgid) : 0;
+	}
+	if (!live_meta())
+		return 0;
 	__builtin_memcpy(&rk.comm[0], &w0, 8);
 	__builtin_memcpy(&rk.comm[8], &w1, 8);
 	rule = bpf_map_lookup_elem(&rules_map, &rk);
 	if (!rule)
-		return hint_context(m, task, tgid);
+		return hint_context(task, tgid);
 
 	read_arg1(task, arg1);
 #pragma unroll
@@ -519,15 +530,12 @@ static __always_inline int handle_exec(struct task_struct *task)
 static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
 				       const int child_btf)
 {
-	struct rs_meta *m = live_meta();
 	struct rs_proc *st, copy;
 	struct rs_job *j;
 	__u32 ptgid, ctgid, cpid;
 
-	if (!m)
-		return 0;
 	ptgid = parent->tgid;
-	if (!maybe_tracked(m, ptgid))
+	if (surely_untracked(ptgid) || !live_meta())
 		return 0;
 	st = bpf_map_lookup_elem(&procs_map, &ptgid);
 	if (!st)
@@ -571,17 +579,14 @@ static __always_inline void init_exit(struct task_struct *task, __u32 tgid)
 
 static __always_inline int handle_exit(struct task_struct *task)
 {
-	struct rs_meta *m = live_meta();
 	struct rs_proc *cur, st;
 	__u32 tgid;
 	__s32 code;
 	__u64 now;
 	int last;
 
-	if (!m)
-		return 0;
 	tgid = task->tgid;
-	if (!maybe_tracked(m, tgid))
+	if (surely_untracked(tgid) || !live_meta())
 		return 0;
 	/* only the last thread of a thread group ends the process */
 	last = task->signal->live.counter == 0;

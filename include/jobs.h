@@ -229,17 +229,18 @@ struct rs_meta {
 	__u64 build; /* hash of the BPF object and its load-time settings */
 	__u64 created_ns; /* CLOCK_BOOTTIME when the pinned set was made */
 	__u32 attach; /* 1 tp_btf, 2 raw_tp */
-	__u32 flags; /* RS_META_* */
+	__u32 flags; /* none yet: 0 */
 };
 
 /*
- * Every procs_map entry has its bit in procs_bits, so a process without one is untracked: the
- * programs may skip their procs_map lookups. Set by the daemon once it has made sure.
+ * procs_bits: one bit per tgid, up to PID_MAX_LIMIT (4194304 on 64-bit kernels), 63 to a word.
+ * A word's top bit says its other bits are complete (every process of theirs with a procs_map
+ * or inits_map entry has its bit), so that a clear bit there means untracked; the daemon sets
+ * it once it has made sure. Kept in the word itself so that the test reads nothing else.
  */
-#define RS_META_BITS_READY 0x1
-
-/* procs_bits: one bit per tgid, up to PID_MAX_LIMIT (4194304 on 64-bit kernels) */
-#define RS_BITS_WORDS (4194304 / 64)
+#define RS_BITS_PER_WORD 63
+#define RS_BITS_READY (1ULL << 63)
+#define RS_BITS_WORDS ((4194304 + RS_BITS_PER_WORD - 1) / RS_BITS_PER_WORD)
 _Static_assert(sizeof(struct rs_meta) == 32, "rs_meta layout");
 
 /* runner_stats key: the runner's kind and name, zero-padded */

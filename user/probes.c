@@ -678,8 +678,6 @@ static int replace(struct probes *p, const struct probes_opts *opts, int oom,
 
 	meta.gen = old->gen + 1;
 	meta.build = build_hash(opts, oom);
-	/* the new programs trust no bit until every tracked process has one (bits_ready) */
-	meta.flags &= ~RS_META_BITS_READY;
 	p->skel = load(p, opts, oom, meta.gen, 1, &err);
 	if (!p->skel)
 		return err;
@@ -811,8 +809,8 @@ static void enable_stats(struct probes *p)
  */
 static void bit_set(struct probes *p, __u32 tgid)
 {
-	if (tgid < RS_BITS_WORDS * 64ULL)
-		atomic_fetch_or(&p->bits[tgid >> 6], 1ULL << (tgid & 63));
+	if (tgid / RS_BITS_PER_WORD < RS_BITS_WORDS)
+		atomic_fetch_or(&p->bits[tgid / RS_BITS_PER_WORD], 1ULL << (tgid % RS_BITS_PER_WORD));
 }
 
 static int map_bits(struct probes *p)
@@ -869,9 +867,9 @@ static void bit_clear(struct probes *p, __u32 tgid)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 
-	if (pidfd < 0 || tgid >= RS_BITS_WORDS * 64ULL)
+	if (pidfd < 0 || tgid / RS_BITS_PER_WORD >= RS_BITS_WORDS)
 		goto out;
-	atomic_fetch_and(&p->bits[tgid >> 6], ~(1ULL << (tgid & 63)));
+	atomic_fetch_and(&p->bits[tgid / RS_BITS_PER_WORD], ~(1ULL << (tgid % RS_BITS_PER_WORD)));
 	if (pidfd_exited(pidfd) || probes__tracked(p, tgid))
 		bit_set(p, tgid);
 out:
@@ -892,15 +890,17 @@ static int proc_gone(__u32 tgid)
 }
 
 /*
- * Every process in procs_map gets its bit (a daemon of an earlier version kept markers
- * elsewhere, or none), then meta tells the programs that a process without one is untracked.
- * An entry whose process is gone can no longer exit: it goes.
+ * Every process in procs_map and inits_map gets its bit, then every word is marked complete,
+ * so that the programs take a clear bit for an untracked process. A new procs_bits (a fresh
+ * pinned set, one taken over from a version that kept no bits) starts with no word complete:
+ * until then the programs look every process up, and set the bit of each they add, so that
+ * no bit is ever missing once its word is complete. An entry whose process is gone can no
+ * longer exit: it goes.
  */
 static void bits_ready(struct probes *p)
 {
 	int fd = bpf_map__fd(p->skel->maps.procs_map), n = 0, gone = 0;
-	__u32 key, next, zero = 0;
-	struct rs_meta m;
+	__u32 key, next;
 
 	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
 		key = next;
@@ -913,25 +913,15 @@ static void bits_ready(struct probes *p)
 			n++;
 		}
 	}
-	/* container inits waiting to be placed are looked at by their bit too */
 	fd = bpf_map__fd(p->skel->maps.inits_map);
 	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
 		key = next;
 		more = !bpf_map_get_next_key(fd, &key, &next);
 		bit_set(p, key);
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.meta), &zero, &m))
-		goto failed;
-	if (!(m.flags & RS_META_BITS_READY)) {
-		m.flags |= RS_META_BITS_READY;
-		if (write_meta(p, &m))
-			goto failed;
-	}
+	for (size_t w = 0; w < RS_BITS_WORDS; w++)
+		atomic_fetch_or(&p->bits[w], RS_BITS_READY);
 	pr_debug("procs_bits: %d tracked processes marked, %d gone", n, gone);
-	return;
-failed:
-	pr_warn("procs_bits could not be marked complete: the programs look each process up in "
-		"procs_map (slower, still exact)");
 }
 
 /* the state is done with a job: its records go */

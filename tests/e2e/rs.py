@@ -10,6 +10,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -46,6 +47,21 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def held_step(path):
+    """A step that waits, with no process of its own, until release(path): what a test needs
+    to hold a job at a known point however slow the machine is."""
+    os.mkfifo(path)
+    return f"step read x < {path}"
+
+
+def release(path):
+    """Lets the steps waiting in held_step(path) go on (the write waits for a reader)."""
+    def go():
+        with open(path, "w") as f:
+            f.write("go\n")
+    threading.Thread(target=go, daemon=True).start()
 
 
 def free_port():

@@ -127,9 +127,10 @@ def test_daemonized_grandchild_stays_in_the_job(daemon, runners, workdir):
     wait_for(lambda: leftovers(0), what="the grandchild's exit")
 
 
-def test_runner_and_job_running_before_start(daemon, runners):
+def test_runner_and_job_running_before_start(daemon, runners, workdir):
     r = runners("early-bird").start()
-    r.submit("pre", "sleep_ms 2500", "exit 101")
+    held = os.path.join(workdir, "held")
+    r.submit("pre", rs.held_step(held), "exit 101")
     r.worker_pid("pre")
     listener_start = r.started_at
     time.sleep(0.3)
@@ -140,6 +141,7 @@ def test_runner_and_job_running_before_start(daemon, runners):
     assert abs(m.value("runnerscope_runner_start_time_seconds", kind="github",
                        runner="early-bird") - listener_start) < 0.05
     job_start = m.value("runnerscope_job_start_time_seconds", kind="github", runner="early-bird")
+    rs.release(held)
     status, w = r.result("pre")
     assert status == 101 << 8
     # /proc start times have clock-tick resolution: still well within 50 ms

@@ -4,10 +4,11 @@ import json
 import os
 import re
 
+import rs
 from rs import wait_for
 
-# a step that forks after a pause: the forks happen under whichever programs run by then
-LATE_FORKS = "step sleep 2; /bin/true; /bin/true"
+# a step that forks once let go: the forks happen under whichever programs run by then
+LATE_FORKS = "; /bin/true; /bin/true"
 # python execs from a second thread: the kernel makes that thread the leader (de_thread); the
 # process must stay tracked whichever of its threads exec'd
 THREAD_EXEC = ("step /usr/bin/python3 -c \"import os, threading; "
@@ -39,7 +40,8 @@ def test_programs_of_the_other_flavour_are_taken_over(daemon, runners, workdir):
     events = os.path.join(workdir, "events.jsonl")
     d = daemon("--bpf.attach=raw_tp", cleanup=False)
     r = runners("markers").start()
-    r.submit("across", LATE_FORKS, "exit 100")
+    held = os.path.join(workdir, "across")
+    r.submit("across", rs.held_step(held) + LATE_FORKS, "exit 100")
     r.worker_pid("across")
     wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="markers") == 1,
              what="the job running")
@@ -48,16 +50,20 @@ def test_programs_of_the_other_flavour_are_taken_over(daemon, runners, workdir):
                 port=d.port)
     log = d2.read_log()
     assert "programs replaced (generation 1)" in log
-    # the Listener, the Worker, its step's shell and the step's sleep at least
+    # the Listener, the Worker and its step's shell at least
     marked = re.findall(r"procs_bits: (\d+) tracked processes marked", log)
-    assert marked and int(marked[-1]) >= 4, log[-3000:]
+    assert marked and int(marked[-1]) >= 3, log[-3000:]
+    rs.release(held)
     r.result("across")
     # the same job again, under the new programs from start to end: the reference
-    r.submit("within", LATE_FORKS, "exit 100")
+    held = os.path.join(workdir, "within")
+    r.submit("within", rs.held_step(held) + LATE_FORKS, "exit 100")
+    rs.release(held)
     r.result("within")
     done = {e["pid"]: e for e in finished(events, 2)}
     counts = sorted(e["processes"] for e in done.values())
-    assert counts[0] == counts[1] and counts[0] >= 5, done
+    # the Worker, the step's shell and its two forks, in each
+    assert counts[0] == counts[1] and counts[0] >= 4, done
     job_processes_zero(d2, "markers")
     m = d2.scrape()
     assert m.value("runnerscope_jobs_finished_total", runner="markers", result="success") == 2

@@ -189,10 +189,11 @@ def live_prog_ids():
     return {p["id"] for p in json.loads(bpftool("-j", "prog", "show"))}
 
 
-def test_bpftool_shows_named_fields(daemon, runners):
+def test_bpftool_shows_named_fields(daemon, runners, workdir):
     d = daemon()
     r = runners("dumped").start()
-    r.submit("a", "step sleep 0.5", "exit 100")
+    held = os.path.join(workdir, "held")
+    r.submit("a", rs.held_step(held), "exit 100")
     r.worker_pid("a")
     wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github",
                                       runner="dumped") == 1, 10, what="job running")
@@ -211,6 +212,7 @@ def test_bpftool_shows_named_fields(daemon, runners):
     # the runner's name is a string, not an array of bytes
     assert '"name": "dumped"' in bpftool("map", "dump", "pinned",
                                          os.path.join(d.pin_path, "runner_stats"))
+    rs.release(held)
     r.result("a")
 
 
@@ -258,7 +260,8 @@ def test_programs_replaced_by_another_build_hand_over(daemon, runners, workdir):
     swapped in over the same pinned maps, and the old ones go."""
     d = daemon(cleanup=False)
     r = runners("handover").start()
-    r.submit("a", "step sleep 1", "exit 100")
+    held = os.path.join(workdir, "held")
+    r.submit("a", rs.held_step(held), "exit 100")
     r.worker_pid("a")
     old = link_prog_ids(d.pin_path)
     d.kill()
@@ -266,6 +269,7 @@ def test_programs_replaced_by_another_build_hand_over(daemon, runners, workdir):
                 port=d.port)
     assert "programs replaced (generation 1)" in d2.read_log()
     wait_for(lambda: not set(old) & live_prog_ids(), 10, what="old programs gone")
+    rs.release(held)  # the job ends under the new programs
     r.result("a")
     r.submit("b", "step true", "exit 102")
     r.result("b")

@@ -64,6 +64,10 @@ struct probes {
 	struct ring_buffer *rb;
 	struct state *state;
 	enum probes_attach mode;
+	/* with raw_tp: the programs that read current through a helper (raw_tp_cur_*), for
+	 * kernels without bpf_rdonly_cast() (before 6.2), rather than those that read their
+	 * arguments (raw_tp_*) */
+	int raw_cur;
 	char pin_path[PATH_MAX]; /* empty: nothing pinned */
 	int pin_fd; /* the pin directory, locked while we run */
 	int cleanup; /* unpin everything on the way out */
@@ -197,17 +201,21 @@ static int set_rules(struct jobs_bpf *skel)
 }
 
 /*
- * What oom:mark_victim passes: the victim task since Linux 6.8, its pid before. 1 for the
- * task, 0 for the pid, -1 when the kernel has no such tracepoint.
+ * What the kernel's BTF says of it. *oom: what oom:mark_victim passes, the victim task since
+ * Linux 6.8 (1), its pid before (0), or -1 when the kernel has no such tracepoint. *cast: it
+ * has the kfunc bpf_rdonly_cast() (6.2), with which the raw_tp programs read their arguments.
  */
-static int mark_victim_takes_task(void)
+static void kernel_btf_facts(int *oom, int *cast)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_type *t;
-	int id, ret = -1;
+	int id;
 
+	*oom = -1;
+	*cast = 0;
 	if (!btf)
-		return -1;
+		return;
+	*cast = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
 	t = id > 0 ? btf__type_by_id(btf, btf__type_by_id(btf, id)->type) : NULL;
 	if (t && btf_is_ptr(t))
@@ -217,10 +225,9 @@ static int mark_victim_takes_task(void)
 
 		while (a && (btf_is_typedef(a) || btf_is_mod(a)))
 			a = btf__type_by_id(btf, a->type);
-		ret = a && btf_is_ptr(a);
+		*oom = a && btf_is_ptr(a);
 	}
 	btf__free(btf);
-	return ret;
 }
 
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
@@ -239,20 +246,28 @@ static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
 static const char *const link_names[] = { "link_exec", "link_fork", "link_exit",
 					   "link_oom" };
 
-static struct bpf_link **skel_link(struct jobs_bpf *skel, enum probes_attach mode, int i)
+/* link i of the programs of p's flavour; NULL-valued while they are not attached by p->skel */
+static struct bpf_link **skel_link(const struct probes *p, int i)
 {
-	int raw = mode == ATTACH_RAW_TP;
+	struct jobs_bpf *skel = p->skel;
 
-	switch (i) {
-	case 0:
-		return raw ? &skel->links.raw_tp_handle_exec : &skel->links.tp_btf_handle_exec;
-	case 1:
-		return raw ? &skel->links.raw_tp_handle_fork : &skel->links.tp_btf_handle_fork;
-	case 2:
-		return raw ? &skel->links.raw_tp_handle_exit : &skel->links.tp_btf_handle_exit;
-	default:
+	if (i >= 3)
 		return &skel->links.handle_mark_victim;
+	if (p->mode != ATTACH_RAW_TP) {
+		struct bpf_link **l[] = { &skel->links.tp_btf_handle_exec,
+					  &skel->links.tp_btf_handle_fork,
+					  &skel->links.tp_btf_handle_exit };
+		return l[i];
 	}
+	if (p->raw_cur) {
+		struct bpf_link **l[] = { &skel->links.raw_tp_cur_handle_exec,
+					  &skel->links.raw_tp_cur_handle_fork,
+					  &skel->links.raw_tp_cur_handle_exit };
+		return l[i];
+	}
+	struct bpf_link **l[] = { &skel->links.raw_tp_handle_exec, &skel->links.raw_tp_handle_fork,
+				  &skel->links.raw_tp_handle_exit };
+	return l[i];
 }
 
 static int pin_file(const struct probes *p, const char *name, char *out, size_t sz)
@@ -277,35 +292,51 @@ static __u64 build_hash(const struct probes_opts *opts, int oom)
 	return h;
 }
 
-/* RUNNERSCOPE_TEST_REJECT=tp_btf,raw_tp: the tests' way to have a flavour rejected */
-static int test_reject(enum probes_attach mode)
+/*
+ * RUNNERSCOPE_TEST_REJECT, the tests' way to have programs rejected: a comma-separated list of
+ * tp_btf, raw_tp (both sets of raw_tp programs) and raw_tp_arg (those that read their arguments)
+ */
+static int test_reject(const struct probes *p)
 {
 	const char *e = getenv("RUNNERSCOPE_TEST_REJECT");
+	char buf[128], *tok, *save = NULL;
+	int reject = 0;
 
-	return e && strstr(e, mode == ATTACH_RAW_TP ? "raw_tp" : "tp_btf");
+	if (!e || snprintf(buf, sizeof(buf), "%s", e) >= (int)sizeof(buf))
+		return 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (p->mode != ATTACH_RAW_TP)
+			reject |= !strcmp(tok, "tp_btf");
+		else
+			reject |= !strcmp(tok, "raw_tp") || (!p->raw_cur && !strcmp(tok, "raw_tp_arg"));
+	}
+	return reject;
 }
 
-static struct jobs_bpf *open_skel(const struct probes_opts *opts, enum probes_attach mode,
-				  int oom, __u32 gen, int tracepoints)
+static struct jobs_bpf *open_skel(const struct probes *p, const struct probes_opts *opts, int oom,
+				  __u32 gen, int tracepoints)
 {
 	struct jobs_bpf *skel = jobs_bpf__open();
-	int raw = mode == ATTACH_RAW_TP;
+	int btf = p->mode != ATTACH_RAW_TP, arg = !btf && !p->raw_cur, cur = !btf && p->raw_cur;
 
 	if (!skel)
 		return NULL;
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_exec, tracepoints && !raw);
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_fork, tracepoints && !raw);
-	bpf_program__set_autoload(skel->progs.tp_btf_handle_exit, tracepoints && !raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_exec, tracepoints && raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_fork, tracepoints && raw);
-	bpf_program__set_autoload(skel->progs.raw_tp_handle_exit, tracepoints && raw);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_exec, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_fork, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_exit, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_exec, tracepoints && arg);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_fork, tracepoints && arg);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_exit, tracepoints && arg);
+	bpf_program__set_autoload(skel->progs.raw_tp_cur_handle_exec, tracepoints && cur);
+	bpf_program__set_autoload(skel->progs.raw_tp_cur_handle_fork, tracepoints && cur);
+	bpf_program__set_autoload(skel->progs.raw_tp_cur_handle_exit, tracepoints && cur);
 	bpf_program__set_autoload(skel->progs.handle_mark_victim, tracepoints && oom >= 0);
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events_rb, opts->ringbuf_bytes);
 	skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	skel->rodata->oom_arg_is_task = oom > 0;
 	skel->rodata->gen = gen;
-	skel->rodata->test_reject = test_reject(mode);
+	skel->rodata->test_reject = test_reject(p);
 	return skel;
 }
 
@@ -394,7 +425,7 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 			     int pins, int *err)
 {
 	for (;;) {
-		struct jobs_bpf *skel = open_skel(opts, p->mode, oom, gen, 1);
+		struct jobs_bpf *skel = open_skel(p, opts, oom, gen, 1);
 
 		reject_reason[0] = '\0';
 		if (!skel) {
@@ -410,6 +441,15 @@ static struct jobs_bpf *load(struct probes *p, const struct probes_opts *opts, i
 		if (!*err)
 			return skel;
 		jobs_bpf__destroy(skel);
+		if (p->mode == ATTACH_RAW_TP && !p->raw_cur) {
+			/* a kernel with the kfunc that still refuses it to raw_tp programs */
+			pr_warn("raw_tp programs that read their arguments were not loaded (%s): "
+				"loading those that read current through a helper, at a helper call's "
+				"cost; --log.level=debug shows the verifier's whole log",
+				reject_reason[0] ? reject_reason : strerror(-*err));
+			p->raw_cur = 1;
+			continue;
+		}
 		if (opts->attach != ATTACH_AUTO || p->mode == ATTACH_RAW_TP)
 			return NULL;
 		pr_warn("tp_btf programs were not loaded (%s): falling back to raw_tp, at the same "
@@ -425,7 +465,7 @@ static int pin_links(struct probes *p)
 	int err;
 
 	for (int i = 0; i < 4; i++) {
-		struct bpf_link *l = *skel_link(p->skel, p->mode, i);
+		struct bpf_link *l = *skel_link(p, i);
 
 		if (!l)
 			continue;
@@ -441,7 +481,7 @@ static int pin_links(struct probes *p)
 	 * every daemon, and probes__health() sees it.
 	 */
 	for (int i = 0; i < 4; i++) {
-		struct bpf_link **l = skel_link(p->skel, p->mode, i);
+		struct bpf_link **l = skel_link(p, i);
 
 		bpf_link__destroy(*l);
 		*l = NULL;
@@ -708,7 +748,7 @@ static int adopt(struct probes *p, const struct probes_opts *opts, int oom,
 	int err;
 
 	p->mode = old->attach == 2 ? ATTACH_RAW_TP : ATTACH_TP_BTF;
-	p->skel = open_skel(opts, p->mode, oom, old->gen, 0);
+	p->skel = open_skel(p, opts, oom, old->gen, 0);
 	if (!p->skel)
 		return -errno;
 	if ((err = set_pin_paths(p, p->skel, 1)) || (err = load_logged(p->skel)) ||
@@ -740,9 +780,11 @@ static int fresh(struct probes *p, const struct probes_opts *opts, int oom, int 
 static int setup(struct probes *p, const struct probes_opts *opts)
 {
 	struct rs_meta old = {};
-	int oom = mark_victim_takes_task(), others = 0, same, err = 0;
+	int oom, cast, others = 0, same, err = 0;
 	struct jobs_bpf *probe;
 
+	kernel_btf_facts(&oom, &cast);
+	p->raw_cur = !cast;
 	p->has_oom = oom >= 0;
 	if (oom < 0)
 		pr_warn("kernel has no oom:mark_victim tracepoint: OOM kills are not counted per job");
@@ -752,7 +794,7 @@ static int setup(struct probes *p, const struct probes_opts *opts)
 	if (!same && !others)
 		return fresh(p, opts, oom, 1);
 	if (same) {
-		probe = open_skel(opts, p->mode, oom, 0, 1);
+		probe = open_skel(p, opts, oom, 0, 1);
 		if (!probe)
 			return -errno;
 		same = pinned_compatible(p, probe);
@@ -1451,8 +1493,9 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	};
 	state__set_store(state, &store);
 	restore_groups(p);
-	pr_info("bpf programs attached via %s on Linux %s%s%s", probes__attach_name(p), p->kernel,
-		p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
+	pr_info("bpf programs attached via %s%s on Linux %s%s%s", probes__attach_name(p),
+		p->mode == ATTACH_RAW_TP && p->raw_cur ? " (current read through a helper)" : "",
+		p->kernel, p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
 	return p;
 fail:
 	if (p->pin_path[0] && p->cleanup)
@@ -1729,7 +1772,7 @@ static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_for
 static int link_fd(struct probes *p, int i, int *owned)
 {
 	char path[PATH_MAX];
-	struct bpf_link *l = *skel_link(p->skel, p->mode, i);
+	struct bpf_link *l = *skel_link(p, i);
 
 	*owned = 0;
 	if (l)

@@ -45,7 +45,8 @@ HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDARY:
-.PHONY: all run test test-san test-raw-tp matrix unit e2e clean install vmlinux fixtures bench bench-tools fuzz \
+.PHONY: all run test test-san test-raw-tp matrix unit e2e clean install vmlinux fixtures bench \
+	bench-tools bench-matrix fuzz \
 	fuzzers image
 all: $(OUTPUT)/runnerscope
 
@@ -149,6 +150,12 @@ bench-tools: $(BENCH)/floor $(BENCH)/execstorm
 # ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency
 bench: all fixtures bench-tools
 	bench/run.py $(ARGS)
+
+# the BPF cost per event on each kernel of the matrix, both flavours beside bpftrace in each
+# guest (under qemu's TCG: the ratios hold, the nanoseconds are emulation's);
+# results in build/bench/<kernel>/
+bench-matrix: all fixtures bench-tools
+	bench/matrix.sh $(MATRIX)
 
 # libFuzzer targets (clang), against every parser and encoder that takes outside data
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -4,7 +4,7 @@
     sudo make bench            # or: sudo tools/setup.sh bench
     sudo bench/run.py --quick  # fewer rounds, smaller storms: a smoke test of the suite
 
-Writes build/bench/results.json and build/bench/results.md (the table the README quotes).
+Writes build/bench/results.json and build/bench/results.md (the tables docs/performance.md quotes).
 Every comparison is measured in the same run, interleaved over several rounds, and given as a
 median with its spread (min … max).
 """

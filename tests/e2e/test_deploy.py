@@ -111,7 +111,7 @@ def test_kubernetes_manifests_decode_and_every_capability_and_mount_is_used():
         text = f.read()
     for cap in caps:
         assert re.search(rf"#[^\n]*\n\s*- {cap}\n", text), cap
-    # the least: CAP_SYS_ADMIN (BPF statistics, mounting bpffs) is left out, see README
+    # the least: CAP_SYS_ADMIN (BPF statistics, mounting bpffs) is left out, see docs/install.md
     assert sorted(caps) == ["BPF", "DAC_READ_SEARCH", "PERFMON", "SYS_PTRACE"], caps
     probes = [c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]]
     assert probes == ["/healthz", "/healthz"]

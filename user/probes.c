@@ -63,6 +63,7 @@ struct probes {
 	struct live_cpu *live;
 	struct ring_buffer *rb;
 	struct state *state;
+	struct state_store store; /* the counters' pinned maps, for the state (state_store_bpf) */
 	enum probes_attach mode;
 	/* with raw_tp: the programs that read current through a helper (raw_tp_cur_*), for
 	 * kernels without bpf_rdonly_cast() (before 6.2), rather than those that read their
@@ -1422,7 +1423,6 @@ static void restore_groups(struct probes *p)
 
 struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 {
-	struct state_store store;
 	struct probes *p;
 	int err;
 
@@ -1483,15 +1483,13 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 		pr_err("failed to open the events ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	store = (struct state_store){
-		.runner_stats = bpf_map__fd(p->skel->maps.runner_stats),
-		.job_acct = bpf_map__fd(p->skel->maps.job_acct),
-		.agent_acct = bpf_map__fd(p->skel->maps.agent_acct),
-		.jobs = bpf_map__fd(p->skel->maps.jobs_map),
-		.agents = bpf_map__fd(p->skel->maps.agents_map),
-		.ctx = bpf_map__fd(p->skel->maps.ctx_map),
-	};
-	state__set_store(state, &store);
+	p->store.fd[STATE_RUNNER_STATS] = bpf_map__fd(p->skel->maps.runner_stats);
+	p->store.fd[STATE_JOB_ACCT] = bpf_map__fd(p->skel->maps.job_acct);
+	p->store.fd[STATE_AGENT_ACCT] = bpf_map__fd(p->skel->maps.agent_acct);
+	p->store.fd[STATE_JOBS] = bpf_map__fd(p->skel->maps.jobs_map);
+	p->store.fd[STATE_AGENTS] = bpf_map__fd(p->skel->maps.agents_map);
+	p->store.fd[STATE_CTX] = bpf_map__fd(p->skel->maps.ctx_map);
+	state__set_store(state, &state_store_bpf, &p->store);
 	restore_groups(p);
 	pr_info("bpf programs attached via %s%s on Linux %s%s%s", probes__attach_name(p),
 		p->mode == ATTACH_RAW_TP && p->raw_cur ? " (current read through a helper)" : "",

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <ctype.h>
 #include <errno.h>
-#include <bpf/bpf.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,7 +50,8 @@ struct state {
 	struct agent *agents;
 	struct job *jobs;
 	uint64_t generation; /* bumped by each reconcile pass, see state__expire */
-	struct state_store store;
+	const struct state_store_ops *store; /* NULL: counters kept in memory only */
+	void *store_ctx;
 	int store_failed; /* a write to the pinned maps failed: said once */
 	struct finished_job recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
 	unsigned int recent_n;
@@ -63,21 +63,28 @@ struct state {
  * between the two leaves a job_acct behind its runner's last_seen, which set_store repairs:
  * nothing is counted twice or lost, whenever the daemon dies.
  */
-static void store_put(struct state *s, int fd, const void *key, const void *val)
+static int store_get(struct state *s, enum state_table t, const void *key, void *val)
 {
-	if (fd < 0 || !bpf_map_update_elem(fd, key, val, BPF_ANY))
+	return s->store ? s->store->lookup(s->store_ctx, t, key, val) : -EBADF;
+}
+
+static void store_put(struct state *s, enum state_table t, const void *key, const void *val)
+{
+	int err = s->store ? s->store->update(s->store_ctx, t, key, val) : -EBADF;
+
+	if (!err || err == -EBADF)
 		return;
 	if (!s->store_failed)
 		pr_warn("cannot update a pinned map (%s): counters are kept in memory only until "
 			"there is room",
-			strerror(errno));
+			strerror(-err));
 	s->store_failed = 1;
 }
 
-static void store_del(int fd, const void *key)
+static void store_del(struct state *s, enum state_table t, const void *key)
 {
-	if (fd >= 0)
-		bpf_map_delete_elem(fd, key);
+	if (s->store)
+		s->store->remove(s->store_ctx, t, key);
 }
 
 static void commit(struct state *s, struct job *j)
@@ -87,9 +94,9 @@ static void commit(struct state *s, struct job *j)
 	if (r) {
 		r->st.last_job = j->key;
 		r->st.last_seen = j->acct.seen;
-		store_put(s, s->store.runner_stats, &r->rkey, &r->st);
+		store_put(s, STATE_RUNNER_STATS, &r->rkey, &r->st);
 	}
-	store_put(s, s->store.job_acct, &j->key, &j->acct);
+	store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 }
 
 static int histogram_index(const double *bounds, int n, double v)
@@ -137,7 +144,6 @@ struct state *state__new(const struct state_opts *opts)
 		return NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	s->opts = *opts;
-	s->store = (struct state_store){ -1, -1, -1, -1, -1, -1 };
 	return s;
 }
 
@@ -282,8 +288,7 @@ static struct runner *runner_get(struct state *s, int kind, const struct identit
 	r->rkey.kind = (__u32)kind;
 	memcpy(r->rkey.name, r->name, sizeof(r->rkey.name));
 	/* counters an earlier daemon left for it */
-	if (s->store.runner_stats >= 0)
-		bpf_map_lookup_elem(s->store.runner_stats, &r->rkey, &r->st);
+	store_get(s, STATE_RUNNER_STATS, &r->rkey, &r->st);
 	r->down_since = state_now_ns(CLOCK_MONOTONIC);
 	/* with job labels: what the counters held before this daemon has no labels */
 	if (s->opts.labels) {
@@ -331,38 +336,40 @@ static int rs_key_is_zero_user(const struct rs_key *k)
 	return !k->tgid && !k->start_ns;
 }
 
-/* walks a map's keys, deleting as it goes when drop() says so */
-static void sweep(int fd, size_t ksize, int (*drop)(struct state *, const void *), struct state *s)
+/* walks a table's keys, deleting as it goes when drop() says so */
+static void sweep(struct state *s, enum state_table t, size_t ksize,
+		  int (*drop)(struct state *, const void *))
 {
 	char key[sizeof(struct rs_runner_key)], next[sizeof(key)];
 	int more;
 
-	if (fd < 0 || ksize > sizeof(key))
+	if (!s->store || ksize > sizeof(key))
 		return;
-	more = !bpf_map_get_next_key(fd, NULL, next);
+	more = !s->store->next_key(s->store_ctx, t, NULL, next);
 	while (more) {
 		memcpy(key, next, ksize);
-		more = !bpf_map_get_next_key(fd, key, next);
+		more = !s->store->next_key(s->store_ctx, t, key, next);
 		if (drop(s, key))
-			bpf_map_delete_elem(fd, key);
+			store_del(s, t, key);
 	}
 }
 
-static int absent(int fd, const void *key)
+/* surely not in the table: a store without it says nothing */
+static int absent(struct state *s, enum state_table t, const void *key)
 {
 	char val[sizeof(struct rs_job)];
 
-	return bpf_map_lookup_elem(fd, key, val) && errno == ENOENT;
+	return store_get(s, t, key, val) == -ENOENT;
 }
 
 static int stale_job_acct(struct state *s, const void *key)
 {
-	return absent(s->store.jobs, key);
+	return absent(s, STATE_JOBS, key);
 }
 
 static int stale_agent_acct(struct state *s, const void *key)
 {
-	return absent(s->store.agents, key);
+	return absent(s, STATE_AGENTS, key);
 }
 
 /* an earlier daemon's runner, with its counters; its last update completed if cut short */
@@ -377,11 +384,11 @@ static int adopt_runner(struct state *s, const void *key)
 	r = runner_by_key(s, k, NULL);
 	if (!r || rs_key_is_zero_user(&r->st.last_job))
 		return 0;
-	if (!bpf_map_lookup_elem(s->store.job_acct, &r->st.last_job, &acct)) {
+	if (!store_get(s, STATE_JOB_ACCT, &r->st.last_job, &acct)) {
 		if (!memcmp(&acct.seen, &r->st.last_seen, sizeof(acct.seen)))
 			return 0;
 		acct.seen.flags |= r->st.last_seen.flags;
-	} else if (absent(s->store.jobs, &r->st.last_job)) {
+	} else if (absent(s, STATE_JOBS, &r->st.last_job)) {
 		return 0; /* the job is over and forgotten */
 	} else {
 		memset(&acct, 0, sizeof(acct));
@@ -393,19 +400,20 @@ static int adopt_runner(struct state *s, const void *key)
 	acct.seen.cpu_system_ns = r->st.last_seen.cpu_system_ns;
 	acct.seen.oom_kills = r->st.last_seen.oom_kills;
 	acct.seen.flags |= r->st.last_seen.flags;
-	store_put(s, s->store.job_acct, &r->st.last_job, &acct);
+	store_put(s, STATE_JOB_ACCT, &r->st.last_job, &acct);
 	return 0;
 }
 
-void state__set_store(struct state *s, const struct state_store *store)
+void state__set_store(struct state *s, const struct state_store_ops *ops, void *ctx)
 {
 	int n;
 
 	state__lock(s);
-	s->store = *store;
-	sweep(s->store.runner_stats, sizeof(struct rs_runner_key), adopt_runner, s);
-	sweep(s->store.job_acct, sizeof(struct rs_key), stale_job_acct, s);
-	sweep(s->store.agent_acct, sizeof(struct rs_key), stale_agent_acct, s);
+	s->store = ops;
+	s->store_ctx = ctx;
+	sweep(s, STATE_RUNNER_STATS, sizeof(struct rs_runner_key), adopt_runner);
+	sweep(s, STATE_JOB_ACCT, sizeof(struct rs_key), stale_job_acct);
+	sweep(s, STATE_AGENT_ACCT, sizeof(struct rs_key), stale_agent_acct);
 	n = HASH_COUNT(s->runners);
 	state__unlock(s);
 	if (n)
@@ -434,8 +442,7 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 			}
 			a->key = *key;
 			/* the name an earlier daemon gave it stays, so its counters stay too */
-			if (s->store.agent_acct >= 0 &&
-			    !bpf_map_lookup_elem(s->store.agent_acct, key, &bound) && bound.kind)
+			if (!store_get(s, STATE_AGENT_ACCT, key, &bound) && bound.kind)
 				a->runner = runner_by_key(s, &bound, &id);
 			else
 				a->runner = runner_get(s, rec->kind, &id);
@@ -444,7 +451,7 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 				state__unlock(s);
 				return 0;
 			}
-			store_put(s, s->store.agent_acct, key, &a->runner->rkey);
+			store_put(s, STATE_AGENT_ACCT, key, &a->runner->rkey);
 			HASH_ADD(hh, s->agents, key, sizeof(a->key), a);
 			a->runner->agents++;
 			a->runner->down_since = 0;
@@ -474,7 +481,7 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 
 void state__forget_agent(struct state *s, const struct rs_key *key)
 {
-	store_del(s->store.agent_acct, key);
+	store_del(s, STATE_AGENT_ACCT, key);
 }
 
 int state__has_job(struct state *s, const struct rs_key *key)
@@ -489,7 +496,7 @@ int state__has_job(struct state *s, const struct rs_key *key)
 
 void state__forget_job(struct state *s, const struct rs_key *key)
 {
-	store_del(s->store.job_acct, key);
+	store_del(s, STATE_JOB_ACCT, key);
 }
 
 /* GitLab short tokens, as labels keep them or as container names do: lowercased, no '_' */
@@ -617,8 +624,7 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 		return r;
 	}
 	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
-	if (s->store.agent_acct >= 0 &&
-	    !bpf_map_lookup_elem(s->store.agent_acct, &rec->runner, &bound) && bound.kind)
+	if (!store_get(s, STATE_AGENT_ACCT, &rec->runner, &bound) && bound.kind)
 		return runner_by_key(s, &bound, NULL);
 	/* no agent known (it started before us and was not found, or it is gone): the job
 	 * process names its runner the same way */
@@ -685,7 +691,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 	struct rs_job_acct acct;
 	struct runner *r;
 	struct job *j;
-	int known = s->store.job_acct >= 0 && !bpf_map_lookup_elem(s->store.job_acct, key, &acct);
+	int known = !store_get(s, STATE_JOB_ACCT, key, &acct);
 
 	if (known)
 		r = acct.runner.kind ? runner_by_key(s, &acct.runner, NULL) : NULL;
@@ -719,11 +725,11 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		j->acct.seen.flags |= RS_ACCT_STARTED;
 	}
 	/* its context is read again from its next step: arm the hints */
-	if (!j->finished && s->store.ctx >= 0) {
+	if (!j->finished && known) {
 		__u32 hints = RS_CTX_HINTS;
 
-		if (known)
-			bpf_map_update_elem(s->store.ctx, key, &hints, BPF_ANY);
+		if (s->store)
+			s->store->update(s->store_ctx, STATE_CTX, key, &hints);
 	}
 	pr_debug("job %s pid=%u runner=%s", known ? "adopted" : "started", key->tgid,
 		 r ? r->name : "none");
@@ -882,7 +888,7 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
 	if (j && set_context(s, j, &ctx))
-		store_put(s, s->store.job_acct, &j->key, &j->acct);
+		store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 	state__unlock(s);
 	return 1;
 }
@@ -903,12 +909,12 @@ void state__expire(struct state *s, uint64_t now)
 				continue;
 			j->runner = NULL;
 			memset(&j->acct.runner, 0, sizeof(j->acct.runner));
-			store_put(s, s->store.job_acct, &j->key, &j->acct);
+			store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 		}
 		pr_info("runner gone kind=%s runner=%s", detect_kind_name(r->kind), r->name);
 		if (s->opts.labels)
 			joblabels_drop(s->opts.labels, r);
-		store_del(s->store.runner_stats, &r->rkey);
+		store_del(s, STATE_RUNNER_STATS, &r->rkey);
 		HASH_DEL(s->runners, r);
 		runner_free(r);
 	}

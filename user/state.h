@@ -102,23 +102,43 @@ struct state_opts {
 	struct joblabels *labels; /* --metrics.job-labels; NULL when off */
 };
 
-/* the pinned maps the counters live in; -1 where there is none */
-struct state_store {
-	int runner_stats;
-	int job_acct;
-	int agent_acct;
-	int jobs; /* the kernel's records, to tell live accounting records from stale ones */
-	int agents;
-	int ctx;
+/* the tables the counters live in, and the kernel's records they are checked against */
+enum state_table {
+	STATE_RUNNER_STATS, /* rs_runner_key -> rs_runner_stats */
+	STATE_JOB_ACCT, /* rs_key -> rs_job_acct */
+	STATE_AGENT_ACCT, /* rs_key -> rs_runner_key */
+	STATE_JOBS, /* rs_key -> rs_job: the kernel's, to tell live accounting from stale */
+	STATE_AGENTS, /* rs_key -> rs_agent: the same */
+	STATE_CTX, /* rs_key -> __u32 context hints */
+	STATE_TABLES,
 };
+
+/*
+ * Where the counters are kept, so that they outlive the daemon: the pinned maps in the daemon
+ * (state_store_bpf), memory in the unit tests. Each returns 0 or -errno: -ENOENT for a key
+ * that is not there, -EBADF for a table the store does not have.
+ */
+struct state_store_ops {
+	int (*lookup)(void *ctx, enum state_table t, const void *key, void *val);
+	int (*update)(void *ctx, enum state_table t, const void *key, const void *val);
+	int (*remove)(void *ctx, enum state_table t, const void *key);
+	/* the key after key (NULL: the first) into next; -ENOENT after the last */
+	int (*next_key)(void *ctx, enum state_table t, const void *key, void *next);
+};
+
+/* the pinned maps, by table (-1 where there is none): the context of state_store_bpf */
+struct state_store {
+	int fd[STATE_TABLES];
+};
+extern const struct state_store_ops state_store_bpf;
 
 struct state *state__new(const struct state_opts *opts);
 /*
- * Keeps the counters in these maps from now on: takes the runners and counters pinned by an
- * earlier daemon, completes its last update if it was cut short, drops records of jobs and
- * agents that are no longer in the kernel's maps.
+ * Keeps the counters in this store from now on (ctx must outlive s): takes the runners and
+ * counters an earlier daemon kept there, completes its last update if it was cut short, drops
+ * records of jobs and agents that are no longer in the kernel's maps.
  */
-void state__set_store(struct state *s, const struct state_store *store);
+void state__set_store(struct state *s, const struct state_store_ops *ops, void *ctx);
 /* the kernel's record of a job or an agent is gone: so goes what the state kept of it */
 void state__forget_job(struct state *s, const struct rs_key *key);
 void state__forget_agent(struct state *s, const struct rs_key *key);

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The state model driven by synthetic kernel records, its counters kept in memory instead of
+ * the pinned maps: counting once, the two-step commit and its repair after a daemon died
+ * between the two writes, adoption of pinned runners, stale records, expiry.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include "state.h"
+#include "detect.h"
+
+/* a table of the store: at most MEM_ENTRIES keys, in the order they were first written */
+#define MEM_ENTRIES 16
+struct mem_table {
+	size_t ksize, vsize;
+	int used[MEM_ENTRIES];
+	unsigned char key[MEM_ENTRIES][sizeof(struct rs_runner_key)];
+	unsigned char val[MEM_ENTRIES][sizeof(struct rs_runner_stats)];
+};
+
+struct mem_store {
+	struct mem_table t[STATE_TABLES];
+	/* writes still to be made; those after are lost, as a daemon killed then loses them.
+	 * Negative: no limit */
+	int writes_left;
+	int writes;
+};
+
+static int find(struct mem_table *t, const void *key)
+{
+	for (int i = 0; i < MEM_ENTRIES; i++)
+		if (t->used[i] && !memcmp(t->key[i], key, t->ksize))
+			return i;
+	return -1;
+}
+
+static int mem_lookup(void *ctx, enum state_table tt, const void *key, void *val)
+{
+	struct mem_table *t = &((struct mem_store *)ctx)->t[tt];
+	int i = find(t, key);
+
+	if (i < 0)
+		return -ENOENT;
+	memcpy(val, t->val[i], t->vsize);
+	return 0;
+}
+
+static int mem_update(void *ctx, enum state_table tt, const void *key, const void *val)
+{
+	struct mem_store *m = ctx;
+	struct mem_table *t = &m->t[tt];
+	int i = find(t, key);
+
+	m->writes++;
+	if (m->writes_left == 0)
+		return 0;
+	if (m->writes_left > 0)
+		m->writes_left--;
+	for (int j = 0; i < 0 && j < MEM_ENTRIES; j++)
+		if (!t->used[j])
+			i = j;
+	if (i < 0)
+		return -E2BIG;
+	t->used[i] = 1;
+	memcpy(t->key[i], key, t->ksize);
+	memcpy(t->val[i], val, t->vsize);
+	return 0;
+}
+
+static int mem_remove(void *ctx, enum state_table tt, const void *key)
+{
+	struct mem_store *m = ctx;
+	struct mem_table *t = &m->t[tt];
+	int i = find(t, key);
+
+	if (m->writes_left == 0)
+		return 0;
+	if (i < 0)
+		return -ENOENT;
+	t->used[i] = 0;
+	return 0;
+}
+
+/* as a BPF hash map: an unknown key gives the first */
+static int mem_next_key(void *ctx, enum state_table tt, const void *key, void *next)
+{
+	struct mem_table *t = &((struct mem_store *)ctx)->t[tt];
+	int i = key ? find(t, key) + 1 : 0;
+
+	for (; i < MEM_ENTRIES; i++)
+		if (t->used[i]) {
+			memcpy(next, t->key[i], t->ksize);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static const struct state_store_ops mem_ops = { mem_lookup, mem_update, mem_remove,
+						mem_next_key };
+
+static void mem_init(struct mem_store *m)
+{
+	static const size_t k[STATE_TABLES] = {
+		[STATE_RUNNER_STATS] = sizeof(struct rs_runner_key), [STATE_JOB_ACCT] = 16,
+		[STATE_AGENT_ACCT] = 16, [STATE_JOBS] = 16, [STATE_AGENTS] = 16, [STATE_CTX] = 16,
+	};
+	static const size_t v[STATE_TABLES] = {
+		[STATE_RUNNER_STATS] = sizeof(struct rs_runner_stats),
+		[STATE_JOB_ACCT] = sizeof(struct rs_job_acct),
+		[STATE_AGENT_ACCT] = sizeof(struct rs_runner_key),
+		[STATE_JOBS] = sizeof(struct rs_job),
+		[STATE_AGENTS] = sizeof(struct rs_agent),
+		[STATE_CTX] = sizeof(__u32),
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->writes_left = -1;
+	for (int i = 0; i < STATE_TABLES; i++) {
+		m->t[i].ksize = k[i];
+		m->t[i].vsize = v[i];
+	}
+}
+
+static struct mem_store mem; /* too large for a test's stack */
+
+#define S 1000000000ULL
+#define GRACE_NS (10 * S)
+
+/* a Gitea job of several processes (tgid 0), named after its runner as the daemon names it */
+static const struct rs_key job_key = { .tgid = 0, .start_ns = 100 * S };
+
+static struct state *daemon_start(void)
+{
+	struct state_opts o = { .grace_ns = GRACE_NS };
+	struct state *s = state__new(&o);
+
+	assert_non_null(s);
+	state__set_store(s, &mem_ops, &mem);
+	return s;
+}
+
+static struct rs_job job_rec(int finished, __u64 run_ns)
+{
+	return (struct rs_job){
+		.kind = RS_KIND_GITEA,
+		.state = finished ? RS_STATE_FINISHED : RS_STATE_RUNNING,
+		.run_ns = run_ns,
+		.utime_ns = run_ns, /* all user time */
+		.live_procs = finished ? 0 : 1,
+		.total_procs = 1,
+		.end_ns = finished ? job_key.start_ns + 2 * S : 0,
+	};
+}
+
+static struct runner *runner(struct state *s, const char *name)
+{
+	for (struct runner *r = state__runners(s); r; r = r->hh.next)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+static int success(void)
+{
+	const char *reason;
+
+	return detect_job_result(RS_KIND_GITEA, 0, &reason);
+}
+
+/* a daemon sees the job run one second, then (writes_left) ... */
+static struct state *run_job(int writes_left_at_the_end)
+{
+	struct state *s = daemon_start();
+	struct rs_job rec = job_rec(0, 1 * S);
+
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 0);
+	rec = job_rec(1, 2 * S);
+	mem.writes_left = writes_left_at_the_end;
+	/* the job is over and nothing of it is left: its record may go */
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 1);
+	mem.writes_left = -1;
+	return s;
+}
+
+static void assert_counted_once(struct state *s)
+{
+	struct runner *r = runner(s, "r1");
+	struct rs_runner_stats pinned;
+	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "r1" };
+
+	assert_non_null(r);
+	assert_int_equal(r->st.jobs_started, 1);
+	assert_int_equal(r->st.jobs_finished[success()], 1);
+	assert_int_equal(r->st.duration_ns_sum[success()], 2 * S);
+	assert_int_equal(r->st.cpu_user_ns, 2 * S);
+	assert_int_equal(r->jobs_running, 0);
+	/* and the pinned copy says the same */
+	assert_int_equal(mem_lookup(&mem, STATE_RUNNER_STATS, &k, &pinned), 0);
+	assert_memory_equal(&pinned, &r->st, sizeof(pinned));
+}
+
+static void test_a_job_is_counted_once(void **unused)
+{
+	(void)unused;
+	struct state *s;
+
+	mem_init(&mem);
+	s = run_job(-1);
+	assert_counted_once(s);
+	state__free(s);
+}
+
+/* the kernel's record outlived the daemon that counted it: the next one counts nothing again */
+static void test_a_restart_counts_nothing_again(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(1, 2 * S);
+	struct state *s;
+
+	mem_init(&mem);
+	state__free(run_job(-1));
+	mem_update(&mem, STATE_JOBS, &job_key, &rec);
+	s = daemon_start();
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 1);
+	assert_counted_once(s);
+	state__free(s);
+}
+
+/*
+ * Killed between the two writes of the job's end: the runner's counters have it, its job_acct
+ * does not. The next daemon completes the job_acct from the runner's last_seen before it reads
+ * the job, so the end is not counted a second time.
+ */
+static void test_killed_between_the_two_writes(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(1, 2 * S);
+	struct rs_job_acct acct;
+	struct state *s;
+
+	mem_init(&mem);
+	state__free(run_job(1));
+	assert_int_equal(mem_lookup(&mem, STATE_JOB_ACCT, &job_key, &acct), 0);
+	assert_false(acct.seen.flags & RS_ACCT_FINISHED); /* the second write was lost */
+	mem_update(&mem, STATE_JOBS, &job_key, &rec);
+
+	s = daemon_start();
+	assert_int_equal(mem_lookup(&mem, STATE_JOB_ACCT, &job_key, &acct), 0);
+	assert_true(acct.seen.flags & RS_ACCT_FINISHED);
+	assert_int_equal(acct.seen.cpu_user_ns, 2 * S);
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 1);
+	assert_counted_once(s);
+	state__free(s);
+}
+
+/* killed before the first write of the job's end: the next daemon counts the end, once */
+static void test_killed_before_the_first_write(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(1, 2 * S);
+	struct state *s;
+
+	mem_init(&mem);
+	state__free(run_job(0));
+	mem_update(&mem, STATE_JOBS, &job_key, &rec);
+	s = daemon_start();
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 1);
+	assert_counted_once(s);
+	state__free(s);
+}
+
+/* two records of one pass, each one commit: the runner's counters, then the job's */
+static void test_each_change_is_two_writes_runner_first(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(0, 1 * S);
+	struct rs_runner_stats st;
+	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "r1" };
+	struct state *s;
+
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	mem.writes_left = 1;
+	state__job(s, &job_key, &rec, NULL, NULL);
+	assert_int_equal(mem.writes, 2);
+	assert_int_equal(mem_lookup(&mem, STATE_RUNNER_STATS, &k, &st), 0);
+	assert_memory_equal(&st.last_job, &job_key, sizeof(job_key));
+	assert_int_equal(st.last_seen.cpu_user_ns, 1 * S);
+	assert_int_equal(mem_lookup(&mem, STATE_JOB_ACCT, &job_key, &st), -ENOENT);
+	/* nothing changed: nothing written */
+	mem.writes_left = -1;
+	mem.writes = 0;
+	state__job(s, &job_key, &rec, NULL, NULL);
+	assert_int_equal(mem.writes, 0);
+	state__free(s);
+}
+
+/* a record read again with less CPU (a thread's time moving to its exit) takes nothing back */
+static void test_counters_only_grow(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(0, 3 * S);
+	struct state *s;
+
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	state__job(s, &job_key, &rec, NULL, NULL);
+	rec = job_rec(0, 1 * S);
+	state__job(s, &job_key, &rec, NULL, NULL);
+	assert_int_equal(runner(s, "r1")->st.cpu_user_ns, 3 * S);
+	state__free(s);
+}
+
+/* a runner an earlier daemon kept counters for comes back with them */
+static void test_pinned_runners_are_adopted(void **unused)
+{
+	(void)unused;
+	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "pinned" };
+	struct rs_runner_key junk = { .kind = RS_KIND_MAX, .name = "junk" };
+	struct rs_runner_stats st = { .jobs_started = 5, .cpu_user_ns = 7 * S };
+	struct state *s;
+
+	mem_init(&mem);
+	mem_update(&mem, STATE_RUNNER_STATS, &k, &st);
+	mem_update(&mem, STATE_RUNNER_STATS, &junk, &st);
+	s = daemon_start();
+	assert_non_null(runner(s, "pinned"));
+	assert_int_equal(runner(s, "pinned")->st.jobs_started, 5);
+	assert_int_equal(runner(s, "pinned")->st.cpu_user_ns, 7 * S);
+	/* a key no daemon could have written is dropped */
+	assert_null(runner(s, "junk"));
+	assert_int_equal(mem_lookup(&mem, STATE_RUNNER_STATS, &junk, &st), -ENOENT);
+	state__free(s);
+}
+
+/* accounting of jobs and agents the kernel no longer has is dropped at start-up */
+static void test_stale_accounting_is_dropped(void **unused)
+{
+	(void)unused;
+	struct rs_key live = { .tgid = 7, .start_ns = 1 }, gone = { .tgid = 8, .start_ns = 1 };
+	struct rs_job_acct acct = { .runner = { .kind = RS_KIND_GITEA, .name = "r1" } };
+	struct rs_job rec = job_rec(0, 0);
+	struct rs_agent agent = { .kind = RS_KIND_GITEA, .state = RS_STATE_RUNNING };
+	struct state *s;
+
+	mem_init(&mem);
+	mem_update(&mem, STATE_JOBS, &live, &rec);
+	mem_update(&mem, STATE_JOB_ACCT, &live, &acct);
+	mem_update(&mem, STATE_JOB_ACCT, &gone, &acct);
+	mem_update(&mem, STATE_AGENTS, &live, &agent);
+	mem_update(&mem, STATE_AGENT_ACCT, &live, &acct.runner);
+	mem_update(&mem, STATE_AGENT_ACCT, &gone, &acct.runner);
+	s = daemon_start();
+	assert_int_equal(mem_lookup(&mem, STATE_JOB_ACCT, &live, &acct), 0);
+	assert_int_equal(mem_lookup(&mem, STATE_JOB_ACCT, &gone, &acct), -ENOENT);
+	assert_int_equal(mem_lookup(&mem, STATE_AGENT_ACCT, &live, &acct.runner), 0);
+	assert_int_equal(mem_lookup(&mem, STATE_AGENT_ACCT, &gone, &acct.runner), -ENOENT);
+	state__free(s);
+}
+
+/* a runner with no agent and no running job goes after the grace period, its counters too */
+static void test_an_idle_runner_expires_after_the_grace_period(void **unused)
+{
+	(void)unused;
+	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "r1" };
+	struct rs_runner_stats st;
+	uint64_t now;
+	struct state *s;
+
+	mem_init(&mem);
+	s = run_job(-1);
+	now = state_now_ns(CLOCK_MONOTONIC);
+	state__expire(s, now);
+	assert_non_null(runner(s, "r1"));
+	state__expire(s, now + GRACE_NS / 2);
+	assert_non_null(runner(s, "r1"));
+	state__expire(s, now + GRACE_NS + 1);
+	assert_null(runner(s, "r1"));
+	assert_int_equal(mem_lookup(&mem, STATE_RUNNER_STATS, &k, &st), -ENOENT);
+	state__free(s);
+}
+
+/* while a job runs, its runner stays, however long */
+static void test_a_runner_with_a_running_job_stays(void **unused)
+{
+	(void)unused;
+	struct rs_job rec = job_rec(0, 1 * S);
+	struct state *s;
+
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	state__job(s, &job_key, &rec, NULL, NULL);
+	state__expire(s, state_now_ns(CLOCK_MONOTONIC) + 100 * GRACE_NS);
+	assert_non_null(runner(s, "r1"));
+	assert_int_equal(runner(s, "r1")->jobs_running, 1);
+	state__free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_job_is_counted_once),
+		cmocka_unit_test(test_a_restart_counts_nothing_again),
+		cmocka_unit_test(test_killed_between_the_two_writes),
+		cmocka_unit_test(test_killed_before_the_first_write),
+		cmocka_unit_test(test_each_change_is_two_writes_runner_first),
+		cmocka_unit_test(test_counters_only_grow),
+		cmocka_unit_test(test_pinned_runners_are_adopted),
+		cmocka_unit_test(test_stale_accounting_is_dropped),
+		cmocka_unit_test(test_an_idle_runner_expires_after_the_grace_period),
+		cmocka_unit_test(test_a_runner_with_a_running_job_stays),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "containers.h"
 #include "cputime.h"
 #include "expo.h"
@@ -27,16 +28,7 @@ struct containers {
 	struct cgroup_layout layout;
 	struct container *list;
 	uint64_t last_discover;
-	uint64_t generation;
 };
-
-static uint64_t now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct containers *containers__new(const struct containers_opts *opts)
 {
@@ -506,7 +498,7 @@ void containers__refresh(struct containers *c)
 	if (!c)
 		return;
 	containers__lock(c);
-	now = now_mono();
+	now = clock_ns(CLOCK_MONOTONIC);
 	if (c->opts.all && now - c->last_discover >= DISCOVER_NS) {
 		discover(c);
 		c->last_discover = now;

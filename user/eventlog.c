@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 #include <linux/types.h>
+#include "clock.h"
 #include "eventlog.h"
 #include "cgroup_path.h"
 #include "detect.h"
@@ -152,7 +153,7 @@ void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
 {
 	const struct runner *r = j->runner;
 	struct json_object *o;
-	double start = state_boot_to_wall(j->start_ns);
+	double start = clock_boot_to_wall(j->start_ns);
 
 	if (!l)
 		return;
@@ -162,7 +163,7 @@ void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
 		return;
 	}
 	json_object_object_add(o, "event", json_object_new_string(event));
-	put_time(o, "time", (double)state_now_ns(CLOCK_REALTIME) / 1e9);
+	put_time(o, "time", (double)clock_ns(CLOCK_REALTIME) / 1e9);
 	put_str(o, "kind", r ? detect_kind_name(r->kind) : NULL);
 	put_str(o, "runner", r ? r->name : NULL);
 	put_str(o, "container_id", r ? r->ctr.id : NULL);
@@ -183,7 +184,7 @@ void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
 		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
 		int sig = rec->exit_code & 0x7f;
 
-		put_time(o, "end_time", state_boot_to_wall(end));
+		put_time(o, "end_time", clock_boot_to_wall(end));
 		put_seconds(o, "duration_seconds", (double)(end - j->start_ns) / 1e9);
 		json_object_object_add(o, "result", json_object_new_string(detect_result_name(res)));
 		put_str(o, "reason", reason);

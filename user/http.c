@@ -16,6 +16,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <zlib.h>
+#include "clock.h"
 #include "http.h"
 #include "auth.h"
 #include "log.h"
@@ -67,10 +68,7 @@ struct http {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 int http_parse_listen(const char *addr, char *host, size_t host_sz, char *port, size_t port_sz)

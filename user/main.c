@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "containers.h"
 #include "duration.h"
 #include "eventlog.h"
@@ -476,7 +477,7 @@ static int check_proc_root(const char *root)
 
 static int health(void *ctx, char *reason, size_t sz)
 {
-	uint64_t now = state_now_ns(CLOCK_MONOTONIC), hb = atomic_load(&heartbeat);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), hb = atomic_load(&heartbeat);
 	struct probes *p = ctx;
 
 	if (now - hb > STALL_NS) {
@@ -501,16 +502,16 @@ struct refresh_ctx {
 static void refresh(void *ctx)
 {
 	struct refresh_ctx *r = ctx;
-	uint64_t asked = state_now_ns(CLOCK_MONOTONIC), start;
+	uint64_t asked = clock_ns(CLOCK_MONOTONIC), start;
 
 	pthread_mutex_lock(&r->lock);
 	if (r->fresh_since < asked) {
-		start = state_now_ns(CLOCK_MONOTONIC);
+		start = clock_ns(CLOCK_MONOTONIC);
 		probes__reconcile(r->probes);
 		containers__refresh(r->containers);
 		r->fresh_since = start;
 		pr_debug("refresh pass took %.1f ms",
-			 (double)(state_now_ns(CLOCK_MONOTONIC) - start) / 1e6);
+			 (double)(clock_ns(CLOCK_MONOTONIC) - start) / 1e6);
 	}
 	pthread_mutex_unlock(&r->lock);
 }
@@ -667,7 +668,7 @@ int main(int argc, char **argv)
 	rctx.probes = probes;
 	rctx.containers = containers;
 	refresh(&rctx);
-	atomic_store(&heartbeat, state_now_ns(CLOCK_MONOTONIC));
+	atomic_store(&heartbeat, clock_ns(CLOCK_MONOTONIC));
 
 	msrc.state = state;
 	msrc.probes = probes;
@@ -699,7 +700,7 @@ int main(int argc, char **argv)
 
 	err = 0;
 	while (!stopping) {
-		uint64_t now = state_now_ns(CLOCK_MONOTONIC), due = last_reconcile + RECONCILE_NS;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), due = last_reconcile + RECONCILE_NS;
 		int wait_ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
 
 		/* events wake the loop at once; otherwise it wakes for the next pass, once a second */
@@ -708,12 +709,12 @@ int main(int argc, char **argv)
 			pr_err("failed to read the events ring buffer: %s", strerror(-err));
 			break;
 		}
-		now = state_now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		atomic_store(&heartbeat, now);
 		/* the maps are the truth: a lost event is made good here */
 		if (now - last_reconcile >= RECONCILE_NS) {
 			refresh(&rctx);
-			state__expire(state, state_now_ns(CLOCK_MONOTONIC));
+			state__expire(state, clock_ns(CLOCK_MONOTONIC));
 			last_reconcile = now;
 			/* pages kept since are rebuilt (pages.h) */
 			atomic_fetch_add(&passes, 1);

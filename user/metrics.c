@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "metrics.h"
 #include "containers.h"
 #include "detect.h"
@@ -35,7 +36,7 @@ static double runner_up(const struct runner *r, int *present)
 static double runner_start(const struct runner *r, int *present)
 {
 	*present = r->start_ns != 0;
-	return state_boot_to_wall(r->start_ns);
+	return clock_boot_to_wall(r->start_ns);
 }
 
 static double jobs_running(const struct runner *r, int *present)
@@ -47,7 +48,7 @@ static double jobs_running(const struct runner *r, int *present)
 static double job_start(const struct runner *r, int *present)
 {
 	*present = r->first_job_start_ns != 0;
-	return state_boot_to_wall(r->first_job_start_ns);
+	return clock_boot_to_wall(r->first_job_start_ns);
 }
 
 static double jobs_started(const struct runner *r, int *present)
@@ -407,7 +408,7 @@ static void render_process(struct buf *b)
 	expo_family(b, "process_start_time_seconds", "gauge",
 		    "Start time of the process since unix epoch in seconds.");
 	expo_sample(b, "process_start_time_seconds", NULL, 0,
-		    state_boot_to_wall(start * (1000000000ULL / (unsigned long long)tck)));
+		    clock_boot_to_wall(start * (1000000000ULL / (unsigned long long)tck)));
 	d = opendir("/proc/self/fd");
 	if (d) {
 		while ((de = readdir(d)))
@@ -466,7 +467,7 @@ int web_code_status(enum web_code c)
 
 double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh)
 {
-	uint64_t t0 = state_now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	char libbpf_version[32];
 
 	if (refresh && src->refresh)
@@ -502,7 +503,7 @@ double metrics_render_page(struct buf *b, const struct metrics_src *src, int ref
 			    (double)eventlog__errors(src->events));
 	}
 	render_process(b);
-	return (double)(state_now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 }
 
 void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds)

@@ -20,6 +20,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <uthash.h>
+#include "clock.h"
 #include "probes.h"
 #include "bpflog.h"
 #include "detect.h"
@@ -662,7 +663,7 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	char path[PATH_MAX];
 	struct bpf_map *m;
 	struct rs_meta meta = { .layout = RS_LAYOUT, .build = build_hash(opts, oom),
-				.created_ns = state_now_ns(CLOCK_BOOTTIME) };
+				.created_ns = clock_ns(CLOCK_BOOTTIME) };
 
 	pr_warn("pinned state under %s is of another layout (%d entries); this runnerscope uses "
 		"layout %d: migrating what it can",
@@ -766,7 +767,7 @@ static int adopt(struct probes *p, const struct probes_opts *opts, int oom,
 static int fresh(struct probes *p, const struct probes_opts *opts, int oom, int pins)
 {
 	struct rs_meta meta = { .layout = RS_LAYOUT, .build = build_hash(opts, oom),
-				.created_ns = state_now_ns(CLOCK_BOOTTIME) };
+				.created_ns = clock_ns(CLOCK_BOOTTIME) };
 	int err;
 
 	p->skel = load(p, opts, oom, 0, pins ? 2 : 0, &err);
@@ -1040,7 +1041,7 @@ static struct group *group_get(struct probes *p, const struct job_hint *h, uint6
 		state__pick_agent(p->state, h->kind, h->runner, h->token, &runner);
 	/* tgid 0: no process has it, so the kernel never ends the job; a start taken already
 	 * by another job moves on a nanosecond */
-	g->key.start_ns = start_ns ? start_ns : state_now_ns(CLOCK_BOOTTIME);
+	g->key.start_ns = start_ns ? start_ns : clock_ns(CLOCK_BOOTTIME);
 	for (int i = 0; i < 64; i++, g->key.start_ns++) {
 		int err = probes__seed_job(p, &g->key, &runner, h->kind, 0);
 
@@ -1242,7 +1243,7 @@ out:
 static void end_idle_groups(struct probes *p)
 {
 	int fd = bpf_map__fd(p->skel->maps.jobs_map);
-	uint64_t now = state_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct group *g, *t;
 	struct live_cpu *l;
 	struct rs_job j;
@@ -1616,7 +1617,7 @@ static int take_job(struct probes *p, const struct rs_key *k, const void *v)
 	/* a Buildkite job's start event brings its context (take_job_event()): while it may be on
 	 * its way, a job new to the state and less than a second old is left to it */
 	if (p->rb_behind && j->kind == RS_KIND_BUILDKITE && !state__has_job(p->state, k) &&
-	    state_now_ns(CLOCK_BOOTTIME) - k->start_ns < 1000000000ULL)
+	    clock_ns(CLOCK_BOOTTIME) - k->start_ns < 1000000000ULL)
 		return 0;
 	HASH_FIND(hh, p->live, k, sizeof(*k), l);
 	return state__job(p->state, k, v, l ? &l->cpu : NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "state.h"
 #include "containers.h"
 #include "cputime.h"
@@ -49,7 +50,6 @@ struct state {
 	struct runner *runners;
 	struct agent *agents;
 	struct job *jobs;
-	uint64_t generation; /* bumped by each reconcile pass, see state__expire */
 	const struct state_store_ops *store; /* NULL: counters kept in memory only */
 	void *store_ctx;
 	int store_failed; /* a write to the pinned maps failed: said once */
@@ -107,33 +107,6 @@ static int histogram_index(const double *bounds, int n, double v)
 	while (i < n && v > bounds[i])
 		i++;
 	return i;
-}
-
-uint64_t state_now_ns(int clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The two clocks are read one after the other, so each reading of their difference is off by
- * the time between the reads: the difference is kept, and replaced only when the wall clock
- * has really moved (a step of more than a millisecond), so that a start time read twice is
- * the same number twice.
- */
-double state_boot_to_wall(uint64_t boot_ns)
-{
-	static _Atomic int64_t kept;
-	int64_t off = (int64_t)state_now_ns(CLOCK_REALTIME) - (int64_t)state_now_ns(CLOCK_BOOTTIME);
-	int64_t k = atomic_load(&kept);
-
-	if (!k || off - k > 1000000 || k - off > 1000000) {
-		atomic_store(&kept, off);
-		k = off;
-	}
-	return (double)((int64_t)boot_ns + k) / 1e9;
 }
 
 struct state *state__new(const struct state_opts *opts)
@@ -289,7 +262,7 @@ static struct runner *runner_get(struct state *s, int kind, const struct identit
 	memcpy(r->rkey.name, r->name, sizeof(r->rkey.name));
 	/* counters an earlier daemon left for it */
 	store_get(s, STATE_RUNNER_STATS, &r->rkey, &r->st);
-	r->down_since = state_now_ns(CLOCK_MONOTONIC);
+	r->down_since = clock_ns(CLOCK_MONOTONIC);
 	/* with job labels: what the counters held before this daemon has no labels */
 	if (s->opts.labels) {
 		static const char *const none[JL_MAX] = { "", "", "" };
@@ -469,7 +442,7 @@ int state__agent(struct state *s, const struct rs_key *key, const struct rs_agen
 		struct runner *r = a->runner;
 
 		if (--r->agents == 0)
-			r->down_since = state_now_ns(CLOCK_MONOTONIC);
+			r->down_since = clock_ns(CLOCK_MONOTONIC);
 		pr_debug("agent exited pid=%u runner=%s status=%d", key->tgid, r->name,
 			 rec->exit_code);
 		HASH_DEL(s->agents, a);
@@ -707,7 +680,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		return NULL;
 	j->key = *key;
 	j->start_ns = key->start_ns;
-	j->seen_mono_ns = state_now_ns(CLOCK_MONOTONIC);
+	j->seen_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	j->runner = r;
 	if (known) {
 		j->acct = acct;
@@ -766,7 +739,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 		set_context(s, j, ctx);
 	if (!j->started_logged &&
 	    (rec->state == RS_STATE_FINISHED ||
-	     state_now_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
+	     clock_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
 		eventlog__job(s->opts.events, "job_started", j, NULL);
 		started_logged(s, j);
 	}

@@ -197,8 +197,5 @@ struct job *state__jobs(struct state *s);
 /* the i-th most recently finished job (0: the newest), NULL past the last; under state__lock() */
 const struct finished_job *state__recent(struct state *s, int i);
 
-/* wall-clock seconds of a CLOCK_BOOTTIME nanosecond timestamp */
-double state_boot_to_wall(uint64_t boot_ns);
-uint64_t state_now_ns(int clock);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
+#include "clock.h"
 #include "status.h"
 #include "detect.h"
 #include "metrics.h"
@@ -284,7 +285,7 @@ static void render_running(struct buf *b, struct state *s, int html, uint64_t no
 			continue;
 		job_name(&j->ctx, j->have_ctx, j->key.tgid, name, sizeof(name));
 		snprintf(pid, sizeof(pid), "%u", j->key.tgid);
-		t0 = (time_t)state_boot_to_wall(j->start_ns);
+		t0 = (time_t)clock_boot_to_wall(j->start_ns);
 		gmtime_r(&t0, &tm);
 		strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%SZ", &tm);
 		status_duration(elapsed, sizeof(elapsed), now > j->start_ns ? now - j->start_ns : 0);
@@ -357,7 +358,7 @@ static const char style[] =
 
 void status_render(struct buf *b, const struct metrics_src *src, int html)
 {
-	uint64_t now = state_now_ns(CLOCK_BOOTTIME);
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
 	time_t wall = time(NULL);
 	char when[32];
 	struct tm tm;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include "clock.h"
 #include "state.h"
 #include "detect.h"
 
@@ -378,7 +379,7 @@ static void test_an_idle_runner_expires_after_the_grace_period(void **unused)
 
 	mem_init(&mem);
 	s = run_job(-1);
-	now = state_now_ns(CLOCK_MONOTONIC);
+	now = clock_ns(CLOCK_MONOTONIC);
 	state__expire(s, now);
 	assert_non_null(runner(s, "r1"));
 	state__expire(s, now + GRACE_NS / 2);
@@ -400,7 +401,7 @@ static void test_a_runner_with_a_running_job_stays(void **unused)
 	s = daemon_start();
 	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
 	state__job(s, &job_key, &rec, NULL, NULL);
-	state__expire(s, state_now_ns(CLOCK_MONOTONIC) + 100 * GRACE_NS);
+	state__expire(s, clock_ns(CLOCK_MONOTONIC) + 100 * GRACE_NS);
 	assert_non_null(runner(s, "r1"));
 	assert_int_equal(runner(s, "r1")->jobs_running, 1);
 	state__free(s);

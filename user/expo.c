@@ -269,40 +269,14 @@ void expo_sample(struct buf *b, const char *name, const struct label *labels, in
 	buf_putn(b, "\n", 1);
 }
 
-struct histogram *histogram__new(const double *bounds, int nbounds)
-{
-	struct histogram *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	h->buckets = calloc((size_t)nbounds + 1, sizeof(*h->buckets));
-	if (!h->buckets) {
-		free(h);
-		return NULL;
-	}
-	h->bounds = bounds;
-	h->nbounds = nbounds;
-	return h;
-}
-
-void histogram__free(struct histogram *h)
-{
-	if (!h)
-		return;
-	free(h->buckets);
-	free(h);
-}
-
-void histogram__observe(struct histogram *h, double v)
+int expo_bucket_index(const double *bounds, int nbounds, double v)
 {
 	int i = 0;
 
 	/* buckets are inclusive upper bounds: v == bound lands in that bucket */
-	while (i < h->nbounds && v > h->bounds[i])
+	while (i < nbounds && v > bounds[i])
 		i++;
-	h->buckets[i]++;
-	h->sum += v;
-	h->count++;
+	return i;
 }
 
 void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,

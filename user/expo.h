@@ -62,10 +62,8 @@ struct histogram {
 	uint64_t count;
 };
 
-/* a histogram with its own bucket storage; NULL on allocation failure */
-struct histogram *histogram__new(const double *bounds, int nbounds);
-void histogram__free(struct histogram *h);
-void histogram__observe(struct histogram *h, double v);
+/* the bucket v falls in, of nbounds ascending upper bounds (inclusive) and +Inf: 0..nbounds */
+int expo_bucket_index(const double *bounds, int nbounds, double v);
 void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,
 		    const struct histogram *h);
 

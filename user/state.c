@@ -99,16 +99,6 @@ static void commit(struct state *s, struct job *j)
 	store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 }
 
-static int histogram_index(const double *bounds, int n, double v)
-{
-	int i = 0;
-
-	/* buckets are inclusive upper bounds: v == bound lands in that bucket */
-	while (i < n && v > bounds[i])
-		i++;
-	return i;
-}
-
 struct state *state__new(const struct state_opts *opts)
 {
 	struct state *s = calloc(1, sizeof(*s));
@@ -761,11 +751,11 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			if ((x = job_series(s, j)))
 				x->finished[res]++;
 			st->duration_ns_sum[res] += end - j->start_ns;
-			st->duration_buckets[res][histogram_index(
+			st->duration_buckets[res][expo_bucket_index(
 				state_duration_bounds, RS_DURATION_BUCKETS - 1,
 				(double)(end - j->start_ns) / 1e9)]++;
 			st->max_rss_sum += rec->max_rss;
-			st->max_rss_buckets[histogram_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
+			st->max_rss_buckets[expo_bucket_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
 							    (double)rec->max_rss)]++;
 			pr_debug("job finished pid=%u runner=%s result=%s%s%s status=%d", key->tgid,
 				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,

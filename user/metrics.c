@@ -376,39 +376,29 @@ static void render_bpf(struct buf *b, struct probes *p)
 static void render_process(struct buf *b)
 {
 	char text[1024];
-	unsigned long utime, stime, vsize;
-	unsigned long long start;
-	long rss, tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct proc_stat st;
 	struct rlimit rl;
 	struct dirent *de;
 	int fds = 0;
 	DIR *d;
-	FILE *f = fopen("/proc/self/stat", "re");
-	const char *rp;
-	size_t n;
 
-	if (!f)
-		return;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	rp = strrchr(text, ')');
-	if (!rp || sscanf(rp + 1,
-			  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
-			  "%*d %llu %lu %ld",
-			  &utime, &stime, &start, &vsize, &rss) != 5)
+	/* our own, wherever --proc.root points */
+	if (procfs_read_file("/proc/self/stat", text, sizeof(text), NULL) ||
+	    procfs_parse_stat(text, tck, &st))
 		return;
 	expo_family(b, "process_cpu_seconds_total", "counter",
 		    "Total user and system CPU time spent in seconds.");
-	expo_sample(b, "process_cpu_seconds_total", NULL, 0, (double)(utime + stime) / (double)tck);
+	expo_sample(b, "process_cpu_seconds_total", NULL, 0,
+		    (double)(st.utime_ns + st.stime_ns) / 1e9);
 	expo_family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-	expo_sample(b, "process_resident_memory_bytes", NULL, 0, (double)rss * (double)page);
+	expo_sample(b, "process_resident_memory_bytes", NULL, 0,
+		    (double)st.rss_pages * (double)page);
 	expo_family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-	expo_sample(b, "process_virtual_memory_bytes", NULL, 0, (double)vsize);
+	expo_sample(b, "process_virtual_memory_bytes", NULL, 0, (double)st.vsize);
 	expo_family(b, "process_start_time_seconds", "gauge",
 		    "Start time of the process since unix epoch in seconds.");
-	expo_sample(b, "process_start_time_seconds", NULL, 0,
-		    clock_boot_to_wall(start * (1000000000ULL / (unsigned long long)tck)));
+	expo_sample(b, "process_start_time_seconds", NULL, 0, clock_boot_to_wall(st.start_ns));
 	d = opendir("/proc/self/fd");
 	if (d) {
 		while ((de = readdir(d)))

@@ -53,6 +53,17 @@ static int read_fd(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+int procfs_read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd(fd, buf, cap, len);
+	close(fd);
+	return err;
+}
+
 int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len)
 {
 	char path[PATH_MAX];
@@ -70,9 +81,9 @@ int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len)
 int procfs_parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st)
 {
 	const char *lp = strchr(text, '('), *rp = strrchr(text, ')');
-	unsigned long long start = 0;
+	unsigned long long start = 0, utime = 0, stime = 0, vsize = 0, rss = 0, tick;
 	size_t n;
-	int ppid = 0;
+	int ppid = 0, got;
 
 	if (!lp || !rp || rp < lp || ticks_per_sec <= 0)
 		return -EINVAL;
@@ -82,12 +93,20 @@ int procfs_parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st
 	memcpy(st->comm, lp + 1, n);
 	st->comm[n] = '\0';
 	/* after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-	 * utime stime cutime cstime priority nice num_threads itrealvalue starttime */
-	if (sscanf(rp + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ppid, &start) != 2)
+	 * utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss */
+	got = sscanf(rp + 1,
+		     " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+		     "%llu %llu %llu",
+		     &ppid, &utime, &stime, &start, &vsize, &rss);
+	if (got < 4)
 		return -EINVAL;
+	tick = 1000000000ULL / (unsigned long long)ticks_per_sec;
 	st->ppid = ppid;
-	st->start_ns = start * (1000000000ULL / (unsigned long long)ticks_per_sec);
+	st->utime_ns = utime * tick;
+	st->stime_ns = stime * tick;
+	st->start_ns = start * tick;
+	st->vsize = got == 6 ? vsize : 0;
+	st->rss_pages = got == 6 ? rss : 0;
 	return 0;
 }
 

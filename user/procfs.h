@@ -14,6 +14,9 @@ struct proc_stat {
 	char comm[16];
 	pid_t ppid;
 	uint64_t start_ns; /* CLOCK_BOOTTIME at the process's start */
+	uint64_t utime_ns, stime_ns; /* CPU it has used, in clock-tick steps */
+	uint64_t vsize; /* bytes; 0 when the line ends before it */
+	uint64_t rss_pages; /* 0 when the line ends before it */
 };
 
 void procfs_set_root(const char *root);
@@ -21,6 +24,8 @@ const char *procfs_root(void);
 
 /* reads at most cap - 1 bytes of /proc/<pid>/<name>, NUL-terminates; 0 or -errno */
 int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len);
+/* a file (path as given, not under --proc.root) into buf, NUL-terminated: 0 or -errno */
+int procfs_read_file(const char *path, char *buf, size_t cap, size_t *len);
 int procfs_stat(pid_t pid, struct proc_stat *st);
 /* argv[1] of the process; *has_arg1 = 0 when it has none */
 int procfs_arg1(pid_t pid, char *arg1, size_t sz, int *has_arg1);

@@ -29,6 +29,10 @@ static void test_real_line(void **state)
 	assert_string_equal(st.comm, "Runner.Listener");
 	assert_int_equal(st.ppid, 1);
 	assert_int_equal(st.start_ns, 987654ULL * 10000000ULL);
+	assert_int_equal(st.utime_ns, 150ULL * 10000000ULL);
+	assert_int_equal(st.stime_ns, 30ULL * 10000000ULL);
+	assert_int_equal(st.vsize, 2500000000ULL);
+	assert_int_equal(st.rss_pages, 5000);
 
 	/* another tick rate, another ppid */
 	assert_int_equal(parse("77 (Runner.Worker) R 1234 77 1 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 "
@@ -38,6 +42,16 @@ static void test_real_line(void **state)
 	assert_string_equal(st.comm, "Runner.Worker");
 	assert_int_equal(st.ppid, 1234);
 	assert_int_equal(st.start_ns, 5000000ULL);
+	assert_int_equal(st.vsize, 1000);
+	assert_int_equal(st.rss_pages, 10);
+	/* a line that ends at starttime: no size */
+	assert_int_equal(parse("77 (w) R 1234 77 1 0 -1 4194304 1 0 0 0 7 3 0 0 20 0 1 0 5\n", 1000,
+			       &st),
+			 0);
+	assert_int_equal(st.utime_ns, 7000000ULL);
+	assert_int_equal(st.stime_ns, 3000000ULL);
+	assert_int_equal(st.vsize, 0);
+	assert_int_equal(st.rss_pages, 0);
 }
 
 static void test_tricky_comm(void **state)

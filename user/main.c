@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "cgroupfs.h"
 #include "clock.h"
 #include "containers.h"
 #include "duration.h"
@@ -420,28 +421,24 @@ static int is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-/* says which cgroup layout the host has; its absence is a start-up error */
+/* says which cgroup layout the host has, as the containers' stats will find it (cgroupfs.h) */
 static int check_cgroup_root(const char *root)
 {
-	char p[4096];
-	int v2, hybrid, v1;
+	struct cgroup_layout l;
+	int v1;
 
 	if (!is_dir(root)) {
 		pr_err("cgroup root %s is not a directory: set --cgroup.root to where the host's "
 		       "cgroup filesystems are mounted", root);
 		return -ENOENT;
 	}
-	snprintf(p, sizeof(p), "%s/cgroup.controllers", root);
-	v2 = !access(p, R_OK);
-	snprintf(p, sizeof(p), "%s/unified/cgroup.controllers", root);
-	hybrid = !access(p, R_OK);
-	snprintf(p, sizeof(p), "%s/cpuacct", root);
-	v1 = is_dir(p);
-	snprintf(p, sizeof(p), "%s/memory", root);
-	v1 |= is_dir(p);
+	if (cgroupfs_layout(root, &l)) {
+		pr_info("cgroup layout at %s: unknown", root);
+		return 0;
+	}
+	v1 = l.cpuacct[0] || l.cpu[0] || l.memory[0];
 	pr_info("cgroup layout at %s: %s", root,
-		v2 ? "v2" : v1 && hybrid ? "hybrid (v1 controllers, cgroup2 at unified)" :
-		v1 ? "v1" : "unknown");
+		!v1 ? "v2" : l.unified[0] ? "hybrid (v1 controllers, cgroup2 at unified)" : "v1");
 	return 0;
 }
 

@@ -47,8 +47,8 @@ static double jobs_running(const struct runner *r, int *present)
 
 static double job_start(const struct runner *r, int *present)
 {
-	*present = r->first_job_start_ns != 0;
-	return clock_boot_to_wall(r->first_job_start_ns);
+	*present = r->oldest_job_ns != 0;
+	return clock_boot_to_wall(r->oldest_job_ns);
 }
 
 static double jobs_started(const struct runner *r, int *present)
@@ -130,16 +130,6 @@ static void render_labelled(struct buf *b, struct state *s, int result)
 static void render_runners(struct buf *b, struct state *s)
 {
 	struct runner *r;
-	struct job *j;
-
-	for (r = state__runners(s); r; r = r->hh.next)
-		r->first_job_start_ns = 0;
-	for (j = state__jobs(s); j; j = j->hh.next) {
-		if (j->finished || !j->runner)
-			continue;
-		if (!j->runner->first_job_start_ns || j->start_ns < j->runner->first_job_start_ns)
-			j->runner->first_job_start_ns = j->start_ns;
-	}
 
 	expo_family(b, NS "runner_info", "gauge",
 		    "Runner agents and where they run; 1 for every runner known.");

@@ -648,6 +648,16 @@ static int set_context(struct state *s, struct job *j, const struct job_context 
 	return 1;
 }
 
+/* the runner's oldest running job, after one of its jobs finished */
+static void oldest_job(struct state *s, struct runner *r)
+{
+	r->oldest_job_ns = 0;
+	for (struct job *j = s->jobs; j; j = j->hh.next)
+		if (j->runner == r && !j->finished &&
+		    (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns))
+			r->oldest_job_ns = j->start_ns;
+}
+
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
 static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
 {
@@ -680,8 +690,11 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		j->acct.runner = r->rkey;
 	}
 	HASH_ADD(hh, s->jobs, key, sizeof(j->key), j);
-	if (r && !j->finished)
+	if (r && !j->finished) {
 		r->jobs_running++;
+		if (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns)
+			r->oldest_job_ns = j->start_ns;
+	}
 	if (r && !(j->acct.seen.flags & RS_ACCT_STARTED)) {
 		r->st.jobs_started++;
 		j->counted_started = 1;
@@ -747,6 +760,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			struct jl_series *x;
 
 			r->jobs_running--;
+			oldest_job(s, r);
 			st->jobs_finished[res]++;
 			if ((x = job_series(s, j)))
 				x->finished[res]++;

@@ -43,7 +43,7 @@ struct runner {
 	 */
 	struct rs_runner_key rkey;
 	struct rs_runner_stats st;
-	uint64_t first_job_start_ns; /* scratch for the exposition */
+	uint64_t oldest_job_ns; /* CLOCK_BOOTTIME start of its oldest running job; 0: none */
 };
 
 /* what the job's steps say about it, from their GITHUB_* environment */

@@ -407,6 +407,29 @@ static void test_a_runner_with_a_running_job_stays(void **unused)
 	state__free(s);
 }
 
+/* a runner's oldest running job (runnerscope_job_start_time_seconds), as jobs come and go */
+static void test_the_oldest_running_job(void **unused)
+{
+	struct rs_key older = { .tgid = 0, .start_ns = 50 * S };
+	struct rs_job rec = job_rec(0, 1 * S), end = job_rec(1, 2 * S);
+	struct state *s;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	state__job(s, &job_key, &rec, NULL, NULL);
+	assert_int_equal(runner(s, "r1")->oldest_job_ns, job_key.start_ns);
+	state__name_job(s, &older, RS_KIND_GITEA, "r1");
+	state__job(s, &older, &rec, NULL, NULL);
+	assert_int_equal(runner(s, "r1")->oldest_job_ns, older.start_ns);
+	state__job(s, &older, &end, NULL, NULL);
+	assert_int_equal(runner(s, "r1")->oldest_job_ns, job_key.start_ns);
+	state__job(s, &job_key, &end, NULL, NULL);
+	assert_int_equal(runner(s, "r1")->oldest_job_ns, 0);
+	state__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_stale_accounting_is_dropped),
 		cmocka_unit_test(test_an_idle_runner_expires_after_the_grace_period),
 		cmocka_unit_test(test_a_runner_with_a_running_job_stays),
+		cmocka_unit_test(test_the_oldest_running_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -507,8 +507,8 @@ void containers__refresh(struct containers *c)
 		struct container_stats st;
 		int err;
 
-		if (x->gone) {
-			if (x->shown) {
+		if (x->gone_ns) {
+			if (now - x->gone_ns >= c->opts.grace_ns) {
 				HASH_DEL(c->list, x);
 				cgroupfs_files_close(&x->files);
 				free(x);
@@ -519,7 +519,7 @@ void containers__refresh(struct containers *c)
 		err = cgroupfs_read_kept(&c->layout, &x->paths, &x->files, &st);
 		if (err == -ENOENT) {
 			pr_debug("container gone id=%s", x->id);
-			x->gone = 1;
+			x->gone_ns = now ? now : 1;
 			cgroupfs_files_close(&x->files);
 		} else if (!err) {
 			x->stats = st;
@@ -545,17 +545,4 @@ void containers__refresh(struct containers *c)
 	/* hundreds of containers gone at once: give their memory back */
 	if (dropped)
 		malloc_trim(0);
-}
-
-void containers__shown(struct containers *c)
-{
-	struct container *x;
-
-	if (!c)
-		return;
-	containers__lock(c);
-	for (x = c->list; x; x = x->hh.next)
-		if (x->gone)
-			x->shown = 1;
-	containers__unlock(c);
 }

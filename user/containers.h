@@ -32,8 +32,8 @@ struct container {
 	char runner[NAME_LEN];
 	uint64_t cpu_user_ns; /* exported: the measured usage split by the sampled ratio */
 	uint64_t cpu_system_ns;
-	int gone; /* its cgroup is gone: its final values wait for one scrape */
-	int shown; /* a scrape has shown it since it went */
+	uint64_t gone_ns; /* CLOCK_MONOTONIC when its cgroup was found gone; 0 while it is there.
+			   * Its final values stay for the grace period (containers_opts) */
 };
 
 struct containers;
@@ -44,6 +44,7 @@ struct containers_opts {
 	const char *kubelet_log_dir; /* kubelet's <pod>_<namespace>_<container>-<id>.log links */
 	const char *runtime_root; /* where containerd's, CRI-O's and podman's files are: "/" */
 	int all; /* every container on the host, not only runners' */
+	uint64_t grace_ns; /* how long a gone container's final values stay */
 };
 
 /* NULL with errno set, after logging why */
@@ -56,14 +57,14 @@ void containers__names(struct containers *c, const struct container_ref *ref,
 /* a runner lives in container id */
 void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner);
 
-/* reads every tracked cgroup; finds new containers (--containers=all); drops shown gone ones */
+/* reads every tracked cgroup; finds new containers (--containers=all); drops those gone for
+ * longer than the grace period */
 void containers__refresh(struct containers *c);
 
-/* for the exposition: under containers__lock(); containers__shown() after a render */
+/* for the exposition, which only reads: under containers__lock() */
 void containers__lock(struct containers *c);
 void containers__unlock(struct containers *c);
 struct container *containers__list(struct containers *c);
-void containers__shown(struct containers *c);
 
 /*
  * Parses a kubelet log link name, <pod>_<namespace>_<container>-<id>.log, for container id

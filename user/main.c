@@ -63,6 +63,7 @@ static struct {
 	const char *runtime_root;
 	int all_containers;
 	uint64_t grace_ns;
+	uint64_t container_grace_ns;
 	uint64_t end_idle_ns;
 	unsigned int job_labels_mask;
 	unsigned int job_labels_limit;
@@ -86,6 +87,7 @@ static struct {
 	.kubelet_log_dir = "/var/log/containers",
 	.runtime_root = "/",
 	.grace_ns = 300ULL * 1000000000ULL,
+	.container_grace_ns = 120ULL * 1000000000ULL,
 	.end_idle_ns = 10ULL * 1000000000ULL,
 	.job_labels_limit = 100,
 	.ringbuf_bytes = 256 * 1024,
@@ -107,6 +109,7 @@ enum {
 	OPT_PROC_ROOT,
 	OPT_CGROUP_ROOT,
 	OPT_GRACE,
+	OPT_CONTAINER_GRACE,
 	OPT_END_IDLE,
 	OPT_JOB_LABELS,
 	OPT_JOB_LABELS_LIMIT,
@@ -142,6 +145,7 @@ static const struct option options[] = {
 	{ "metrics.job-labels-limit", required_argument, NULL, OPT_JOB_LABELS_LIMIT },
 	{ "events.file", required_argument, NULL, OPT_EVENTS },
 	{ "containers", required_argument, NULL, OPT_CONTAINERS },
+	{ "containers.grace-period", required_argument, NULL, OPT_CONTAINER_GRACE },
 	{ "docker.data-root", required_argument, NULL, OPT_DOCKER_ROOT },
 	{ "kubelet.log-dir", required_argument, NULL, OPT_KUBELET_LOGS },
 	{ "runtime.root", required_argument, NULL, OPT_RUNTIME_ROOT },
@@ -194,6 +198,9 @@ static void usage(FILE *f)
 		"                                    job_finished; - for stdout (default: none)\n"
 		"  --runner.grace-period=DURATION    how long a runner whose agent exited stays with\n"
 		"                                    runner_up 0 before its series go (default 5m)\n"
+		"  --containers.grace-period=DURATION\n"
+		"                                    how long a gone container's final values stay\n"
+		"                                    before its series go (default 2m)\n"
 		"  --jobs.end-after-idle=DURATION    a Gitea or GitLab job (several processes in\n"
 		"                                    turn) ends once none of its processes has run\n"
 		"                                    for this long; its end is its last exit\n"
@@ -316,6 +323,13 @@ static int parse_args(int argc, char **argv)
 		case OPT_GRACE:
 			if (duration_parse(optarg, &env.grace_ns)) {
 				fprintf(stderr, "runnerscope: invalid --runner.grace-period %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_CONTAINER_GRACE:
+			if (duration_parse(optarg, &env.container_grace_ns)) {
+				fprintf(stderr, "runnerscope: invalid --containers.grace-period %s\n",
 					optarg);
 				return 2;
 			}
@@ -625,6 +639,7 @@ int main(int argc, char **argv)
 	copts.kubelet_log_dir = env.kubelet_log_dir;
 	copts.runtime_root = env.runtime_root;
 	copts.all = env.all_containers;
+	copts.grace_ns = env.container_grace_ns;
 	containers = containers__new(&copts);
 	if (!containers) {
 		eventlog__free(events);

@@ -466,11 +466,8 @@ double metrics_render_page(struct buf *b, const struct metrics_src *src, int ref
 	state__lock(src->state);
 	render_runners(b, src->state);
 	state__unlock(src->state);
-	if (src->containers) {
+	if (src->containers)
 		render_containers(b, src->containers);
-		/* a gone container's final values have now been seen: they may go */
-		containers__shown(src->containers);
-	}
 	render_bpf(b, src->probes);
 	if (src->events) {
 		expo_family(b, NS "event_log_lines_total", "counter",

@@ -27,7 +27,7 @@ def settled_fds(d, samples=5):
 
 
 def test_5000_containers_and_20000_jobs_leave_nothing_behind(daemon, runners):
-    d = daemon("--containers=all", "--runner.grace-period=1s")
+    d = daemon("--containers=all", "--runner.grace-period=1s", "--containers.grace-period=1s")
     n0, _, r0 = counts(d.scrape())
     base = None
     cgs = []
@@ -48,7 +48,7 @@ def test_5000_containers_and_20000_jobs_leave_nothing_behind(daemon, runners):
                 r.cleanup()
             while cgs:
                 cgs.pop().remove()
-            # gone: shown once, then dropped; the runners after their grace period
+            # gone: the containers and the runners after their grace periods
             seen = {}
 
             def gone():

@@ -10,7 +10,7 @@ FLAGS = ["--web.listen-address", "--web.config.file", "--web.max-requests",
          "--web.max-connections", "--web.max-connections-per-ip", "--web.timeout",
          "--bpf.stats", "--proc.root", "--cgroup.root", "--events.file",
          "--containers", "--docker.data-root", "--kubelet.log-dir",
-         "--runner.grace-period",
+         "--runner.grace-period", "--containers.grace-period",
          "--bpf.attach", "--bpf.ringbuf-size", "--bpf.pin-path", "--bpf.cleanup-on-exit",
          "--log.level", "--log.format", "--version", "--help"]
 
@@ -55,7 +55,8 @@ def test_bad_flags_exit_2():
     for args in (["--nope"], ["--log.level=loud"], ["--runner.grace-period=5"],
                  ["--bpf.attach=kprobe"], ["stray"],
                  ["--bpf.ringbuf-size=5000"], ["--bpf.ringbuf-size=1024"], ["--bpf.ringbuf-size=x"],
-                 ["--containers=some"], ["--web.max-requests=-1"], ["--web.max-requests=x"],
+                 ["--containers=some"], ["--containers.grace-period=soon"],
+                 ["--web.max-requests=-1"], ["--web.max-requests=x"],
                  ["--web.max-connections=0"], ["--web.max-connections-per-ip=1e3"],
                  ["--web.timeout=0s"], ["--web.timeout=10"], ["--web.timeout=500ms"],
                  ["--web.config.file"]):

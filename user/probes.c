@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -33,57 +32,8 @@
 #include "jobid.h"
 #include "procfs.h"
 
-/* live CPU of one job, summed from iter_job_cpu's records */
-struct live_cpu {
-	UT_hash_handle hh;
-	struct rs_key key;
-	struct job_cpu cpu;
-};
+#include "probes_priv.h"
 
-/*
- * A job of several processes in turn (jobid.h): the record the daemon made for it, under a
- * made-up key, until it has been idle for --jobs.end-after-idle
- */
-struct group {
-	UT_hash_handle hh;
-	char hkey[JOBID_LEN + 8]; /* "<kind>/<job id>" */
-	struct rs_key key;
-	uint64_t idle_since; /* CLOCK_MONOTONIC ns since no process of it is alive; 0 while one is */
-	uint64_t ended_at; /* CLOCK_MONOTONIC ns it was ended; 0 while it runs */
-	char runner[NAME_LEN]; /* the runner the job names, for when it has no agent */
-};
-
-/* an ended job's id is kept this long, so that a late process does not start it again */
-#define GROUP_KEEP_NS (600ULL * 1000000000ULL)
-
-struct probes {
-	/* one reader of the records at a time (event loop, reconcile, a scrape's refresh): a
-	 * record consumed by one and re-read by another would count twice */
-	pthread_mutex_t lock;
-	struct jobs_bpf *skel;
-	struct live_cpu *live;
-	struct ring_buffer *rb;
-	struct state *state;
-	struct state_store store; /* the counters' pinned maps, for the state (state_store_bpf) */
-	enum probes_attach mode;
-	/* with raw_tp: the programs that read current through a helper (raw_tp_cur_*), for
-	 * kernels without bpf_rdonly_cast() (before 6.2), rather than those that read their
-	 * arguments (raw_tp_*) */
-	int raw_cur;
-	char pin_path[PATH_MAX]; /* empty: nothing pinned */
-	int pin_fd; /* the pin directory, locked while we run */
-	int cleanup; /* unpin everything on the way out */
-	int stats_fd; /* holds the kernel's BPF run-time statistics on; -1 when not ours */
-	int stats; /* statistics are being kept (by us or by kernel.bpf_stats_enabled) */
-	_Atomic uint64_t *bits; /* procs_bits, mapped: RS_BITS_WORDS words */
-	char kernel[65]; /* uname -r */
-	int has_oom; /* the kernel has oom:mark_victim, and link_oom is ours */
-	struct group *groups;
-	_Atomic uint64_t taken; /* events taken from the ring buffer, counted once each is done */
-	int rb_behind; /* in a pass: events were waiting in the ring buffer when it began */
-	uint64_t end_idle_ns;
-	char docker_root[PATH_MAX];
-};
 
 static const char *const event_names[RS_EV_MAX] = {
 	[RS_EV_AGENT_START] = "agent_start", [RS_EV_AGENT_EXIT] = "agent_exit",
@@ -107,73 +57,6 @@ const char *probes__attach_name(const struct probes *p)
 const char *probes__kernel_release(const struct probes *p)
 {
 	return p->kernel;
-}
-
-static int has_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;
-	return !!(data[cap / 32].effective & (1U << (cap % 32)));
-}
-
-/* the kernel takes BPF's atomic OR and AND (Linux 5.12), which procs_bits is kept with */
-static int atomic_bit_ops(void)
-{
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
-		  .off = -8 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
-		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
-		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_OR },
-		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
-		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_AND },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
-			       sizeof(insns) / sizeof(insns[0]), NULL);
-
-	if (fd < 0)
-		return 0;
-	close(fd);
-	return 1;
-}
-
-/* one clear line for what the host lacks, before libbpf gets to say it at length */
-static int preflight(void)
-{
-	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON))) {
-		pr_err("missing privilege: loading BPF programs needs CAP_BPF and CAP_PERFMON (or "
-		       "CAP_SYS_ADMIN); run runnerscope as root");
-		return -EPERM;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		pr_err("missing kernel feature: no BTF at /sys/kernel/btf/vmlinux; runnerscope "
-		       "needs Linux 5.12 or later built with CONFIG_DEBUG_INFO_BTF=y");
-		return -ENOTSUP;
-	}
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
-		pr_err("missing kernel feature: BPF ring buffers; runnerscope needs Linux 5.12 or "
-		       "later");
-		return -ENOTSUP;
-	}
-	/* the raw_tp programs read current through it, as the tp_btf ones read their arguments */
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
-				    NULL) != 1) {
-		pr_err("missing kernel feature: the BPF helper bpf_get_current_task_btf; "
-		       "runnerscope needs Linux 5.12 or later");
-		return -ENOTSUP;
-	}
-	if (!atomic_bit_ops()) {
-		pr_err("missing kernel feature: BPF atomic OR and AND (procs_bits); runnerscope "
-		       "needs Linux 5.12 or later");
-		return -ENOTSUP;
-	}
-	return 0;
 }
 
 /* rules_map and its bloom filter, before the programs that read them run */
@@ -202,36 +85,6 @@ static int set_rules(struct jobs_bpf *skel)
 	return 0;
 }
 
-/*
- * What the kernel's BTF says of it. *oom: what oom:mark_victim passes, the victim task since
- * Linux 6.8 (1), its pid before (0), or -1 when the kernel has no such tracepoint. *cast: it
- * has the kfunc bpf_rdonly_cast() (6.2), with which the raw_tp programs read their arguments.
- */
-static void kernel_btf_facts(int *oom, int *cast)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	int id;
-
-	*oom = -1;
-	*cast = 0;
-	if (!btf)
-		return;
-	*cast = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
-	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(btf, btf__type_by_id(btf, id)->type) : NULL;
-	if (t && btf_is_ptr(t))
-		t = btf__type_by_id(btf, t->type);
-	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 2) {
-		const struct btf_type *a = btf__type_by_id(btf, btf_params(t)[1].type);
-
-		while (a && (btf_is_typedef(a) || btf_is_mod(a)))
-			a = btf__type_by_id(btf, a->type);
-		*oom = a && btf_is_ptr(a);
-	}
-	btf__free(btf);
-}
-
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
@@ -245,11 +98,11 @@ static struct bpf_map *pin_map(struct jobs_bpf *skel, int i)
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
 }
 
-static const char *const link_names[] = { "link_exec", "link_fork", "link_exit",
+const char *const probes_link_names[PROBES_LINKS] = { "link_exec", "link_fork", "link_exit",
 					   "link_oom" };
 
 /* link i of the programs of p's flavour; NULL-valued while they are not attached by p->skel */
-static struct bpf_link **skel_link(const struct probes *p, int i)
+struct bpf_link **probes_link(const struct probes *p, int i)
 {
 	struct jobs_bpf *skel = p->skel;
 
@@ -272,7 +125,7 @@ static struct bpf_link **skel_link(const struct probes *p, int i)
 	return l[i];
 }
 
-static int pin_file(const struct probes *p, const char *name, char *out, size_t sz)
+int probes_pin_file(const struct probes *p, const char *name, char *out, size_t sz)
 {
 	return snprintf(out, sz, "%s/%s", p->pin_path, name) >= (int)sz ? -ENAMETOOLONG : 0;
 }
@@ -350,13 +203,13 @@ static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
 	int err;
 
 	for (int i = 0; (m = pin_map(skel, i)); i++) {
-		if ((err = pin_file(p, bpf_map__name(m), path, sizeof(path))) ||
+		if ((err = probes_pin_file(p, bpf_map__name(m), path, sizeof(path))) ||
 		    (err = bpf_map__set_pin_path(m, path)))
 			return err;
 	}
 	if (!with_rb)
 		return 0;
-	if ((err = pin_file(p, "events_rb", path, sizeof(path))))
+	if ((err = probes_pin_file(p, "events_rb", path, sizeof(path))))
 		return err;
 	return bpf_map__set_pin_path(skel->maps.events_rb, path);
 }
@@ -467,11 +320,11 @@ static int pin_links(struct probes *p)
 	int err;
 
 	for (int i = 0; i < 4; i++) {
-		struct bpf_link *l = *skel_link(p, i);
+		struct bpf_link *l = *probes_link(p, i);
 
 		if (!l)
 			continue;
-		if ((err = pin_file(p, link_names[i], path, sizeof(path))))
+		if ((err = probes_pin_file(p, probes_link_names[i], path, sizeof(path))))
 			return err;
 		unlink(path);
 		if ((err = bpf_link__pin(l, path)))
@@ -483,7 +336,7 @@ static int pin_links(struct probes *p)
 	 * every daemon, and probes__health() sees it.
 	 */
 	for (int i = 0; i < 4; i++) {
-		struct bpf_link **l = skel_link(p, i);
+		struct bpf_link **l = probes_link(p, i);
 
 		bpf_link__destroy(*l);
 		*l = NULL;
@@ -514,7 +367,7 @@ static int read_pinned(struct probes *p, struct rs_meta *m, int *others)
 			*others += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
 		closedir(d);
 	}
-	if (pin_file(p, "meta", path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+	if (probes_pin_file(p, "meta", path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
 		return 0;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == sizeof(*m) &&
 	    !bpf_map_lookup_elem(fd, &zero, m) && m->layout == RS_LAYOUT)
@@ -535,7 +388,7 @@ static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (pin_file(p, bpf_map__name(m), path, sizeof(path)))
+		if (probes_pin_file(p, bpf_map__name(m), path, sizeof(path)))
 			return 0;
 		/* a map this build adds to the set is made and pinned as the programs load */
 		if ((fd = bpf_obj_get(path)) < 0) {
@@ -558,7 +411,7 @@ static int links_pinned(struct probes *p, int oom)
 	char path[PATH_MAX];
 
 	for (int i = 0; i < (oom >= 0 ? 4 : 3); i++)
-		if (pin_file(p, link_names[i], path, sizeof(path)) || access(path, F_OK))
+		if (probes_pin_file(p, probes_link_names[i], path, sizeof(path)) || access(path, F_OK))
 			return 0;
 	return 1;
 }
@@ -673,7 +526,7 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 		return err;
 	for (int i = 0; (m = pin_map(p->skel, i)) && n < 16; i++, n++) {
 		old_fds[n] = -1;
-		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)))
+		if (!probes_pin_file(p, bpf_map__name(m), path, sizeof(path)))
 			old_fds[n] = bpf_obj_get(path);
 	}
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
@@ -683,10 +536,10 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	if (err < 0)
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++)
-		if (!pin_file(p, bpf_map__name(m), path, sizeof(path)) &&
+		if (!probes_pin_file(p, bpf_map__name(m), path, sizeof(path)) &&
 		    (err = bpf_map__pin(m, path)))
 			goto out;
-	if ((err = pin_file(p, "events_rb", path, sizeof(path))) ||
+	if ((err = probes_pin_file(p, "events_rb", path, sizeof(path))) ||
 	    (err = bpf_map__pin(p->skel->maps.events_rb, path)) || (err = pin_links(p)))
 		goto out;
 	for (int i = 0; (m = pin_map(p->skel, i)); i++) {
@@ -729,11 +582,11 @@ static int replace(struct probes *p, const struct probes_opts *opts, int oom,
 	/* the old programs do nothing from here on; their links go, and the task storage that
 	 * builds before procs_bits kept their markers in */
 	for (int i = 0; i < 4; i++)
-		if (!pin_file(p, link_names[i], path, sizeof(path)))
+		if (!probes_pin_file(p, probes_link_names[i], path, sizeof(path)))
 			unlink(path);
-	if (!pin_file(p, "procs_ts", path, sizeof(path)))
+	if (!probes_pin_file(p, "procs_ts", path, sizeof(path)))
 		unlink(path);
-	if ((err = pin_links(p)) || (err = pin_file(p, "events_rb", path, sizeof(path))))
+	if ((err = pin_links(p)) || (err = probes_pin_file(p, "events_rb", path, sizeof(path))))
 		return err;
 	unlink(path);
 	if ((err = bpf_map__pin(p->skel->maps.events_rb, path)))
@@ -785,7 +638,7 @@ static int setup(struct probes *p, const struct probes_opts *opts)
 	int oom, cast, others = 0, same, err = 0;
 	struct jobs_bpf *probe;
 
-	kernel_btf_facts(&oom, &cast);
+	probes_kernel_btf_facts(&oom, &cast);
 	p->raw_cur = !cast;
 	p->has_oom = oom >= 0;
 	if (oom < 0)
@@ -1427,7 +1280,7 @@ struct probes *probes__new(const struct probes_opts *opts, struct state *state)
 	struct probes *p;
 	int err;
 
-	err = preflight();
+	err = probes_preflight();
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -1761,150 +1614,4 @@ int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *pro
 {
 	/* an entry the kernel made since the programs were attached is newer: kept */
 	return add_proc(p, tgid, proc, BPF_NOEXIST);
-}
-
-static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_fork",
-						       "handle_exit", "handle_mark_victim",
-						       "iter_job_cpu" };
-
-/* link i's fd, ours or from its pin (then *owned: close it); -1 when it is gone */
-static int link_fd(struct probes *p, int i, int *owned)
-{
-	char path[PATH_MAX];
-	struct bpf_link *l = *skel_link(p, i);
-
-	*owned = 0;
-	if (l)
-		return bpf_link__fd(l);
-	if (!p->pin_path[0] || pin_file(p, link_names[i], path, sizeof(path)))
-		return -1;
-	*owned = 1;
-	return bpf_obj_get(path);
-}
-
-static int prog_info(int prog_fd, struct bpf_prog_info *info)
-{
-	__u32 len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return bpf_obj_get_info_by_fd(prog_fd, info, &len) ? -errno : 0;
-}
-
-/* the program attached by link i, as the kernel has it now */
-static int link_prog_info(struct probes *p, int i, struct bpf_prog_info *info)
-{
-	struct bpf_link_info li = {};
-	__u32 len = sizeof(li);
-	int owned, fd = link_fd(p, i, &owned), pfd, err;
-
-	if (fd < 0)
-		return -ENOENT;
-	err = bpf_obj_get_info_by_fd(fd, &li, &len) ? -errno : 0;
-	if (owned)
-		close(fd);
-	if (err)
-		return err;
-	if (!li.prog_id)
-		return -ENOENT;
-	pfd = bpf_prog_get_fd_by_id(li.prog_id);
-	if (pfd < 0)
-		return -errno;
-	err = prog_info(pfd, info);
-	close(pfd);
-	return err;
-}
-
-int probes__prog_stats(struct probes *p, struct probes_prog_stat out[PROBES_PROGS])
-{
-	struct bpf_prog_info info;
-	int n = 0;
-
-	if (!p->stats)
-		return -ENODATA;
-	for (int i = 0; i < 4; i++) {
-		if ((i == 3 && !p->has_oom) || link_prog_info(p, i, &info))
-			continue;
-		out[n++] = (struct probes_prog_stat){ prog_names[i], info.run_time_ns, info.run_cnt };
-	}
-	if (!prog_info(bpf_program__fd(p->skel->progs.iter_job_cpu), &info))
-		out[n++] = (struct probes_prog_stat){ prog_names[4], info.run_time_ns, info.run_cnt };
-	return n;
-}
-
-int probes__health(struct probes *p, char *reason, size_t sz)
-{
-	struct bpf_prog_info info;
-
-	for (int i = 0; i < (p->has_oom ? 4 : 3); i++) {
-		if (!link_prog_info(p, i, &info))
-			continue;
-		if (p->pin_path[0])
-			snprintf(reason, sz, "program %s is not attached: %s/%s is gone", prog_names[i],
-				 p->pin_path, link_names[i]);
-		else
-			snprintf(reason, sz, "program %s is not attached", prog_names[i]);
-		return 1;
-	}
-	return 0;
-}
-
-/* entries of a hash map: read in batches where the kernel can, key by key where not */
-static uint64_t count_entries(int fd, __u32 key_size, __u32 value_size)
-{
-	enum { BATCH = 256 };
-	/* a batch token is the map's own business (a bucket index for hash maps): key-sized */
-	size_t tsz = key_size > 8 ? key_size : 8;
-	char *token = calloc(1, tsz), *next = calloc(1, tsz);
-	void *keys = calloc(BATCH, key_size), *vals = calloc(BATCH, value_size);
-	uint64_t total = 0;
-	int first = 1, batched = 1;
-
-	if (!token || !next || !keys || !vals)
-		goto out;
-	for (;;) {
-		__u32 count = BATCH;
-		int err = bpf_map_lookup_batch(fd, first ? NULL : token, next, keys, vals, &count,
-					       NULL);
-
-		if (err && errno != ENOENT) {
-			batched = !first; /* no batch operations for this map here: walk it */
-			break;
-		}
-		total += count;
-		if (err)
-			break;
-		memcpy(token, next, tsz);
-		first = 0;
-	}
-	if (!batched) {
-		total = 0;
-		for (int more = !bpf_map_get_next_key(fd, NULL, next); more;
-		     more = !bpf_map_get_next_key(fd, token, next)) {
-			memcpy(token, next, key_size);
-			total++;
-		}
-	}
-out:
-	free(token);
-	free(next);
-	free(keys);
-	free(vals);
-	return total;
-}
-
-int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS])
-{
-	struct bpf_map *maps[PROBES_MAPS] = {
-		p->skel->maps.rules_map,    p->skel->maps.procs_map, p->skel->maps.agents_map,
-		p->skel->maps.jobs_map,	    p->skel->maps.ctx_map,   p->skel->maps.runner_stats,
-		p->skel->maps.job_acct,	    p->skel->maps.agent_acct,
-	};
-
-	for (int i = 0; i < PROBES_MAPS; i++) {
-		out[i].name = bpf_map__name(maps[i]);
-		out[i].capacity = bpf_map__max_entries(maps[i]);
-		out[i].entries = count_entries(bpf_map__fd(maps[i]), bpf_map__key_size(maps[i]),
-					       bpf_map__value_size(maps[i]));
-	}
-	return PROBES_MAPS;
 }

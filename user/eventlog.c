@@ -15,7 +15,7 @@
 #include "cgroup_path.h"
 #include "detect.h"
 #include "log.h"
-#include "state.h"
+#include "job_record.h"
 
 struct eventlog {
 	int fd;
@@ -148,12 +148,10 @@ static void put_time(struct json_object *o, const char *k, double wall)
 	json_object_object_add(o, k, json_object_new_string(buf));
 }
 
-void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
-		   const struct rs_job *rec)
+void eventlog__job(struct eventlog *l, const struct job_record *j)
 {
-	const struct runner *r = j->runner;
 	struct json_object *o;
-	double start = clock_boot_to_wall(j->start_ns);
+	int r = j->has_runner;
 
 	if (!l)
 		return;
@@ -162,40 +160,39 @@ void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
 		atomic_fetch_add(&l->errors, 1);
 		return;
 	}
-	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "event",
+			       json_object_new_string(j->finished ? "job_finished" : "job_started"));
 	put_time(o, "time", (double)clock_ns(CLOCK_REALTIME) / 1e9);
-	put_str(o, "kind", r ? detect_kind_name(r->kind) : NULL);
-	put_str(o, "runner", r ? r->name : NULL);
-	put_str(o, "container_id", r ? r->ctr.id : NULL);
-	put_str(o, "container", r ? r->names.name : NULL);
-	put_str(o, "pod", r ? r->names.pod : NULL);
-	put_str(o, "namespace", r ? r->names.ns : NULL);
+	put_str(o, "kind", r ? detect_kind_name(j->kind) : NULL);
+	put_str(o, "runner", r ? j->runner : NULL);
+	put_str(o, "container_id", r ? j->container_id : NULL);
+	put_str(o, "container", r ? j->container : NULL);
+	put_str(o, "pod", r ? j->pod : NULL);
+	put_str(o, "namespace", r ? j->ns : NULL);
 	put_str(o, "repository", j->ctx.repository);
 	put_str(o, "workflow", j->ctx.workflow);
 	put_str(o, "job", j->ctx.job);
 	put_str(o, "run_id", j->ctx.run_id);
 	put_str(o, "run_attempt", j->ctx.run_attempt);
 	put_str(o, "tracking_id", j->ctx.tracking_id);
-	json_object_object_add(o, "pid", json_object_new_int64(j->key.tgid));
-	put_time(o, "start_time", start);
-	if (rec) {
-		const char *reason;
-		enum job_result res = detect_job_result(rec->kind, rec->exit_code, &reason);
-		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
-		int sig = rec->exit_code & 0x7f;
+	json_object_object_add(o, "pid", json_object_new_int64(j->pid));
+	put_time(o, "start_time", clock_boot_to_wall(j->start_ns));
+	if (j->finished) {
+		int sig = j->exit_code & 0x7f;
 
-		put_time(o, "end_time", clock_boot_to_wall(end));
-		put_seconds(o, "duration_seconds", (double)(end - j->start_ns) / 1e9);
-		json_object_object_add(o, "result", json_object_new_string(detect_result_name(res)));
-		put_str(o, "reason", reason);
+		put_time(o, "end_time", clock_boot_to_wall(j->end_ns));
+		put_seconds(o, "duration_seconds", (double)(j->end_ns - j->start_ns) / 1e9);
+		json_object_object_add(o, "result",
+				       json_object_new_string(detect_result_name(j->result)));
+		put_str(o, "reason", j->reason);
 		json_object_object_add(o, "exit_code",
-				       sig ? NULL : json_object_new_int((rec->exit_code >> 8) & 0xff));
+				       sig ? NULL : json_object_new_int((j->exit_code >> 8) & 0xff));
 		json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
-		put_seconds(o, "cpu_user_seconds", (double)j->acct.seen.cpu_user_ns / 1e9);
-		put_seconds(o, "cpu_system_seconds", (double)j->acct.seen.cpu_system_ns / 1e9);
-		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)rec->max_rss));
-		json_object_object_add(o, "oom_kills", json_object_new_int64(rec->oom_kills));
-		json_object_object_add(o, "processes", json_object_new_int64(rec->total_procs));
+		put_seconds(o, "cpu_user_seconds", (double)j->cpu_user_ns / 1e9);
+		put_seconds(o, "cpu_system_seconds", (double)j->cpu_system_ns / 1e9);
+		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)j->max_rss));
+		json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)j->oom_kills));
+		json_object_object_add(o, "processes", json_object_new_int64(j->processes));
 	}
 	eventlog__write(l, o);
 }

@@ -19,12 +19,10 @@ void eventlog__free(struct eventlog *l);
  */
 void eventlog__write(struct eventlog *l, struct json_object *obj);
 
-struct job;
-struct rs_job;
+struct job_record;
 
-/* a job_started (rec NULL) or job_finished line for j */
-void eventlog__job(struct eventlog *l, const char *event, const struct job *j,
-		   const struct rs_job *rec);
+/* a job_started or (once j->finished) job_finished line */
+void eventlog__job(struct eventlog *l, const struct job_record *j);
 
 uint64_t eventlog__lines(const struct eventlog *l);
 uint64_t eventlog__errors(const struct eventlog *l);

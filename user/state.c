@@ -125,6 +125,48 @@ static struct jl_series *job_series(struct state *s, const struct job *j)
 }
 
 /* the job's start goes into its labelled count once its context is known (or given up on) */
+/* the job as its readers are told it; rec: its kernel record, once it has finished */
+static void job_record(const struct job *j, const struct rs_job *rec, struct job_record *out)
+{
+	const struct runner *r = j->runner;
+
+	memset(out, 0, sizeof(*out));
+	if (r) {
+		out->has_runner = 1;
+		out->kind = r->kind;
+		memcpy(out->runner, r->name, sizeof(out->runner));
+		memcpy(out->container_id, r->ctr.id, sizeof(out->container_id));
+		memcpy(out->container, r->names.name, sizeof(out->container));
+		memcpy(out->pod, r->names.pod, sizeof(out->pod));
+		memcpy(out->ns, r->names.ns, sizeof(out->ns));
+	}
+	out->ctx = j->ctx;
+	out->pid = j->key.tgid;
+	out->start_ns = j->start_ns;
+	if (!rec)
+		return;
+	out->finished = 1;
+	out->end_ns = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
+	out->result = (int)detect_job_result(rec->kind, rec->exit_code, &out->reason);
+	out->exit_code = rec->exit_code;
+	out->cpu_user_ns = j->acct.seen.cpu_user_ns;
+	out->cpu_system_ns = j->acct.seen.cpu_system_ns;
+	out->max_rss = rec->max_rss;
+	out->oom_kills = rec->oom_kills;
+	out->processes = rec->total_procs;
+}
+
+/* a job_started (rec NULL) or job_finished line in the event log */
+static void log_job(struct state *s, const struct job *j, const struct rs_job *rec)
+{
+	struct job_record r;
+
+	if (!s->opts.events)
+		return;
+	job_record(j, rec, &r);
+	eventlog__job(s->opts.events, &r);
+}
+
 static void started_logged(struct state *s, struct job *j)
 {
 	struct jl_series *x;
@@ -643,7 +685,7 @@ static int set_context(struct state *s, struct job *j, const struct job_context 
 	j->have_ctx = 1;
 	if (j->started_logged)
 		return 0;
-	eventlog__job(s->opts.events, "job_started", j, NULL);
+	log_job(s, j, NULL);
 	started_logged(s, j);
 	return 1;
 }
@@ -743,7 +785,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	if (!j->started_logged &&
 	    (rec->state == RS_STATE_FINISHED ||
 	     clock_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
-		eventlog__job(s->opts.events, "job_started", j, NULL);
+		log_job(s, j, NULL);
 		started_logged(s, j);
 	}
 
@@ -775,7 +817,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,
 				 rec->exit_code);
 		}
-		eventlog__job(s->opts.events, "job_finished", j, rec);
+		log_job(s, j, rec);
 		remember_finished(s, j, rec, res, end);
 	}
 	/* one update of the runner's counters per job and pass, see commit() */

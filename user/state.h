@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "containers.h"
 #include "joblabels.h"
+#include "job_record.h"
 
 /* CPU of a job's threads: exact runtime, and the sampled user/system times that split it */
 struct job_cpu {
@@ -44,16 +45,6 @@ struct runner {
 	struct rs_runner_key rkey;
 	struct rs_runner_stats st;
 	uint64_t oldest_job_ns; /* CLOCK_BOOTTIME start of its oldest running job; 0: none */
-};
-
-/* what the job's steps say about it, from their GITHUB_* environment */
-struct job_context {
-	char repository[NAME_LEN];
-	char workflow[NAME_LEN];
-	char job[NAME_LEN];
-	char run_id[32];
-	char run_attempt[16];
-	char tracking_id[96]; /* RUNNER_TRACKING_ID: github_<guid>, the same in every step */
 };
 
 struct job {

@@ -11,11 +11,15 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "clock.h"
 #include "state.h"
 #include "detect.h"
 #include "mem_store.h"
+#include "eventlog.h"
 
 static struct mem_store mem; /* too large for a test's stack */
 
@@ -319,6 +323,52 @@ static void test_the_oldest_running_job(void **unused)
 	state__free(s);
 }
 
+/* the event log is told each job twice, started then finished, from the state's records */
+static void test_the_event_log_gets_each_job_started_then_finished(void **unused)
+{
+	char path[] = "/tmp/rs-test-events-XXXXXX", text[8192], *fin;
+	struct state_opts o = { .grace_ns = GRACE_NS };
+	struct rs_job rec = job_rec(0, 1 * S);
+	struct state *s;
+	FILE *f;
+	size_t n;
+	int fd;
+
+	(void)unused;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	mem_init(&mem);
+	o.events = eventlog__new(path);
+	assert_non_null(o.events);
+	s = state__new(&o);
+	state__set_store(s, &mem_ops, &mem);
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	state__job(s, &job_key, &rec, NULL, NULL);
+	rec = job_rec(1, 2 * S);
+	state__job(s, &job_key, &rec, NULL, NULL);
+	state__free(s);
+	assert_int_equal(eventlog__lines(o.events), 2);
+	eventlog__free(o.events);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* one job_started line, then one job_finished */
+	assert_non_null(strstr(text, "\"event\":\"job_started\""));
+	fin = strstr(text, "\"event\":\"job_finished\"");
+	assert_non_null(fin);
+	assert_true(strstr(text, "job_started") < fin);
+	assert_null(strstr(fin + sizeof("\"event\":\"job_finished\""), "job_finished"));
+	assert_non_null(strstr(fin, "\"kind\":\"gitea\",\"runner\":\"r1\""));
+	assert_non_null(strstr(fin, "\"duration_seconds\":2.000000,"));
+	assert_non_null(strstr(fin, "\"result\":\"success\""));
+	assert_non_null(strstr(fin, "\"cpu_user_seconds\":2.000000,"));
+	assert_non_null(strstr(fin, "\"processes\":1"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_an_idle_runner_expires_after_the_grace_period),
 		cmocka_unit_test(test_a_runner_with_a_running_job_stays),
 		cmocka_unit_test(test_the_oldest_running_job),
+		cmocka_unit_test(test_the_event_log_gets_each_job_started_then_finished),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A job as the state publishes it to its readers (the event log): a flat copy, with no
- * pointer into the state, so that a reader needs neither the state's lock nor its types.
+ * A job as the state publishes it to its readers (the event log, the status page's recent
+ * jobs): a flat copy, with no pointer into the state, so that a reader needs neither the
+ * state's lock nor its types.
  */
 #ifndef RUNNERSCOPE_JOB_RECORD_H
 #define RUNNERSCOPE_JOB_RECORD_H
@@ -28,6 +29,7 @@ struct job_record {
 	char pod[NAME_LEN];
 	char ns[NAME_LEN];
 	struct job_context ctx;
+	int have_ctx; /* ctx was read from its steps */
 	uint32_t pid;
 	uint64_t start_ns; /* CLOCK_BOOTTIME */
 	/* set when it has finished */

@@ -53,7 +53,7 @@ struct state {
 	const struct state_store_ops *store; /* NULL: counters kept in memory only */
 	void *store_ctx;
 	int store_failed; /* a write to the pinned maps failed: said once */
-	struct finished_job recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
+	struct job_record recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
 	unsigned int recent_n;
 };
 
@@ -141,6 +141,7 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 		memcpy(out->ns, r->names.ns, sizeof(out->ns));
 	}
 	out->ctx = j->ctx;
+	out->have_ctx = j->have_ctx;
 	out->pid = j->key.tgid;
 	out->start_ns = j->start_ns;
 	if (!rec)
@@ -156,15 +157,18 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 	out->processes = rec->total_procs;
 }
 
-/* a job_started (rec NULL) or job_finished line in the event log */
-static void log_job(struct state *s, const struct job *j, const struct rs_job *rec)
+/* a job_started (rec NULL) or job_finished line in the event log; a finished job is kept
+ * for the status page too */
+static void publish_job(struct state *s, const struct job *j, const struct rs_job *rec)
 {
 	struct job_record r;
 
-	if (!s->opts.events)
+	if (!s->opts.events && !rec)
 		return;
 	job_record(j, rec, &r);
 	eventlog__job(s->opts.events, &r);
+	if (rec)
+		s->recent[s->recent_n++ % STATE_RECENT_JOBS] = r;
 }
 
 static void started_logged(struct state *s, struct job *j)
@@ -232,34 +236,13 @@ struct job *state__jobs(struct state *s)
 	return s->jobs;
 }
 
-const struct finished_job *state__recent(struct state *s, int i)
+const struct job_record *state__recent(struct state *s, int i)
 {
 	if (i < 0 || (unsigned int)i >= s->recent_n || i >= STATE_RECENT_JOBS)
 		return NULL;
 	return &s->recent[(s->recent_n - 1 - (unsigned int)i) % STATE_RECENT_JOBS];
 }
 
-static void remember_finished(struct state *s, const struct job *j, const struct rs_job *rec,
-			      int result, uint64_t end)
-{
-	struct finished_job *f = &s->recent[s->recent_n++ % STATE_RECENT_JOBS];
-
-	memset(f, 0, sizeof(*f));
-	f->kind = rec->kind;
-	if (j->runner)
-		memcpy(f->runner, j->runner->name, sizeof(f->runner));
-	f->ctx = j->ctx;
-	f->have_ctx = j->have_ctx;
-	f->pid = j->key.tgid;
-	f->start_ns = j->start_ns;
-	f->end_ns = end;
-	f->result = result;
-	f->exit_code = rec->exit_code;
-	f->cpu_user_ns = j->acct.seen.cpu_user_ns;
-	f->cpu_system_ns = j->acct.seen.cpu_system_ns;
-	f->max_rss = rec->max_rss;
-	f->oom_kills = rec->oom_kills;
-}
 
 static struct runner *runner_get(struct state *s, int kind, const struct identity *ident)
 {
@@ -685,7 +668,7 @@ static int set_context(struct state *s, struct job *j, const struct job_context 
 	j->have_ctx = 1;
 	if (j->started_logged)
 		return 0;
-	log_job(s, j, NULL);
+	publish_job(s, j, NULL);
 	started_logged(s, j);
 	return 1;
 }
@@ -785,7 +768,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	if (!j->started_logged &&
 	    (rec->state == RS_STATE_FINISHED ||
 	     clock_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
-		log_job(s, j, NULL);
+		publish_job(s, j, NULL);
 		started_logged(s, j);
 	}
 
@@ -817,8 +800,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,
 				 rec->exit_code);
 		}
-		log_job(s, j, rec);
-		remember_finished(s, j, rec, res, end);
+		publish_job(s, j, rec);
 	}
 	/* one update of the runner's counters per job and pass, see commit() */
 	if (memcmp(&before, &j->acct.seen, sizeof(before)))

@@ -62,24 +62,8 @@ struct job {
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
 };
 
-/* a finished job as the status page shows it; kept after its record is gone */
+/* finished jobs the status page shows, kept after their records are gone */
 #define STATE_RECENT_JOBS 25
-
-struct finished_job {
-	int kind;
-	char runner[NAME_LEN];
-	struct job_context ctx;
-	int have_ctx;
-	uint32_t pid;
-	uint64_t start_ns; /* CLOCK_BOOTTIME */
-	uint64_t end_ns;
-	int result; /* enum job_result */
-	int exit_code; /* wait status */
-	uint64_t cpu_user_ns;
-	uint64_t cpu_system_ns;
-	uint64_t max_rss; /* bytes */
-	uint64_t oom_kills;
-};
 
 struct state;
 
@@ -186,7 +170,7 @@ struct joblabels *state__labels(struct state *s);
 struct runner *state__runners(struct state *s);
 struct job *state__jobs(struct state *s);
 /* the i-th most recently finished job (0: the newest), NULL past the last; under state__lock() */
-const struct finished_job *state__recent(struct state *s, int i);
+const struct job_record *state__recent(struct state *s, int i);
 
 
 #endif

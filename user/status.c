@@ -300,7 +300,7 @@ static void render_recent(struct buf *b, struct state *s, int html, uint64_t now
 					     "CPU",    "Peak memory", "Ended" };
 	static const int widths[] = { 18, 30, 19, 8, 8, 11, 8 };
 	struct table t = { b, html, 7, heads, widths, 0 };
-	const struct finished_job *f;
+	const struct job_record *f;
 	int n = 0;
 
 	while (state__recent(s, n))

@@ -108,6 +108,14 @@ static void test_a_job_is_counted_once(void **unused)
 	mem_init(&mem);
 	s = run_job(-1);
 	assert_counted_once(s);
+	/* and the status page's recent jobs have it */
+	state__lock(s);
+	assert_non_null(state__recent(s, 0));
+	assert_string_equal(state__recent(s, 0)->runner, "r1");
+	assert_int_equal(state__recent(s, 0)->result, success());
+	assert_int_equal(state__recent(s, 0)->end_ns - state__recent(s, 0)->start_ns, 2 * S);
+	assert_null(state__recent(s, 1));
+	state__unlock(s);
 	state__free(s);
 }
 

@@ -245,6 +245,15 @@ static int parse_uint(const char *flag, const char *s, unsigned int max, unsigne
 	return 0;
 }
 
+/* a duration flag's value, at least min ns: 0, or 2 (the exit status) after saying why */
+static int duration_flag(const char *flag, const char *arg, uint64_t *out, uint64_t min)
+{
+	if (!duration_parse(arg, out) && *out >= min)
+		return 0;
+	fprintf(stderr, "runnerscope: invalid --%s %s\n", flag, arg);
+	return 2;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	int c;
@@ -321,25 +330,17 @@ static int parse_args(int argc, char **argv)
 			env.events_file = optarg;
 			break;
 		case OPT_GRACE:
-			if (duration_parse(optarg, &env.grace_ns)) {
-				fprintf(stderr, "runnerscope: invalid --runner.grace-period %s\n",
-					optarg);
+			if (duration_flag("runner.grace-period", optarg, &env.grace_ns, 0))
 				return 2;
-			}
 			break;
 		case OPT_CONTAINER_GRACE:
-			if (duration_parse(optarg, &env.container_grace_ns)) {
-				fprintf(stderr, "runnerscope: invalid --containers.grace-period %s\n",
-					optarg);
+			if (duration_flag("containers.grace-period", optarg, &env.container_grace_ns,
+					  0))
 				return 2;
-			}
 			break;
 		case OPT_END_IDLE:
-			if (duration_parse(optarg, &env.end_idle_ns) || !env.end_idle_ns) {
-				fprintf(stderr, "runnerscope: invalid --jobs.end-after-idle %s\n",
-					optarg);
+			if (duration_flag("jobs.end-after-idle", optarg, &env.end_idle_ns, 1))
 				return 2;
-			}
 			break;
 		case OPT_JOB_LABELS: {
 			const char *bad = NULL;

@@ -62,7 +62,7 @@ int probes_preflight(void)
 		       "later");
 		return -ENOTSUP;
 	}
-	/* the raw_tp programs read current through it, as the tp_btf ones read their arguments */
+	/* the raw_tp_cur programs (before Linux 6.2) read current through it */
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
 				    NULL) != 1) {
 		pr_err("missing kernel feature: the BPF helper bpf_get_current_task_btf; "

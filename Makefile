@@ -37,9 +37,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-par
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/: main.c, and one folder a stage (docs/architecture.md)
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-HDRS := $(wildcard include/*.h user/*.h bpf/*.bpf.h)
+HDRS := $(wildcard include/*.h user/*/*.h bpf/*.bpf.h)
 
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -59,7 +60,8 @@ $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DRS_VERSION='"$(VERSION)"' -DRS_REVISION='"$(REVISION)"' -c $< -o $@
 
 $(OUTPUT)/runnerscope: $(USER_OBJS)

@@ -1,6 +1,6 @@
 """docs/metrics.md and the exposition name the same metric families.
 
-The source's names are those user/*.c gives expo_family() and expo_sample(): NS "…" (NS being
+The source's names are those user/**/*.c gives expo_family() and expo_sample(): NS "…" (NS being
 "runnerscope_") or a literal "runnerscope_…" or "process_…". The documented names are the
 backquoted names in the first column of docs/metrics.md's tables; `process_*` stands for every
 process_ family.
@@ -15,7 +15,7 @@ METRICS_DOC = os.path.join(REPO, "docs", "metrics.md")
 
 def source_names():
     names = set()
-    sources = sorted(glob.glob(os.path.join(REPO, "user", "*.c")))
+    sources = sorted(glob.glob(os.path.join(REPO, "user", "**", "*.c"), recursive=True))
     assert sources
     for path in sources:
         with open(path, encoding="utf-8") as f:
@@ -64,10 +64,10 @@ def test_every_documented_metric_is_exported():
                 missing.append(d)
         elif d not in src:
             missing.append(d)
-    assert not missing, f"in docs/metrics.md's tables but not in user/*.c: {missing}"
+    assert not missing, f"in docs/metrics.md's tables but not in user/**/*.c: {missing}"
 
 
 def test_every_exported_metric_is_documented():
     doc = documented_names()
     missing = sorted(s for s in source_names() if not covered(s, doc))
-    assert not missing, f"exported by user/*.c but not in docs/metrics.md's tables: {missing}"
+    assert not missing, f"exported by user/**/*.c but not in docs/metrics.md's tables: {missing}"

@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup_path.h"
-#include "cgroupfs.h"
-#include "procfs.h"
+#include "enrich/cgroup_path.h"
+#include "enrich/cgroupfs.h"
+#include "enrich/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "jobid.h"
-#include "procfs.h"
+#include "ci/jobid.h"
+#include "enrich/procfs.h"
 
 static char root[64];
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "expo.h"
-#include "status.h"
+#include "expo/expo.h"
+#include "expo/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

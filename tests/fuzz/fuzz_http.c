@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "auth.h"
-#include "expo.h"
-#include "http.h"
+#include "web/auth.h"
+#include "expo/expo.h"
+#include "web/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "http.h"
-#include "log.h"
-#include "metrics.h"
-#include "state.h"
+#include "web/http.h"
+#include "lib/log.h"
+#include "expo/metrics.h"
+#include "state/state.h"
 
 static struct http *server;
 static int port;

@@ -2,7 +2,7 @@
 /* --web.config.file: YAML, as an operator (or a mistake) could write it */
 #include <stdint.h>
 #include <stddef.h>
-#include "webconfig.h"
+#include "web/webconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

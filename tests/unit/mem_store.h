@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include "state.h"
+#include "state/state.h"
 
 /* a table of the store: at most MEM_ENTRIES keys, in the order they were first written */
 #define MEM_ENTRIES 16

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "auth.h"
-#include "webconfig.h"
+#include "web/auth.h"
+#include "web/webconfig.h"
 
 /* bcrypt of "s3cret" (cost 10) and of "pw" (cost 4, $2y$ as htpasswd writes it) */
 #define ALICE "$2b$10$6otpmKcaDJSfTiPwiUEzKeXM6YyZTdgSAWx4qbP0R3stfwJqm9qwC"

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bpflog.h"
+#include "kernel/bpflog.h"
 
 /* the end of a 6.18 build's log rejecting the task-storage call of an earlier jobs.bpf.c */
 static const char untrusted[] =

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cgroup_path.h"
+#include "enrich/cgroup_path.h"
 
 #define ID1 "8d3c2b7f0e1a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

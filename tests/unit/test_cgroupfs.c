@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cgroupfs.h"
+#include "enrich/cgroupfs.h"
 
 /* make unit runs the tests from the repository's root */
 #ifndef CGROUPFS_FIXTURES

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "containers.h"
-#include "cputime.h"
+#include "enrich/containers.h"
+#include "lib/cputime.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define OTHER "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "detect.h"
+#include "ci/detect.h"
 
 /* a wait status as the kernel keeps it for a normal exit */
 #define EXITED(code) ((code) << 8)

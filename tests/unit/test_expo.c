@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "expo.h"
+#include "expo/expo.h"
 
 #define FFFD "\xef\xbf\xbd"
 

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "expo.h"
-#include "metrics.h"
-#include "state.h"
+#include "expo/expo.h"
+#include "expo/metrics.h"
+#include "state/state.h"
 #include "mem_store.h"
 
 #define S 1000000000ULL

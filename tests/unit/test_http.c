@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <zlib.h>
 #include <cmocka.h>
-#include "http.h"
+#include "web/http.h"
 
 static void check_ok(const char *addr, const char *want_host, const char *want_port)
 {

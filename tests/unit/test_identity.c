@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "identity.h"
+#include "ci/identity.h"
 
 static void check_root(const char *exe, const char *want_root, const char *want_version)
 {

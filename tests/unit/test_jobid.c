@@ -8,10 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <linux/types.h>
-#include "jobid.h"
+#include "ci/jobid.h"
 #include "jobs.h"
-#include "detect.h"
-#include "runner_file.h"
+#include "ci/detect.h"
+#include "ci/runner_file.h"
 
 #define HASH "0123456789abcdef"
 #define SHA "23d44318a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f7a9b1c3d5"

@@ -9,10 +9,10 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
-#include "log.h"
-#include "metrics.h"
-#include "pages.h"
-#include "state.h"
+#include "lib/log.h"
+#include "expo/metrics.h"
+#include "web/pages.h"
+#include "state/state.h"
 
 static _Atomic uint64_t passes;
 static struct web_stats web;

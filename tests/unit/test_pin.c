@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <bpf/btf.h>
-#include "pin.h"
+#include "kernel/pin.h"
 
 struct types {
 	struct btf *btf;

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "procfs.h"
+#include "enrich/procfs.h"
 
 /* the fields after comm, up to and past starttime (22nd field: 987654) */
 #define TAIL                                                                                 \

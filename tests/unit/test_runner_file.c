@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "runner_file.h"
+#include "ci/runner_file.h"
 
 #define BOM "\xef\xbb\xbf"
 

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "clock.h"
-#include "state.h"
-#include "detect.h"
+#include "lib/clock.h"
+#include "state/state.h"
+#include "ci/detect.h"
 #include "mem_store.h"
-#include "eventlog.h"
+#include "expo/eventlog.h"
 
 static struct mem_store mem; /* too large for a test's stack */
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "status.h"
+#include "expo/status.h"
 
 #define FFFD "\xef\xbf\xbd"
 

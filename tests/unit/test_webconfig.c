@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "duration.h"
-#include "webconfig.h"
+#include "lib/duration.h"
+#include "web/webconfig.h"
 
 #define HASH "$2b$10$6otpmKcaDJSfTiPwiUEzKeXM6YyZTdgSAWx4qbP0R3stfwJqm9qwC"
 

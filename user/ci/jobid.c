@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Gitea (act_runner / gitea-runner):
+ *   job container  GITEA-ACTIONS-TASK-<task>_WORKFLOW-<w>_JOB-<j>        (up to v0.5)
+ *                  GITEA-ACTIONS-TASK-<task>-WORKFLOW-<w>-JOB-<j>-<sha256> (v0.6 on, cut to 63 + hash)
+ *   services and docker-action steps carry the same prefix; steps are `docker exec`'d into
+ *   the job container, which sleeps; their environment has GITEA_ACTIONS=true, the job's
+ *   JOB_CONTAINER_NAME and GITHUB_RUN_ID/GITHUB_JOB, and from v2.3 RUNNER_NAME.
+ * GitLab (gitlab-runner):
+ *   runner-<short token>-project-<id>-concurrent-<n>-<16 hex>-{build,predefined,<service>-<i>}
+ *   (older: …-concurrent-<n>[-<16 hex>]-<type>-<index>), labels com.gitlab.gitlab-runner.*;
+ *   each stage restarts the build or predefined container; CI_JOB_ID in every job process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+#include "ci/jobid.h"
+#include "jobs.h"
+#include "expo/expo.h"
+
+const char *const jobid_keys[JK_MAX] = {
+	[JK_GITEA_ACTIONS] = "GITEA_ACTIONS",
+	[JK_JOB_CONTAINER_NAME] = "JOB_CONTAINER_NAME",
+	[JK_GITHUB_RUN_ID] = "GITHUB_RUN_ID",
+	[JK_GITHUB_JOB] = "GITHUB_JOB",
+	[JK_GITHUB_RUN_ATTEMPT] = "GITHUB_RUN_ATTEMPT",
+	[JK_RUNNER_NAME] = "RUNNER_NAME",
+	[JK_CI_JOB_ID] = "CI_JOB_ID",
+	[JK_CI_RUNNER_DESCRIPTION] = "CI_RUNNER_DESCRIPTION",
+	[JK_CI_RUNNER_SHORT_TOKEN] = "CI_RUNNER_SHORT_TOKEN",
+	[JK_LABEL_JOB_ID] = "label:com.gitlab.gitlab-runner.job.id",
+	[JK_LABEL_RUNNER_ID] = "label:com.gitlab.gitlab-runner.runner.id",
+	[JK_LABEL_TYPE] = "label:com.gitlab.gitlab-runner.type",
+};
+
+static int has(const char *const v[JK_MAX], int k)
+{
+	return v && v[k] && v[k][0];
+}
+
+/* a decimal id of at most 18 digits: its value, or -1 */
+static long long digits(const char *s, size_t n)
+{
+	long long v = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+long long jobid_gitea_task(const char *name)
+{
+	static const char prefix[] = "GITEA-ACTIONS-TASK-";
+	size_t n = 0;
+
+	if (!name || strncmp(name, prefix, sizeof(prefix) - 1))
+		return -1;
+	name += sizeof(prefix) - 1;
+	while (name[n] >= '0' && name[n] <= '9')
+		n++;
+	if (name[n] != '\0' && name[n] != '_' && name[n] != '-')
+		return -1;
+	return digits(name, n);
+}
+
+/*
+ * runner-<token>-project-<id>-concurrent-<n>-<rest>: 1 with the token, the job part of the name
+ * (everything up to the per-job hex, or up to <n> in the oldest form) and whether <rest> names a
+ * build or predefined container
+ */
+static int gitlab_name(const char *name, char *token, size_t tsz, char *job, size_t jsz,
+		       int *step)
+{
+	const char *tok, *proj, *conc, *rest, *p;
+	size_t tlen, n, jlen;
+
+	if (!name || strncmp(name, "runner-", 7))
+		return 0;
+	tok = name + 7;
+	proj = strstr(tok, "-project-");
+	if (!proj || proj == tok)
+		return 0;
+	tlen = (size_t)(proj - tok);
+	p = proj + 9;
+	for (n = 0; p[n] >= '0' && p[n] <= '9'; n++)
+		;
+	if (!n || strncmp(p + n, "-concurrent-", 12))
+		return 0;
+	conc = p + n + 12;
+	for (n = 0; conc[n] >= '0' && conc[n] <= '9'; n++)
+		;
+	if (!n)
+		return 0;
+	rest = conc + n;
+	jlen = (size_t)(rest - name);
+	if (*rest == '-') {
+		/* the per-job random part: 16 hex digits (v12.10 on) */
+		for (n = 0; rest[1 + n] && strchr("0123456789abcdef", rest[1 + n]); n++)
+			;
+		if (n == 16 && (rest[17] == '-' || !rest[17])) {
+			jlen += 17;
+			rest += 17;
+		}
+	} else if (*rest) {
+		return 0;
+	}
+	if (*rest == '-')
+		rest++;
+	*step = !strncmp(rest, "build", 5) || !strncmp(rest, "predefined", 10);
+	if (*step) {
+		p = rest + (rest[0] == 'b' ? 5 : 10);
+		/* "-<index>" in the older forms */
+		if (*p == '-')
+			p += 1 + strspn(p + 1, "0123456789");
+		*step = *p == '\0';
+	}
+	snprintf(token, tsz, "%.*s", (int)(tlen < tsz ? tlen : tsz - 1), tok);
+	snprintf(job, jsz, "ctr-%.*s", (int)(jlen < jsz - 5 ? jlen : jsz - 5), name);
+	return 1;
+}
+
+static void set(char *dst, size_t sz, const char *src)
+{
+	expo_sanitize(dst, sz, src, strlen(src));
+}
+
+int jobid_classify(const char *ctr_name, const char *const v[JK_MAX], struct job_hint *out)
+{
+	char job[JOBID_LEN], token[sizeof(out->token)];
+	long long task;
+	int step = 0, named;
+
+	memset(out, 0, sizeof(*out));
+	if (ctr_name && !ctr_name[0])
+		ctr_name = NULL;
+
+	named = gitlab_name(ctr_name, token, sizeof(token), job, sizeof(job), &step);
+	if (named || has(v, JK_CI_JOB_ID) || has(v, JK_LABEL_JOB_ID)) {
+		long long id = -1;
+
+		out->kind = RS_KIND_GITLAB;
+		if (has(v, JK_LABEL_JOB_ID))
+			id = digits(v[JK_LABEL_JOB_ID], strlen(v[JK_LABEL_JOB_ID]));
+		if (id < 0 && has(v, JK_CI_JOB_ID))
+			id = digits(v[JK_CI_JOB_ID], strlen(v[JK_CI_JOB_ID]));
+		if (id >= 0)
+			snprintf(out->id, sizeof(out->id), "job-%lld", id);
+		else if (named)
+			snprintf(out->id, sizeof(out->id), "%s", job);
+		else
+			return 0;
+		if (has(v, JK_CI_RUNNER_DESCRIPTION))
+			set(out->runner, sizeof(out->runner), v[JK_CI_RUNNER_DESCRIPTION]);
+		if (has(v, JK_LABEL_RUNNER_ID))
+			set(out->token, sizeof(out->token), v[JK_LABEL_RUNNER_ID]);
+		else if (has(v, JK_CI_RUNNER_SHORT_TOKEN))
+			set(out->token, sizeof(out->token), v[JK_CI_RUNNER_SHORT_TOKEN]);
+		else if (named)
+			memcpy(out->token, token, sizeof(token));
+		/* which container a stage ran in: the label, else the name; a process known
+		 * only by its environment is a stage's */
+		if (has(v, JK_LABEL_TYPE))
+			out->step = !strcmp(v[JK_LABEL_TYPE], "build") ||
+				    !strcmp(v[JK_LABEL_TYPE], "predefined");
+		else
+			out->step = named ? step : 1;
+		return 1;
+	}
+
+	task = jobid_gitea_task(ctr_name);
+	if (task < 0 && has(v, JK_JOB_CONTAINER_NAME) && has(v, JK_GITEA_ACTIONS))
+		task = jobid_gitea_task(v[JK_JOB_CONTAINER_NAME]);
+	if (task >= 0 || (has(v, JK_GITEA_ACTIONS) && !strcmp(v[JK_GITEA_ACTIONS], "true"))) {
+		out->kind = RS_KIND_GITEA;
+		if (task >= 0) {
+			snprintf(out->id, sizeof(out->id), "task-%lld", task);
+		} else if (has(v, JK_GITHUB_RUN_ID) && has(v, JK_GITHUB_JOB)) {
+			char id[JOBID_LEN];
+
+			snprintf(id, sizeof(id), "run-%s-%s-%s", v[JK_GITHUB_RUN_ID],
+				 v[JK_GITHUB_JOB],
+				 has(v, JK_GITHUB_RUN_ATTEMPT) ? v[JK_GITHUB_RUN_ATTEMPT] : "1");
+			set(out->id, sizeof(out->id), id);
+		} else {
+			return 0;
+		}
+		if (has(v, JK_RUNNER_NAME))
+			set(out->runner, sizeof(out->runner), v[JK_RUNNER_NAME]);
+		/* a job container sleeps while its steps are exec'd into it; a docker action's
+		 * container is a step itself */
+		out->step = !ctr_name || strstr(ctr_name, "_STEP-") || strstr(ctr_name, "-STEP-");
+		return 1;
+	}
+	return 0;
+}

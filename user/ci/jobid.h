@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which job a container or a process is part of, for the runners whose jobs are not one
+ * process: Gitea (job containers, host-mode steps) and GitLab (docker-executor containers,
+ * shell-executor stages). Pure: the caller reads the names, environment and labels.
+ */
+#ifndef RUNNERSCOPE_JOBID_H
+#define RUNNERSCOPE_JOBID_H
+
+#include <stddef.h>
+#include "ci/identity.h"
+
+/* what jobid_classify() reads: environment variables, then docker labels ("label:" keys) */
+enum jobid_key {
+	JK_GITEA_ACTIONS,
+	JK_JOB_CONTAINER_NAME,
+	JK_GITHUB_RUN_ID,
+	JK_GITHUB_JOB,
+	JK_GITHUB_RUN_ATTEMPT,
+	JK_RUNNER_NAME,
+	JK_CI_JOB_ID,
+	JK_CI_RUNNER_DESCRIPTION,
+	JK_CI_RUNNER_SHORT_TOKEN,
+	JK_ENV_MAX, /* the ones before are environment variables */
+	JK_LABEL_JOB_ID = JK_ENV_MAX,
+	JK_LABEL_RUNNER_ID,
+	JK_LABEL_TYPE,
+	JK_MAX,
+};
+
+extern const char *const jobid_keys[JK_MAX];
+
+#define JOBID_LEN 160
+
+struct job_hint {
+	int kind; /* RS_KIND_GITEA or RS_KIND_GITLAB */
+	char id[JOBID_LEN]; /* the job within its kind: "task-42", "job-1234", … */
+	char runner[NAME_LEN]; /* the runner the job names, "" when it names none */
+	char token[32]; /* GitLab: the runner's short token, "" when unknown */
+	int step; /* its exit decides the job's result (a GitLab stage's container) */
+};
+
+/*
+ * A container's init or a process, by its container's name (NULL or "" when unknown) and the
+ * values of jobid_keys (NULL where absent). 1 and *out filled when it is part of a job.
+ */
+int jobid_classify(const char *ctr_name, const char *const vals[JK_MAX], struct job_hint *out);
+
+/* the Gitea task id in a job container's name (both the _-joined and -joined forms), or -1 */
+long long jobid_gitea_task(const char *name);
+
+#endif

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <time.h>
+#include <linux/types.h>
+#include "lib/clock.h"
+#include "expo/eventlog.h"
+#include "enrich/cgroup_path.h"
+#include "ci/detect.h"
+#include "lib/log.h"
+#include "state/job_record.h"
+
+struct eventlog {
+	int fd;
+	int own_fd;
+	char *path;
+	pthread_mutex_t lock;
+	_Atomic uint64_t lines;
+	_Atomic uint64_t errors;
+	int last_errno; /* the error last logged: a disk that stays full is said once */
+};
+
+struct eventlog *eventlog__new(const char *path)
+{
+	struct eventlog *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->path = strdup(path);
+	if (!l->path) {
+		free(l);
+		return NULL;
+	}
+	if (!strcmp(path, "-")) {
+		l->fd = STDOUT_FILENO;
+	} else {
+		l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+		if (l->fd < 0) {
+			int err = errno;
+
+			free(l->path);
+			free(l);
+			errno = err;
+			return NULL;
+		}
+		l->own_fd = 1;
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	return l;
+}
+
+void eventlog__free(struct eventlog *l)
+{
+	if (!l)
+		return;
+	if (l->own_fd)
+		close(l->fd);
+	pthread_mutex_destroy(&l->lock);
+	free(l->path);
+	free(l);
+}
+
+void eventlog__write(struct eventlog *l, struct json_object *obj)
+{
+	const char *text;
+	char *line;
+	size_t len;
+	ssize_t n;
+	int err = 0;
+
+	if (!l) {
+		json_object_put(obj);
+		return;
+	}
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	len = strlen(text);
+	line = malloc(len + 1);
+	if (!line) {
+		err = ENOMEM;
+		goto out;
+	}
+	memcpy(line, text, len);
+	line[len] = '\n';
+	pthread_mutex_lock(&l->lock);
+	/* one write of the whole line: O_APPEND keeps lines from interleaving in a shared file */
+	do {
+		n = write(l->fd, line, len + 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len + 1)
+		err = ENOSPC;
+	if (err && err != l->last_errno)
+		pr_warn("failed to write the event log %s: %s", l->path, strerror(err));
+	l->last_errno = err;
+	pthread_mutex_unlock(&l->lock);
+	free(line);
+out:
+	if (err)
+		atomic_fetch_add(&l->errors, 1);
+	else
+		atomic_fetch_add(&l->lines, 1);
+	json_object_put(obj);
+}
+
+uint64_t eventlog__lines(const struct eventlog *l)
+{
+	return l ? atomic_load(&((struct eventlog *)l)->lines) : 0;
+}
+
+uint64_t eventlog__errors(const struct eventlog *l)
+{
+	return l ? atomic_load(&((struct eventlog *)l)->errors) : 0;
+}
+
+static void put_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v && v[0] ? json_object_new_string(v) : NULL);
+}
+
+/* seconds to the microsecond: json-c would print seventeen digits */
+static void put_seconds(struct json_object *o, const char *k, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	json_object_object_add(o, k, json_object_new_double_s(v, buf));
+}
+
+static void put_time(struct json_object *o, const char *k, double wall)
+{
+	char buf[48];
+	time_t secs = (time_t)wall;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)((wall - (double)secs) * 1000) % 1000);
+	json_object_object_add(o, k, json_object_new_string(buf));
+}
+
+void eventlog__job(struct eventlog *l, const struct job_record *j)
+{
+	struct json_object *o;
+	int r = j->has_runner;
+
+	if (!l)
+		return;
+	o = json_object_new_object();
+	if (!o) {
+		atomic_fetch_add(&l->errors, 1);
+		return;
+	}
+	json_object_object_add(o, "event",
+			       json_object_new_string(j->finished ? "job_finished" : "job_started"));
+	put_time(o, "time", (double)clock_ns(CLOCK_REALTIME) / 1e9);
+	put_str(o, "kind", r ? detect_kind_name(j->kind) : NULL);
+	put_str(o, "runner", r ? j->runner : NULL);
+	put_str(o, "container_id", r ? j->container_id : NULL);
+	put_str(o, "container", r ? j->container : NULL);
+	put_str(o, "pod", r ? j->pod : NULL);
+	put_str(o, "namespace", r ? j->ns : NULL);
+	put_str(o, "repository", j->ctx.repository);
+	put_str(o, "workflow", j->ctx.workflow);
+	put_str(o, "job", j->ctx.job);
+	put_str(o, "run_id", j->ctx.run_id);
+	put_str(o, "run_attempt", j->ctx.run_attempt);
+	put_str(o, "tracking_id", j->ctx.tracking_id);
+	json_object_object_add(o, "pid", json_object_new_int64(j->pid));
+	put_time(o, "start_time", clock_boot_to_wall(j->start_ns));
+	if (j->finished) {
+		int sig = j->exit_code & 0x7f;
+
+		put_time(o, "end_time", clock_boot_to_wall(j->end_ns));
+		put_seconds(o, "duration_seconds", (double)(j->end_ns - j->start_ns) / 1e9);
+		json_object_object_add(o, "result",
+				       json_object_new_string(detect_result_name(j->result)));
+		put_str(o, "reason", j->reason);
+		json_object_object_add(o, "exit_code",
+				       sig ? NULL : json_object_new_int((j->exit_code >> 8) & 0xff));
+		json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
+		put_seconds(o, "cpu_user_seconds", (double)j->cpu_user_ns / 1e9);
+		put_seconds(o, "cpu_system_seconds", (double)j->cpu_system_ns / 1e9);
+		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)j->max_rss));
+		json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)j->oom_kills));
+		json_object_object_add(o, "processes", json_object_new_int64(j->processes));
+	}
+	eventlog__write(l, o);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The status page at /: runners, running jobs, the last finished jobs. */
+#ifndef RUNNERSCOPE_STATUS_H
+#define RUNNERSCOPE_STATUS_H
+
+#include <stdint.h>
+#include "expo/expo.h"
+
+struct metrics_src;
+
+/*
+ * Renders the page into b: a self-contained HTML page that refreshes itself (html), or
+ * plain-text tables for a terminal.
+ */
+void status_render(struct buf *b, const struct metrics_src *src, int html);
+
+/* appends s with &, <, >, " and ' as entities, and control characters as U+FFFD */
+void status_escape_html(struct buf *b, const char *s);
+/* appends s with control characters (a terminal's escape sequences) as U+FFFD */
+void status_escape_text(struct buf *b, const char *s);
+/* "12ms", "4.5s", "3m05s", "2h03m", "3d04h"; for a duration in nanoseconds */
+void status_duration(char *out, size_t sz, uint64_t ns);
+/* "512 KiB", "1.5 GiB" */
+void status_bytes(char *out, size_t sz, uint64_t bytes);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A job as the state publishes it to its readers (the event log, the status page's recent
+ * jobs): a flat copy, with no pointer into the state, so that a reader needs neither the
+ * state's lock nor its types.
+ */
+#ifndef RUNNERSCOPE_JOB_RECORD_H
+#define RUNNERSCOPE_JOB_RECORD_H
+
+#include <stdint.h>
+#include "ci/identity.h"
+
+/* what the job's steps say about it, from their GITHUB_* environment */
+struct job_context {
+	char repository[NAME_LEN];
+	char workflow[NAME_LEN];
+	char job[NAME_LEN];
+	char run_id[32];
+	char run_attempt[16];
+	char tracking_id[96]; /* RUNNER_TRACKING_ID: github_<guid>, the same in every step */
+};
+
+struct job_record {
+	int has_runner; /* 0: the runner is not known (the fields below it are empty) */
+	int kind; /* RS_KIND_* */
+	char runner[NAME_LEN];
+	char container_id[CONTAINER_ID_LEN + 1];
+	char container[NAME_LEN];
+	char pod[NAME_LEN];
+	char ns[NAME_LEN];
+	struct job_context ctx;
+	int have_ctx; /* ctx was read from its steps */
+	uint32_t pid;
+	uint64_t start_ns; /* CLOCK_BOOTTIME */
+	/* set when it has finished */
+	int finished;
+	uint64_t end_ns; /* CLOCK_BOOTTIME, not before start_ns */
+	int result; /* enum job_result */
+	const char *reason; /* a static string, "" for none */
+	int exit_code; /* wait status */
+	uint64_t cpu_user_ns;
+	uint64_t cpu_system_ns;
+	uint64_t max_rss; /* bytes */
+	uint64_t oom_kills;
+	uint32_t processes;
+};
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The HTTP(S) server: /metrics, /healthz and the status page, with the web config's TLS,
+ * basic auth, headers and rate limit, and limits on connections, time and requests.
+ */
+#ifndef RUNNERSCOPE_HTTP_H
+#define RUNNERSCOPE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "expo/expo.h"
+
+struct metrics_src;
+struct web_config;
+struct http;
+
+struct http_opts {
+	const char *listen_address; /* [host]:port; an empty host listens on every address */
+	const struct web_config *web; /* NULL: plain HTTP, no authentication */
+	unsigned int max_requests; /* /metrics and / answered at once; more get 503; 0: no limit */
+	unsigned int max_connections; /* open at once; more are closed as they come */
+	unsigned int max_connections_per_ip;
+	/* a connection has this long for a whole request and its response, and as long idle */
+	uint64_t timeout_ns;
+	struct metrics_src *metrics;
+	/* 0 when healthy; otherwise fills reason */
+	int (*health)(void *ctx, char *reason, size_t sz);
+	void *health_ctx;
+};
+
+/* NULL with errno set, after logging why (e.g. the address is in use) */
+struct http *http__new(const struct http_opts *opts);
+void http__free(struct http *h);
+/* the event loop's once-a-second pass has run: kept pages in steady use are begun anew */
+void http__pass(struct http *h);
+
+/* splits "[host]:port" / "host:port" / ":port"; 0 or -EINVAL */
+int http_parse_listen(const char *addr, char *host, size_t host_sz, char *port, size_t port_sz);
+
+/*
+ * Content negotiation, after RFC 9110's Accept rules: the offer (a media type with an
+ * optional version parameter, or a coding) with the highest q the header gives it, the first
+ * offer on a tie; -1 when the header refuses them all. No header accepts the first offer.
+ */
+int http_accept_pick(const char *header, const char *const *offers, int n);
+/* the /metrics format an Accept header asks for; *version the OpenMetrics version to name */
+enum expo_format http_metrics_format(const char *accept, const char **version);
+/* 1 when a Cache-Control header asks for a page begun after the request: no-cache, max-age=0 */
+int http_no_cache(const char *cache_control);
+/* 1 when an Accept-Encoding header takes gzip */
+int http_accepts_gzip(const char *accept_encoding);
+/* gzip (RFC 1952) of in; 0 or -errno (out is then freed) */
+int http_gzip(const char *in, size_t len, struct buf *out);
+
+#endif

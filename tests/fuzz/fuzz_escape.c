@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "expo/expo.h"
+#include "lib/utf8.h"
 #include "expo/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char clean[256];
 	struct buf b;
 
-	expo_sanitize(clean, sizeof(clean), (const char *)data, size);
+	utf8_sanitize(clean, sizeof(clean), (const char *)data, size);
 	/* a sanitized value is valid UTF-8 with no NUL: what the formats are given */
 	for (int fmt = 0; fmt < 2; fmt++) {
 		struct label l[] = { { "runner", clean }, { "kind", "github" } };

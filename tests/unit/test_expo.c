@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "expo/expo.h"
+#include "lib/utf8.h"
 
 #define FFFD "\xef\xbf\xbd"
 
@@ -56,7 +57,7 @@ static void check_sanitize(const char *in, size_t in_len, size_t dst_sz, const c
 
 	assert_true(dst_sz <= sizeof(dst));
 	memset(dst, 0x55, sizeof(dst));
-	n = expo_sanitize(dst, dst_sz, in, in_len);
+	n = utf8_sanitize(dst, dst_sz, in, in_len);
 	assert_string_equal(dst, want);
 	assert_int_equal(n, strlen(want));
 	assert_true(n < dst_sz);
@@ -140,7 +141,7 @@ static void test_sanitize_cut(void **state)
 
 	/* dst_sz 0: nothing written at all */
 	memset(dst, 'z', sizeof(dst));
-	assert_int_equal(expo_sanitize(dst, 0, "abc", 3), 0);
+	assert_int_equal(utf8_sanitize(dst, 0, "abc", 3), 0);
 	assert_int_equal(dst[0], 'z');
 }
 

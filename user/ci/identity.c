@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ci/identity.h"
-#include "expo/expo.h"
+#include "lib/utf8.h"
 #include <linux/types.h>
 #include "jobs.h"
 #include "lib/log.h"
@@ -30,7 +30,7 @@ int identity_runner_root(const char *exe, char *root, size_t sz, char *version, 
 		return -EINVAL;
 	bin = p + 1;
 	if ((size_t)(bin_end - bin) > 4 && !strncmp(bin, "bin.", 4))
-		expo_sanitize(version, vsz, bin + 4, (size_t)(bin_end - bin - 4));
+		utf8_sanitize(version, vsz, bin + 4, (size_t)(bin_end - bin - 4));
 	n = (size_t)(p - exe);
 	if (n == 0)
 		n = 1; /* the root directory itself */
@@ -174,12 +174,12 @@ void identity_resolve(pid_t pid, int kind, struct identity *id)
 	}
 	if (kind == RS_KIND_BUILDKITE && !procfs_getenv(pid, "BUILDKITE_AGENT_NAME", buf, sizeof(buf)) &&
 	    buf[0]) {
-		expo_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
+		utf8_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
 		id->name_source = "env";
 		return;
 	}
 	if (!procfs_getenv(pid, "RUNNER_NAME", buf, sizeof(buf)) && buf[0]) {
-		expo_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
+		utf8_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
 		id->name_source = "env";
 		return;
 	}
@@ -188,7 +188,7 @@ void identity_resolve(pid_t pid, int kind, struct identity *id)
 	 * it for what it no longer showed */
 	if (!procfs_exe(pid, buf, sizeof(buf)) && !procfs_hostname(pid, buf, sizeof(buf)) &&
 	    buf[0]) {
-		expo_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
+		utf8_sanitize(id->name, sizeof(id->name), buf, strlen(buf));
 		id->name_source = "hostname";
 		return;
 	}

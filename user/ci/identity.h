@@ -6,8 +6,7 @@
 #include <sys/types.h>
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
-
-#define NAME_LEN 256 /* label values are cut to this many bytes, on a character boundary */
+#include "lib/utf8.h"
 
 struct identity {
 	char name[NAME_LEN];

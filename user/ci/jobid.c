@@ -17,7 +17,7 @@
 #include <linux/types.h>
 #include "ci/jobid.h"
 #include "jobs.h"
-#include "expo/expo.h"
+#include "lib/utf8.h"
 
 const char *const jobid_keys[JK_MAX] = {
 	[JK_GITEA_ACTIONS] = "GITEA_ACTIONS",
@@ -127,7 +127,7 @@ static int gitlab_name(const char *name, char *token, size_t tsz, char *job, siz
 
 static void set(char *dst, size_t sz, const char *src)
 {
-	expo_sanitize(dst, sz, src, strlen(src));
+	utf8_sanitize(dst, sz, src, strlen(src));
 }
 
 int jobid_classify(const char *ctr_name, const char *const v[JK_MAX], struct job_hint *out)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "ci/runner_file.h"
-#include "expo/expo.h"
+#include "lib/utf8.h"
 
 int runner_file_parse(const char *text, size_t len, char *name, size_t name_sz)
 {
@@ -44,7 +44,7 @@ int runner_file_parse_key(const char *text, size_t len, const char *key, char *n
 	}
 	if (json_object_object_get_ex(root, key, &v) && json_object_is_type(v, json_type_string) &&
 	    json_object_get_string_len(v) > 0) {
-		expo_sanitize(name, name_sz, json_object_get_string(v),
+		utf8_sanitize(name, name_sz, json_object_get_string(v),
 			      (size_t)json_object_get_string_len(v));
 		err = 0;
 	}
@@ -81,7 +81,7 @@ static int toml_string(const char *s, const char *end, char *out, size_t sz)
 	}
 	if (s >= end)
 		return -EINVAL;
-	expo_sanitize(out, sz, buf, n);
+	utf8_sanitize(out, sz, buf, n);
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 #include "lib/clock.h"
 #include "enrich/containers.h"
 #include "lib/cputime.h"
-#include "expo/expo.h"
+#include "lib/utf8.h"
 #include "lib/log.h"
 
 #define DISCOVER_NS 1000000000ULL /* --containers=all walks the cgroup tree at most this often */
@@ -150,7 +150,7 @@ int containers_docker_meta(const char *docker_root, const char *id, char *name, 
 		if (*s == '/')
 			s++;
 		if (*s) {
-			expo_sanitize(name, sz, s, strlen(s));
+			utf8_sanitize(name, sz, s, strlen(s));
 			err = 0;
 		}
 	}
@@ -205,7 +205,7 @@ static int json_str(struct json_object *o, const char *key, char *out, size_t sz
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string) ||
 	    !json_object_get_string_len(v))
 		return 0;
-	expo_sanitize(out, sz, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	utf8_sanitize(out, sz, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 	return 1;
 }
 
@@ -264,7 +264,7 @@ int containers_podman_name(const char *text, size_t len, const char *id, char *n
 					json_object_array_get_idx(names, 0));
 
 				if (s && *s) {
-					expo_sanitize(name, sz, s, strlen(s));
+					utf8_sanitize(name, sz, s, strlen(s));
 					err = 0;
 				}
 			}
@@ -324,9 +324,9 @@ int containers_kubelet_parse(const char *fname, const char *id, struct container
 	    memcmp(fname + n - 4 - idl, id, idl) || ctr_end[0] != '-' || !u2 ||
 	    u2 >= ctr_end - 1 || u1 == fname || u2 == u1 + 1 || memchr(u2 + 1, '_', ctr_end - u2 - 1))
 		return -EINVAL;
-	expo_sanitize(out->pod, sizeof(out->pod), fname, (size_t)(u1 - fname));
-	expo_sanitize(out->ns, sizeof(out->ns), u1 + 1, (size_t)(u2 - u1 - 1));
-	expo_sanitize(out->name, sizeof(out->name), u2 + 1, (size_t)(ctr_end - u2 - 1));
+	utf8_sanitize(out->pod, sizeof(out->pod), fname, (size_t)(u1 - fname));
+	utf8_sanitize(out->ns, sizeof(out->ns), u1 + 1, (size_t)(u2 - u1 - 1));
+	utf8_sanitize(out->name, sizeof(out->name), u2 + 1, (size_t)(ctr_end - u2 - 1));
 	return 0;
 }
 

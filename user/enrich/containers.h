@@ -10,7 +10,7 @@
 #include <uthash.h>
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
-#include "ci/identity.h"
+#include "lib/utf8.h"
 
 /* what a container is called, from the runtime's and kubelet's files; "" when unknown */
 struct container_names {

@@ -29,12 +29,6 @@ void buf_putn(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/*
- * Copies src to dst as valid UTF-8 of at most dst_sz - 1 bytes: invalid sequences become
- * U+FFFD, NUL bytes are dropped, the cut falls on a character boundary. Returns dst's length.
- */
-size_t expo_sanitize(char *dst, size_t dst_sz, const char *src, size_t src_len);
-
 /* appends a label value escaped for the text format: \\, \" and \n */
 void expo_escape_label(struct buf *b, const char *v);
 

@@ -13,6 +13,7 @@
 #include "lib/cputime.h"
 #include "expo/eventlog.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "enrich/procfs.h"
 
 /* a job whose steps never show their context is logged as started after this long */
@@ -860,12 +861,12 @@ int state_context_read(struct job_context *ctx, pid_t pid, const char *env, size
 	if (!vals[0][0] && !vals[5][0])
 		return 0;
 	memset(ctx, 0, sizeof(*ctx));
-	expo_sanitize(ctx->repository, sizeof(ctx->repository), vals[0], strlen(vals[0]));
-	expo_sanitize(ctx->workflow, sizeof(ctx->workflow), vals[1], strlen(vals[1]));
-	expo_sanitize(ctx->job, sizeof(ctx->job), vals[2], strlen(vals[2]));
-	expo_sanitize(ctx->run_id, sizeof(ctx->run_id), vals[3], strlen(vals[3]));
-	expo_sanitize(ctx->run_attempt, sizeof(ctx->run_attempt), vals[4], strlen(vals[4]));
-	expo_sanitize(ctx->tracking_id, sizeof(ctx->tracking_id), vals[5], strlen(vals[5]));
+	utf8_sanitize(ctx->repository, sizeof(ctx->repository), vals[0], strlen(vals[0]));
+	utf8_sanitize(ctx->workflow, sizeof(ctx->workflow), vals[1], strlen(vals[1]));
+	utf8_sanitize(ctx->job, sizeof(ctx->job), vals[2], strlen(vals[2]));
+	utf8_sanitize(ctx->run_id, sizeof(ctx->run_id), vals[3], strlen(vals[3]));
+	utf8_sanitize(ctx->run_attempt, sizeof(ctx->run_attempt), vals[4], strlen(vals[4]));
+	utf8_sanitize(ctx->tracking_id, sizeof(ctx->tracking_id), vals[5], strlen(vals[5]));
 	return 1;
 }
 

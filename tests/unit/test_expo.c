@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "lib/bucket.h"
 #include "expo/expo.h"
 #include "lib/utf8.h"
 
@@ -226,14 +227,14 @@ static void test_histogram(void **state)
 	(void)state;
 	/* bounds are inclusive: 1 is under le="1" */
 	for (int i = 0; i < 4; i++) {
-		h->buckets[expo_bucket_index(bounds, 3, values[i])]++;
+		h->buckets[bucket_index(bounds, 3, values[i])]++;
 		h->sum += values[i];
 		h->count++;
 	}
-	assert_int_equal(expo_bucket_index(bounds, 3, 1), 0);
-	assert_int_equal(expo_bucket_index(bounds, 3, 1.0000001), 1);
-	assert_int_equal(expo_bucket_index(bounds, 3, 10), 2);
-	assert_int_equal(expo_bucket_index(bounds, 3, 11), 3);
+	assert_int_equal(bucket_index(bounds, 3, 1), 0);
+	assert_int_equal(bucket_index(bounds, 3, 1.0000001), 1);
+	assert_int_equal(bucket_index(bounds, 3, 10), 2);
+	assert_int_equal(bucket_index(bounds, 3, 11), 3);
 	assert_int_equal(h->count, 4);
 	assert_true(h->sum == 108.5);
 	assert_int_equal(h->buckets[0], 2);

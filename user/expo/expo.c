@@ -208,16 +208,6 @@ void expo_sample(struct buf *b, const char *name, const struct label *labels, in
 	buf_putn(b, "\n", 1);
 }
 
-int expo_bucket_index(const double *bounds, int nbounds, double v)
-{
-	int i = 0;
-
-	/* buckets are inclusive upper bounds: v == bound lands in that bucket */
-	while (i < nbounds && v > bounds[i])
-		i++;
-	return i;
-}
-
 void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,
 		    const struct histogram *h)
 {

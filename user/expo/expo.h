@@ -56,8 +56,6 @@ struct histogram {
 	uint64_t count;
 };
 
-/* the bucket v falls in, of nbounds ascending upper bounds (inclusive) and +Inf: 0..nbounds */
-int expo_bucket_index(const double *bounds, int nbounds, double v);
 void expo_histogram(struct buf *b, const char *name, const struct label *labels, int n,
 		    const struct histogram *h);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "lib/bucket.h"
 #include "lib/clock.h"
 #include "state/state.h"
 #include "enrich/containers.h"
@@ -791,11 +792,11 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			if ((x = job_series(s, j)))
 				x->finished[res]++;
 			st->duration_ns_sum[res] += end - j->start_ns;
-			st->duration_buckets[res][expo_bucket_index(
+			st->duration_buckets[res][bucket_index(
 				state_duration_bounds, RS_DURATION_BUCKETS - 1,
 				(double)(end - j->start_ns) / 1e9)]++;
 			st->max_rss_sum += rec->max_rss;
-			st->max_rss_buckets[expo_bucket_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
+			st->max_rss_buckets[bucket_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
 							    (double)rec->max_rss)]++;
 			pr_debug("job finished pid=%u runner=%s result=%s%s%s status=%d", key->tgid,
 				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,

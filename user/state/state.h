@@ -11,7 +11,6 @@
 #include <uthash.h>
 #include "jobs.h"
 #include "ci/detect.h"
-#include "expo/expo.h"
 #include "ci/identity.h"
 #include "enrich/containers.h"
 #include "state/joblabels.h"

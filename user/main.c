@@ -652,7 +652,10 @@ int main(int argc, char **argv)
 		sopts.labels = &labels;
 	}
 	sopts.grace_ns = env.grace_ns;
-	sopts.events = events;
+	if (events) {
+		sopts.on_job = eventlog_on_job;
+		sopts.on_job_ctx = events;
+	}
 	sopts.containers = containers;
 	state = state__new(&sopts);
 	if (!state) {
@@ -669,8 +672,8 @@ int main(int argc, char **argv)
 	popts.stats = env.bpf_stats;
 	popts.end_idle_ns = env.end_idle_ns;
 	popts.docker_root = env.docker_root;
-	probes = probes__new(&popts, state);
-	if (!probes) {
+	probes = probes__new(&popts);
+	if (!probes || probes__start(probes, state)) {
 		err = 1;
 		goto cleanup;
 	}

@@ -347,8 +347,9 @@ static void test_the_event_log_gets_each_job_started_then_finished(void **unused
 	assert_true(fd >= 0);
 	close(fd);
 	mem_init(&mem);
-	o.events = eventlog__new(path);
-	assert_non_null(o.events);
+	o.on_job_ctx = eventlog__new(path);
+	assert_non_null(o.on_job_ctx);
+	o.on_job = eventlog_on_job;
 	s = state__new(&o);
 	state__set_store(s, &mem_ops, &mem);
 	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
@@ -356,8 +357,8 @@ static void test_the_event_log_gets_each_job_started_then_finished(void **unused
 	rec = job_rec(1, 2 * S);
 	state__job(s, &job_key, &rec, NULL, NULL);
 	state__free(s);
-	assert_int_equal(eventlog__lines(o.events), 2);
-	eventlog__free(o.events);
+	assert_int_equal(eventlog__lines(o.on_job_ctx), 2);
+	eventlog__free(o.on_job_ctx);
 	f = fopen(path, "re");
 	assert_non_null(f);
 	n = fread(text, 1, sizeof(text) - 1, f);

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 #include "ci/identity.h"
-#include "lib/utf8.h"
+#include "enrich/pid_cgroup.h"
 #include <linux/types.h>
 #include "jobs.h"
 #include "lib/log.h"
@@ -155,13 +153,9 @@ static int name_from_gitlab_config(pid_t pid, struct identity *id)
 void identity_resolve(pid_t pid, int kind, struct identity *id)
 {
 	char buf[4096];
-	size_t len;
 
 	memset(id, 0, sizeof(*id));
-	if (!procfs_read(pid, "cgroup", buf, sizeof(buf), &len)) {
-		cgroup_file_container(buf, len, &id->ctr);
-		cgroupfs_paths(buf, len, &id->cg);
-	}
+	pid_cgroup(pid, &id->ctr, &id->cg);
 
 	if ((kind == RS_KIND_GITHUB && !name_from_runner_file(pid, id)) ||
 	    (kind == RS_KIND_GITEA && !name_from_gitea_file(pid, id))) {

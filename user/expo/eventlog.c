@@ -196,3 +196,8 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 	}
 	eventlog__write(l, o);
 }
+
+void eventlog_on_job(void *ctx, const struct job_record *j)
+{
+	eventlog__job(ctx, j);
+}

@@ -23,6 +23,8 @@ struct job_record;
 
 /* a job_started or (once j->finished) job_finished line */
 void eventlog__job(struct eventlog *l, const struct job_record *j);
+/* eventlog__job() as the state's subscriber (state_opts.on_job), the log being ctx */
+void eventlog_on_job(void *ctx, const struct job_record *j);
 
 uint64_t eventlog__lines(const struct eventlog *l);
 uint64_t eventlog__errors(const struct eventlog *l);

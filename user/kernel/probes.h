@@ -27,7 +27,12 @@ struct probes_opts {
 };
 
 /* NULL with errno set; the reason has been logged in one line */
-struct probes *probes__new(const struct probes_opts *opts, struct state *state);
+struct probes *probes__new(const struct probes_opts *opts);
+/*
+ * intake/: from now on what the maps say goes to state: its counters kept in the pinned maps,
+ * the ring buffer opened, jobs of several processes carried over. 0 or -errno
+ */
+int probes__start(struct probes *p, struct state *state);
 void probes__free(struct probes *p);
 
 /* the attach flavour in use: "tp_btf" or "raw_tp" */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What the parts of probes share and nobody else sees: probes.c (loading, the pinned set,
- * intake), probes_kernel.c (what the kernel can do), probes_stats.c (programs' and maps'
- * statistics, health).
+ * What the parts of struct probes share and nobody else sees. The kernel side: probes.c (the
+ * object), features.c (what the kernel can do), load.c (opening and loading), pinned.c (the
+ * pinned set), markers.c (procs_bits), stats.c (programs' and maps' statistics, health). The
+ * intake (intake/) reads the same object: events.c, reconcile.c, groups.c.
  */
 #ifndef RS_PROBES_PRIV_H
 #define RS_PROBES_PRIV_H
@@ -77,7 +78,49 @@ struct bpf_link **probes_link(const struct probes *p, int i);
 /* <pin path>/<name> into out: 0 or -ENAMETOOLONG */
 int probes_pin_file(const struct probes *p, const char *name, char *out, size_t sz);
 
-/* probes_kernel.c: one clear line for what the host lacks; 0 or -errno */
+/* which of the object's maps probes_load() points at their pins */
+enum probes_pins {
+	PINS_NONE, /* none: a new object whose maps a migration fills */
+	PINS_MAPS, /* the maps, reused from their pins or pinned as they are made; not the ring buffer */
+	PINS_ALL, /* the maps and the ring buffer */
+};
+
+/*
+ * load.c: the object opened with the programs of p's flavour and loaded (rejected by the
+ * verifier with auto: the next flavour down); NULL with *err set
+ */
+struct jobs_bpf *probes_load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
+			     enum probes_pins pins, int *err);
+/* the iterator alone, loaded against the pinned maps and ring buffer, whose pinned programs
+ * keep running */
+struct jobs_bpf *probes_load_iter(struct probes *p, const struct probes_opts *opts, int oom,
+				  __u32 gen, int *err);
+/* the object opened, its programs of p's flavour to load (only the iterator without
+ * tracepoints), its rodata set; NULL and errno */
+struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *opts, int oom,
+			     __u32 gen, int tracepoints);
+/* the i-th pinned map of skel (each but the ring buffer), NULL past the last */
+struct bpf_map *probes_pin_map(struct jobs_bpf *skel, int i);
+/* what the pinned programs were built from: options and kernel facts, as meta.build */
+__u64 probes_build_hash(const struct probes_opts *opts, int oom);
+/* why the verifier rejected a program in the last load, "" when none was */
+const char *probes_reject_reason(void);
+
+/* pinned.c: the programs loaded and attached, fresh or from the pinned set; 0 or -errno */
+int probes_setup(struct probes *p, const struct probes_opts *opts);
+
+/* stats.c: the kernel's BPF run-time statistics on while we run */
+void probes_enable_stats(struct probes *p);
+
+/* markers.c: procs_bits mapped; then marked from procs_map, and its words made ready */
+int probes_map_bits(struct probes *p);
+void probes_bits_ready(struct probes *p);
+/* a procs_map entry for tgid, and its bit; 0 or -errno */
+int probes_add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags);
+/* tgid's bit cleared: the programs' fast path passes it by (kept while it is tracked) */
+void probes_bit_clear(struct probes *p, __u32 tgid);
+
+/* features.c: one clear line for what the host lacks; 0 or -errno */
 int probes_preflight(void);
 /* what the kernel's BTF says: oom:mark_victim's argument (1 task, 0 pid, -1 no tracepoint);
  * whether it has the kfunc bpf_rdonly_cast() */

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The programs' and maps' statistics, and whether the programs are still attached */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include "lib/log.h"
 #include "kernel/probes_priv.h"
 
 static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_fork",
@@ -153,4 +150,34 @@ int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS])
 					       bpf_map__value_size(maps[i]));
 	}
 	return PROBES_MAPS;
+}
+
+static int sysctl_stats_on(void)
+{
+	char v = '0';
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &v, 1) != 1)
+			v = '0';
+		close(fd);
+	}
+	return v == '1';
+}
+
+/*
+ * The kernel times BPF programs only while someone asks it to: an fd from BPF_ENABLE_STATS
+ * (5.8+, CAP_SYS_ADMIN) keeps that on for as long as it is open, and costs each run two
+ * clock reads.
+ */
+void probes_enable_stats(struct probes *p)
+{
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (p->stats_fd >= 0 || sysctl_stats_on()) {
+		p->stats = 1;
+		return;
+	}
+	pr_info("BPF run-time statistics are off (%s): runnerscope_bpf_program_* are not "
+		"exported; set kernel.bpf_stats_enabled=1 or give runnerscope CAP_SYS_ADMIN",
+		strerror(errno));
 }

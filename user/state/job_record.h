@@ -8,17 +8,9 @@
 #define RUNNERSCOPE_JOB_RECORD_H
 
 #include <stdint.h>
-#include "ci/identity.h"
-
-/* what the job's steps say about it, from their GITHUB_* environment */
-struct job_context {
-	char repository[NAME_LEN];
-	char workflow[NAME_LEN];
-	char job[NAME_LEN];
-	char run_id[32];
-	char run_attempt[16];
-	char tracking_id[96]; /* RUNNER_TRACKING_ID: github_<guid>, the same in every step */
-};
+#include "ci/context.h"
+#include "enrich/cgroup_path.h"
+#include "lib/utf8.h"
 
 struct job_record {
 	int has_runner; /* 0: the runner is not known (the fields below it are empty) */

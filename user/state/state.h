@@ -66,12 +66,17 @@ struct job {
 
 struct state;
 
-struct eventlog;
 struct containers;
+struct job_record;
 
 struct state_opts {
 	uint64_t grace_ns; /* how long a runner's series stay (up 0) after its last agent exits */
-	struct eventlog *events; /* NULL: no event log */
+	/*
+	 * told of each job that starts and each that finishes (the event log), under the state's
+	 * lock; r is the caller's and gone after the call. NULL: nobody
+	 */
+	void (*on_job)(void *ctx, const struct job_record *r);
+	void *on_job_ctx;
 	struct containers *containers; /* told which containers host runners */
 	struct joblabels *labels; /* --metrics.job-labels; NULL when off */
 };
@@ -140,13 +145,6 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
 /* 1 when the state has taken this job's record */
 int state__has_job(struct state *s, const struct rs_key *key);
-/*
- * A job's context from the environment of process pid, or from env[0..len) (NAME=value
- * strings, each ended by a NUL) when env is not NULL: 1 when it names a job, 0 when it does
- * not, -errno when the process could not be read.
- */
-int state_context_read(struct job_context *ctx, pid_t pid, const char *env, size_t len);
-
 /*
  * The agent of a live runner of this kind for a job of several processes: the runner with this
  * name or GitLab short token ("" or NULL: any), else the only runner of the kind. 0 or -ENOENT.

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Jobs of several processes in turn (Gitea's and GitLab's, see ci/jobid.h): the record made
+ * for each, the processes that join it, and its end once idle
+ */
+#include <bpf/bpf.h>
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "enrich/procfs.h"
+#include "kernel/probes_priv.h"
+#include "enrich/pid_cgroup.h"
+#include "intake/intake_priv.h"
+
+static int key_is_zero(const struct rs_key *k)
+{
+	return k->tgid == 0 && k->start_ns == 0;
+}
+
+/* the job hints of a process's environment, and of its container's runtime files */
+struct hint_vals {
+	char buf[JK_MAX][NAME_LEN];
+	char *v[JK_MAX];
+	char name[NAME_LEN];
+	int docker; /* the runtime's files were read: what they say is all there is */
+};
+
+static void read_hints(struct probes *p, pid_t pid, int with_container, struct hint_vals *h)
+{
+	struct container_ref ref;
+
+	memset(h->name, 0, sizeof(h->name));
+	h->docker = 0;
+	for (int i = 0; i < JK_MAX; i++) {
+		h->v[i] = h->buf[i];
+		h->buf[i][0] = '\0';
+	}
+	if (with_container && p->docker_root[0] && pid_cgroup(pid, &ref, NULL) > 0 &&
+	    ref.runtime == RUNTIME_DOCKER && !ref.nested)
+		h->docker = !containers_docker_meta(p->docker_root, ref.id, h->name, sizeof(h->name),
+						    jobid_keys, h->v, NAME_LEN, JK_MAX);
+	if (!h->docker)
+		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
+}
+
+/* the group of a job, made with its record the first time; NULL once it has ended */
+static struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t start_ns,
+			       const struct rs_key *agent)
+{
+	struct rs_key runner = {};
+	struct group *g;
+	char hkey[sizeof(g->hkey)];
+
+	snprintf(hkey, sizeof(hkey), "%d/%s", h->kind, h->id);
+	HASH_FIND_STR(p->groups, hkey, g);
+	if (g)
+		return g->ended_at ? NULL : g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	memcpy(g->hkey, hkey, sizeof(hkey));
+	snprintf(g->runner, sizeof(g->runner), "%s", h->runner);
+	if (agent)
+		runner = *agent;
+	else
+		state__pick_agent(p->state, h->kind, h->runner, h->token, &runner);
+	/* tgid 0: no process has it, so the kernel never ends the job; a start taken already
+	 * by another job moves on a nanosecond */
+	g->key.start_ns = start_ns ? start_ns : clock_ns(CLOCK_BOOTTIME);
+	for (int i = 0; i < 64; i++, g->key.start_ns++) {
+		int err = probes__seed_job(p, &g->key, &runner, h->kind, 0);
+
+		if (!err)
+			break;
+		if (err != -EEXIST || i == 63) {
+			pr_warn("no record for %s job %s: %s", detect_kind_name(h->kind), h->id,
+				strerror(-err));
+			free(g);
+			return NULL;
+		}
+	}
+	if (key_is_zero(&runner))
+		state__name_job(p->state, &g->key, h->kind, h->runner);
+	HASH_ADD_STR(p->groups, hkey, g);
+	pr_debug("%s job %s started, runner pid %u", detect_kind_name(h->kind), h->id, runner.tgid);
+	return g;
+}
+
+/* a process of the group's job ended before it could join: what the kernel would have noted */
+static void part_ended(struct probes *p, struct group *g, int step, int code, uint64_t end_ns,
+		       int joined)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map);
+	struct rs_job j;
+
+	if (bpf_map_lookup_elem(fd, &g->key, &j))
+		return;
+	if (end_ns > j.last_exit_ns)
+		j.last_exit_ns = end_ns;
+	if (step && code)
+		j.failed_steps++;
+	if (joined && j.live_procs)
+		j.live_procs--;
+	bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+}
+
+/* a running process joins the group's job; step: its failing exit fails the job */
+static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+{
+	int jobs = bpf_map__fd(p->skel->maps.jobs_map), procs = bpf_map__fd(p->skel->maps.procs_map);
+	int err;
+	struct rs_proc pr = {};
+	struct rs_job j;
+
+	if (bpf_map_lookup_elem(jobs, &g->key, &j))
+		return -ENOENT;
+	if (bpf_map_lookup_elem(procs, &tgid, &pr) == 0 && !key_is_zero(&pr.job))
+		return -EEXIST; /* in a job already */
+	pr.job = g->key;
+	if (key_is_zero(&pr.runner))
+		pr.runner = j.runner;
+	pr.kind = (__u8)kind;
+	pr.flags = step ? RS_PROC_STEP : 0;
+	if ((err = probes_add_proc(p, tgid, &pr, BPF_ANY)))
+		return err;
+	/* the kernel counts the processes it adds atomically; this count races only with a
+	 * fork or exit in this same job at this same moment */
+	if (!bpf_map_lookup_elem(jobs, &g->key, &j)) {
+		j.live_procs++;
+		j.total_procs++;
+		bpf_map_update_elem(jobs, &g->key, &j, BPF_EXIST);
+	}
+	return 0;
+}
+
+/* a container's init joins the group: or, if it ended before it could, its exit is noted */
+static void join_init(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+{
+	int inits = bpf_map__fd(p->skel->maps.inits_map);
+	struct rs_init in;
+	struct rs_job j;
+
+	if (!bpf_map_lookup_elem(inits, &tgid, &in) && in.state == RS_STATE_FINISHED) {
+		part_ended(p, g, step, in.exit_code, in.end_ns, 0);
+	} else if (!join(p, g, tgid, kind, step) && !bpf_map_lookup_elem(inits, &tgid, &in) &&
+		   in.state == RS_STATE_FINISHED) {
+		/* it exited between the look and the join: the kernel noted it in inits_map */
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid);
+		part_ended(p, g, step, in.exit_code, in.end_ns, 1);
+	}
+	bpf_map_delete_elem(inits, &tgid);
+	/* its container is reported, as the job's runner's */
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &g->key, &j))
+		state__job_container(p->state, &j.runner, kind, g->runner, (pid_t)tgid);
+}
+
+static int in_job(struct probes *p, __u32 tgid)
+{
+	struct rs_proc pr;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, &pr) &&
+	       !key_is_zero(&pr.job);
+}
+
+/* the init of a new container: a job's (by its name, labels or environment), or not */
+void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *key)
+{
+	struct hint_vals *h;
+	struct job_hint jh;
+	struct group *g;
+
+	/* placed already (found again at start-up), or tracked otherwise since (an init that
+	 * exec'd a runner agent) */
+	if (probes__tracked(p, tgid))
+		return;
+	h = malloc(sizeof(*h));
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 1, h);
+	if (jobid_classify(h->name, (const char *const *)h->v, &jh)) {
+		g = group_get(p, &jh, key->start_ns, NULL);
+		if (g)
+			join_init(p, g, tgid, jh.kind, jh.step);
+		else
+			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
+	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
+		/* named, and no job's: forgotten, and its processes are not looked at again */
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
+		probes_bit_clear(p, tgid);
+	}
+	/* else its first processes may say (a Gitea job container's steps carry the marks) */
+	free(h);
+}
+
+void groups_container_exit(struct probes *p, __u32 tgid)
+{
+	struct rs_init in;
+	int fd = bpf_map__fd(p->skel->maps.inits_map);
+
+	/* placed by now or never: a container that ran nothing a job's */
+	if (!bpf_map_lookup_elem(fd, &tgid, &in) && in.state == RS_STATE_FINISHED)
+		bpf_map_delete_elem(fd, &tgid);
+}
+
+/* a process exec'd in a container not placed yet: its environment may place it */
+void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *init)
+{
+	struct hint_vals *h = malloc(sizeof(*h));
+	struct job_hint jh;
+	struct group *g;
+
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 0, h);
+	if (jobid_classify(NULL, (const char *const *)h->v, &jh)) {
+		g = group_get(p, &jh, init->start_ns, NULL);
+		if (g) {
+			/* the init only holds the container; this process is a step */
+			join_init(p, g, init->tgid, jh.kind, 0);
+			join(p, g, tgid, jh.kind, 1);
+		}
+	}
+	free(h);
+}
+
+/*
+ * A process of a Gitea or GitLab agent's tree exec'd outside any job. If its environment names
+ * a job, it and its ancestors up to the agent's child (the step or stage, whose exit counts)
+ * join that job.
+ */
+void groups_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent, int kind)
+{
+	struct hint_vals *h;
+	__u32 chain[64];
+	struct proc_stat st;
+	struct job_hint jh;
+	struct group *g;
+	int n = 0;
+
+	if (in_job(p, tgid))
+		return;
+	h = malloc(sizeof(*h));
+	if (!h)
+		return;
+	read_hints(p, (pid_t)tgid, 0, h);
+	if (!jobid_classify(NULL, (const char *const *)h->v, &jh) || jh.kind != kind)
+		goto out;
+	for (__u32 cur = tgid; n < 64; n++) {
+		chain[n] = cur;
+		if (procfs_stat((pid_t)cur, &st) || st.ppid <= 1)
+			goto out; /* gone, or not under the agent after all */
+		if ((__u32)st.ppid == agent->tgid)
+			break;
+		cur = (__u32)st.ppid;
+	}
+	if (n == 64)
+		goto out;
+	g = group_get(p, &jh, st.start_ns, agent);
+	if (!g)
+		goto out;
+	for (int i = 0; i <= n; i++)
+		join(p, g, chain[i], kind, i == n);
+out:
+	free(h);
+}
+
+/* jobs of several processes end once none of their processes has been alive for a while */
+void groups_end_idle(struct probes *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct group *g, *t;
+	struct live_cpu *l;
+	struct rs_job j;
+
+	HASH_ITER(hh, p->groups, g, t) {
+		if (g->ended_at) {
+			if (now - g->ended_at > GROUP_KEEP_NS) {
+				HASH_DEL(p->groups, g);
+				free(g);
+			}
+			continue;
+		}
+		HASH_FIND(hh, p->live, &g->key, sizeof(g->key), l);
+		if (l) {
+			g->idle_since = 0;
+			continue;
+		}
+		if (!g->idle_since)
+			g->idle_since = now;
+		if (now - g->idle_since < p->end_idle_ns)
+			continue;
+		g->ended_at = now;
+		if (bpf_map_lookup_elem(fd, &g->key, &j) || j.state == RS_STATE_FINISHED)
+			continue;
+		j.state = RS_STATE_FINISHED;
+		j.end_ns = j.last_exit_ns > g->key.start_ns ? j.last_exit_ns : g->key.start_ns;
+		j.exit_code = j.failed_steps ? 1 << 8 : 0;
+		j.live_procs = 0;
+		bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+		pr_debug("job %s ended after %u processes, %u failed steps", g->hkey, j.total_procs,
+			 j.failed_steps);
+	}
+}
+
+static int restored_id(struct probes *p, const struct rs_key *job, char *hkey, size_t sz)
+{
+	int fd = bpf_map__fd(p->skel->maps.procs_map), found = -ENOENT;
+	struct hint_vals *h = malloc(sizeof(*h));
+	__u32 tgid, next;
+	struct rs_proc pr;
+	struct job_hint jh;
+
+	if (!h)
+		return -ENOMEM;
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more && found;) {
+		tgid = next;
+		more = !bpf_map_get_next_key(fd, &tgid, &next);
+		if (bpf_map_lookup_elem(fd, &tgid, &pr) || memcmp(&pr.job, job, sizeof(*job)))
+			continue;
+		read_hints(p, (pid_t)tgid, 1, h);
+		if (jobid_classify(h->name, (const char *const *)h->v, &jh) ||
+		    (read_hints(p, (pid_t)tgid, 0, h),
+		     jobid_classify(NULL, (const char *const *)h->v, &jh))) {
+			snprintf(hkey, sz, "%d/%s", jh.kind, jh.id);
+			found = 0;
+		}
+	}
+	free(h);
+	return found;
+}
+
+/*
+ * Jobs of several processes an earlier daemon made: they end when idle, as if this daemon had
+ * made them (a process of one that starts from now on is taken for a new job's)
+ */
+void groups_restore(struct probes *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map), n = 0;
+	struct rs_key key, next;
+	struct rs_job j;
+
+	for (int more = !bpf_map_get_next_key(fd, NULL, &next); more;) {
+		struct group *g;
+
+		key = next;
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (key.tgid || bpf_map_lookup_elem(fd, &key, &j) || j.state == RS_STATE_FINISHED)
+			continue;
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			break;
+		g->key = key;
+		/* its id again, from a process of it still alive (in an idle gap, none is) */
+		if (restored_id(p, &key, g->hkey, sizeof(g->hkey)))
+			snprintf(g->hkey, sizeof(g->hkey), "restored/%llu",
+				 (unsigned long long)key.start_ns);
+		HASH_ADD_STR(p->groups, hkey, g);
+		n++;
+	}
+	if (n)
+		pr_info("%d Gitea/GitLab jobs carried over from before", n);
+}
+
+void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
+{
+	struct rs_key k = { .tgid = tgid, .start_ns = start_ns };
+
+	pthread_mutex_lock(&p->lock);
+	groups_container_init(p, tgid, &k);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
+				 int kind)
+{
+	pthread_mutex_lock(&p->lock);
+	groups_agent_exec(p, tgid, agent, kind);
+	pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Jobs: made from the kernel's records, their CPU and memory accounted once, their result,
+ * their context from the steps' environment, and each published when it starts and ends
+ */
+#include "lib/bucket.h"
+#include "lib/clock.h"
+#include "lib/cputime.h"
+#include "lib/log.h"
+#include "state/state_priv.h"
+
+/* the job's counts by label value, with its context as it is now */
+static struct jl_series *job_series(struct state *s, const struct job *j)
+{
+	struct joblabels *jl = s->opts.labels;
+	const char *vals[JL_MAX];
+
+	if (!jl || !j->runner)
+		return NULL;
+	vals[JL_REPOSITORY] = joblabels_value(jl, JL_REPOSITORY, j->ctx.repository);
+	vals[JL_WORKFLOW] = joblabels_value(jl, JL_WORKFLOW, j->ctx.workflow);
+	vals[JL_JOB] = joblabels_value(jl, JL_JOB, j->ctx.job);
+	return joblabels_series(jl, j->runner, vals);
+}
+
+/* the job's start goes into its labelled count once its context is known (or given up on) */
+/* the job as its readers are told it; rec: its kernel record, once it has finished */
+static void job_record(const struct job *j, const struct rs_job *rec, struct job_record *out)
+{
+	const struct runner *r = j->runner;
+
+	memset(out, 0, sizeof(*out));
+	if (r) {
+		out->has_runner = 1;
+		out->kind = r->kind;
+		memcpy(out->runner, r->name, sizeof(out->runner));
+		memcpy(out->container_id, r->ctr.id, sizeof(out->container_id));
+		memcpy(out->container, r->names.name, sizeof(out->container));
+		memcpy(out->pod, r->names.pod, sizeof(out->pod));
+		memcpy(out->ns, r->names.ns, sizeof(out->ns));
+	}
+	out->ctx = j->ctx;
+	out->have_ctx = j->have_ctx;
+	out->pid = j->key.tgid;
+	out->start_ns = j->start_ns;
+	if (!rec)
+		return;
+	out->finished = 1;
+	out->end_ns = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
+	out->result = (int)detect_job_result(rec->kind, rec->exit_code, &out->reason);
+	out->exit_code = rec->exit_code;
+	out->cpu_user_ns = j->acct.seen.cpu_user_ns;
+	out->cpu_system_ns = j->acct.seen.cpu_system_ns;
+	out->max_rss = rec->max_rss;
+	out->oom_kills = rec->oom_kills;
+	out->processes = rec->total_procs;
+}
+
+/* a job started (rec NULL) or finished, to the subscriber; a finished job is kept for the
+ * status page too */
+void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec)
+{
+	struct job_record r;
+
+	if (!s->opts.on_job && !rec)
+		return;
+	job_record(j, rec, &r);
+	if (s->opts.on_job)
+		s->opts.on_job(s->opts.on_job_ctx, &r);
+	if (rec)
+		s->recent[s->recent_n++ % STATE_RECENT_JOBS] = r;
+}
+
+static void started_logged(struct state *s, struct job *j)
+{
+	struct jl_series *x;
+
+	j->started_logged = 1;
+	j->acct.seen.flags |= RS_ACCT_LOGGED;
+	if (j->counted_started && (x = job_series(s, j)))
+		x->started++;
+}
+
+int state__has_job(struct state *s, const struct rs_key *key)
+{
+	struct job *j;
+
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	state__unlock(s);
+	return j != NULL;
+}
+
+void state__forget_job(struct state *s, const struct rs_key *key)
+{
+	state_store_del(s, STATE_JOB_ACCT, key);
+}
+
+static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
+				    const struct rs_job *rec)
+{
+	struct rs_runner_key bound;
+	struct identity id;
+	struct agent *a;
+
+	HASH_FIND(hh, s->agents, &rec->runner, sizeof(rec->runner), a);
+	if (a)
+		return a->runner;
+	/* a job of several processes with no agent: the runner it names, or "unknown" */
+	if (key->tgid == 0) {
+		struct job_name *n;
+		struct runner *r;
+
+		HASH_FIND(hh, s->job_names, key, sizeof(*key), n);
+		r = state_job_runner(s, rec->kind, n ? n->name : NULL);
+		if (n) {
+			HASH_DEL(s->job_names, n);
+			free(n);
+		}
+		return r;
+	}
+	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
+	if (!state_store_get(s, STATE_AGENT_ACCT, &rec->runner, &bound) && bound.kind)
+		return state_runner_by_key(s, &bound, NULL);
+	/*
+	 * no agent known (it started before us and was not found, or it is gone): the job
+	 * process names its runner the same way. The lock is dropped while /proc is read, as in
+	 * state__agent(); nothing looked up before is used after it, and job_new() looks the job
+	 * up again once this returns
+	 */
+	state__unlock(s);
+	identity_resolve((pid_t)key->tgid, rec->kind, &id);
+	state__lock(s);
+	return state_runner_get(s, rec->kind, &id);
+}
+
+/* adds what the job used since last time to its runner; counters only ever grow */
+static int account(struct job *j, const struct rs_job *rec, const struct job_cpu *live)
+{
+	struct job_cpu t = { rec->run_ns, rec->utime_ns, rec->stime_ns };
+	struct rs_job_seen *seen = &j->acct.seen;
+	struct runner *r = j->runner;
+	uint64_t user, sys;
+	int changed = 0;
+
+	if (live) {
+		t.run_ns += live->run_ns;
+		t.utime_ns += live->utime_ns;
+		t.stime_ns += live->stime_ns;
+	}
+	cputime_split(t.run_ns, t.utime_ns, t.stime_ns, &user, &sys);
+	if (user > seen->cpu_user_ns) {
+		if (r)
+			r->st.cpu_user_ns += user - seen->cpu_user_ns;
+		seen->cpu_user_ns = user;
+		changed = 1;
+	}
+	if (sys > seen->cpu_system_ns) {
+		if (r)
+			r->st.cpu_system_ns += sys - seen->cpu_system_ns;
+		seen->cpu_system_ns = sys;
+		changed = 1;
+	}
+	if (rec->oom_kills > seen->oom_kills) {
+		if (r)
+			r->st.oom_kills += rec->oom_kills - seen->oom_kills;
+		seen->oom_kills = rec->oom_kills;
+		changed = 1;
+	}
+	return changed;
+}
+
+/* under the lock: the job's context, once; its start is logged with it. 1 when that changed
+ * the job's accounting, which the caller then stores */
+static int set_context(struct state *s, struct job *j, const struct job_context *ctx)
+{
+	if (j->have_ctx)
+		return 0;
+	j->ctx = *ctx;
+	j->have_ctx = 1;
+	if (j->started_logged)
+		return 0;
+	state_publish_job(s, j, NULL);
+	started_logged(s, j);
+	return 1;
+}
+
+/* the runner's oldest running job, after one of its jobs finished */
+void state_oldest_job(struct state *s, struct runner *r)
+{
+	r->oldest_job_ns = 0;
+	for (struct job *j = s->jobs; j; j = j->hh.next)
+		if (j->runner == r && !j->finished &&
+		    (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns))
+			r->oldest_job_ns = j->start_ns;
+}
+
+/* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
+static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
+{
+	struct rs_job_acct acct;
+	struct runner *r;
+	struct job *j;
+	int known = !state_store_get(s, STATE_JOB_ACCT, key, &acct);
+
+	if (known)
+		r = acct.runner.kind ? state_runner_by_key(s, &acct.runner, NULL) : NULL;
+	else
+		r = runner_of_job(s, key, rec);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	if (j)
+		return j;
+	if (!r && !known)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->key = *key;
+	j->start_ns = key->start_ns;
+	j->seen_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	j->runner = r;
+	if (known) {
+		j->acct = acct;
+		j->started_logged = !!(acct.seen.flags & RS_ACCT_LOGGED);
+		j->finished = !!(acct.seen.flags & RS_ACCT_FINISHED);
+	} else if (r) {
+		j->acct.runner = r->rkey;
+	}
+	HASH_ADD(hh, s->jobs, key, sizeof(j->key), j);
+	if (r && !j->finished) {
+		r->jobs_running++;
+		if (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns)
+			r->oldest_job_ns = j->start_ns;
+	}
+	if (r && !(j->acct.seen.flags & RS_ACCT_STARTED)) {
+		r->st.jobs_started++;
+		j->counted_started = 1;
+		j->acct.seen.flags |= RS_ACCT_STARTED;
+	}
+	/* its context is read again from its next step: arm the hints */
+	if (!j->finished && known) {
+		__u32 hints = RS_CTX_HINTS;
+
+		if (s->store)
+			s->store->update(s->store_ctx, STATE_CTX, key, &hints);
+	}
+	pr_debug("job %s pid=%u runner=%s", known ? "adopted" : "started", key->tgid,
+		 r ? r->name : "none");
+	return j;
+}
+
+int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
+	       const struct job_cpu *live, const struct job_context *ctx)
+{
+	struct rs_job_seen before;
+	struct job *j;
+	int done = 0;
+
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	if (!j) {
+		j = job_new(s, key, rec);
+		if (!j) {
+			state__unlock(s);
+			return 0;
+		}
+		before = (struct rs_job_seen){ .flags = j->acct.seen.flags ^ RS_ACCT_STARTED };
+	} else {
+		before = j->acct.seen;
+	}
+	if (j->runner) {
+		j->runner->job_procs -= j->live_procs;
+		j->runner->job_procs += rec->live_procs;
+	}
+	j->live_procs = rec->live_procs;
+	account(j, rec, live);
+	/* stored below with the rest of what changed (state_commit()) */
+	if (ctx && !j->finished)
+		set_context(s, j, ctx);
+	if (!j->started_logged &&
+	    (rec->state == RS_STATE_FINISHED ||
+	     clock_ns(CLOCK_MONOTONIC) - j->seen_mono_ns >= CTX_WAIT_NS)) {
+		state_publish_job(s, j, NULL);
+		started_logged(s, j);
+	}
+
+	if (rec->state == RS_STATE_FINISHED && !j->finished) {
+		const char *reason;
+		enum job_result res = detect_job_result(rec->kind, rec->exit_code, &reason);
+		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
+
+		j->finished = 1;
+		j->acct.seen.flags |= RS_ACCT_FINISHED;
+		if (j->runner) {
+			struct runner *r = j->runner;
+			struct rs_runner_stats *st = &r->st;
+			struct jl_series *x;
+
+			r->jobs_running--;
+			state_oldest_job(s, r);
+			st->jobs_finished[res]++;
+			if ((x = job_series(s, j)))
+				x->finished[res]++;
+			st->duration_ns_sum[res] += end - j->start_ns;
+			st->duration_buckets[res][bucket_index(
+				state_duration_bounds, RS_DURATION_BUCKETS - 1,
+				(double)(end - j->start_ns) / 1e9)]++;
+			st->max_rss_sum += rec->max_rss;
+			st->max_rss_buckets[bucket_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
+							    (double)rec->max_rss)]++;
+			pr_debug("job finished pid=%u runner=%s result=%s%s%s status=%d", key->tgid,
+				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,
+				 rec->exit_code);
+		}
+		state_publish_job(s, j, rec);
+	}
+	/* one update of the runner's counters per job and pass, see state_commit() */
+	if (memcmp(&before, &j->acct.seen, sizeof(before)))
+		state_commit(s, j);
+	/* the record goes once the job has ended and nothing of it is left alive */
+	if (j->finished && rec->live_procs == 0) {
+		if (j->runner)
+			j->runner->job_procs -= j->live_procs;
+		HASH_DEL(s->jobs, j);
+		free(j);
+		done = 1;
+	}
+	state__unlock(s);
+	return done;
+}
+
+int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
+{
+	struct job_context ctx;
+	struct job *j;
+	int found;
+
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	found = j ? j->have_ctx || j->finished : -1;
+	state__unlock(s);
+	/* a job not seen yet (its start event lost) is taken by the next pass: keep the hints */
+	if (found)
+		return found > 0;
+
+	found = context_read(&ctx, pid, NULL, 0);
+	if (found <= 0)
+		return 0; /* gone already, or not a step: the next exec may say */
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
+	if (j && set_context(s, j, &ctx))
+		state_store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
+	state__unlock(s);
+	return 1;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the state's parts share: state.c (runners and agents, names, expiry), jobs.c (jobs:
+ * accounting, results, context, publishing) and store.c (the counters' two-step commit to the
+ * store, and taking them over at start-up). Everything here runs under state->lock.
+ */
+#ifndef RUNNERSCOPE_STATE_PRIV_H
+#define RUNNERSCOPE_STATE_PRIV_H
+
+#include <pthread.h>
+#include <uthash.h>
+#include "state/job_record.h"
+#include "state/state.h"
+
+/* a job whose steps never show their context is logged as started after this long */
+#define CTX_WAIT_NS (5 * 1000000000ULL)
+
+struct agent {
+	UT_hash_handle hh;
+	struct rs_key key;
+	struct runner *runner;
+};
+
+/* the runner a job of several processes names, for when no agent of its runner is known */
+struct job_name {
+	UT_hash_handle hh;
+	struct rs_key key;
+	int kind;
+	char name[NAME_LEN];
+};
+
+struct state {
+	pthread_mutex_t lock;
+	struct job_name *job_names;
+	struct state_opts opts;
+	struct runner *runners;
+	struct agent *agents;
+	struct job *jobs;
+	const struct state_store_ops *store; /* NULL: counters kept in memory only */
+	void *store_ctx;
+	int store_failed; /* a write to the pinned maps failed: said once */
+	struct job_record recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
+	unsigned int recent_n;
+};
+
+/* store.c */
+int state_store_get(struct state *s, enum state_table t, const void *key, void *val);
+void state_store_put(struct state *s, enum state_table t, const void *key, const void *val);
+void state_store_del(struct state *s, enum state_table t, const void *key);
+/* a job's accounting written in two steps: its runner's counters, then its job_acct */
+void state_commit(struct state *s, struct job *j);
+
+/* state.c */
+struct runner *state_runner_get(struct state *s, int kind, const struct identity *ident);
+struct runner *state_runner_by_key(struct state *s, const struct rs_runner_key *k,
+				   const struct identity *ident);
+struct runner *state_job_runner(struct state *s, int kind, const char *name);
+void state_runner_free(struct runner *r);
+
+/* jobs.c */
+void state_oldest_job(struct state *s, struct runner *r);
+void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec);
+
+#endif

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A cgroup's CPU, memory, throttling and PSI from its files in each hierarchy, on v1 and v2;
+ * the files are kept open between reads while the fd budget has room.
+ *
+ * Files read, per hierarchy (all tiny, rewritten by the kernel on each read):
+ *   v1 cpuacct  cpuacct.usage, cpuacct.usage_user, cpuacct.usage_sys (4.7+), else cpuacct.stat
+ *   v1 cpu      cpu.stat throttled_time
+ *   v1 memory   memory.usage_in_bytes, memory.stat, memory.limit_in_bytes, memory.oom_control
+ *   cgroup2     cpu.stat, memory.current, memory.stat, memory.max, memory.events, *.pressure
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include "enrich/cgroupfs.h"
+#include "enrich/cgroupfs_priv.h"
+
+/* v1 shows "no limit" as PAGE_COUNTER_MAX in bytes: LONG_MAX rounded down to a page */
+#define V1_UNLIMITED (1ULL << 62)
+
+/* a cgroup directory being read, and where its open files are kept (cache NULL: nowhere) */
+struct cgdir {
+	int fd;
+	int slot;
+	struct cgroup_files *cache;
+};
+
+/* fds a process may keep for cgroup files: half its limit, less a margin for the rest */
+static _Atomic int kept_fds;
+
+static int fd_budget(void)
+{
+	static int budget = -1;
+	struct rlimit rl;
+
+	if (budget < 0)
+		budget = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ?
+				 0 :
+				 (int)(rl.rlim_cur / 2 > 256 ? rl.rlim_cur / 2 - 256 : 0);
+	return budget;
+}
+
+/* the kept fd of a file, opened and kept the first time; -1 when it cannot be kept */
+static int kept_fd(const struct cgdir *d, const char *name)
+{
+	struct cgroup_files *c = d->cache;
+	int fd;
+
+	for (int i = 0; i < c->n; i++)
+		if (c->f[i].slot == d->slot && !strcmp(c->f[i].name, name))
+			return c->f[i].fd;
+	if (c->n == CG_FILES_MAX || atomic_load(&kept_fds) >= fd_budget())
+		return -1;
+	fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno == -ENOENT ? -2 : -1;
+	c->f[c->n].slot = d->slot;
+	c->f[c->n].name = name;
+	c->f[c->n].fd = fd;
+	c->n++;
+	atomic_fetch_add(&kept_fds, 1);
+	return fd;
+}
+
+/*
+ * Reads a whole small file into buf and NUL-terminates it. When it fills buf, the last line,
+ * cut short, is dropped: a cut number would parse as another, smaller one. Length or -errno.
+ * A kept file is read again from offset 0, which makes cgroupfs produce it anew: no open,
+ * no path walk, no close.
+ */
+static ssize_t read_small(const struct cgdir *d, const char *name, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int fd = d->cache ? kept_fd(d, name) : -1, kept = fd >= 0;
+
+	if (fd == -2)
+		return -ENOENT;
+	if (!kept)
+		fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (n < cap - 1) {
+		ssize_t r = kept ? pread(fd, buf + n, cap - 1 - n, (off_t)n) :
+				   read(fd, buf + n, cap - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+
+			/* the cgroup was removed under the kept file */
+			if (kept && err == -ENODEV) {
+				d->cache->stale = 1;
+				err = -ENOENT;
+			}
+			if (!kept)
+				close(fd);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (!kept)
+		close(fd);
+	buf[n] = '\0';
+	if (n == cap - 1) {
+		char *nl = memrchr(buf, '\n', n);
+
+		n = nl ? (size_t)(nl - buf + 1) : 0;
+		buf[n] = '\0';
+	}
+	return (ssize_t)n;
+}
+
+/* decimal digits up to the end of the line (or a space, if stop_at_space); -EINVAL otherwise */
+static int parse_u64(const char *s, int stop_at_space, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		x = x * 10 + d;
+	}
+	if (p == s || (*p && *p != '\n' && !(stop_at_space && *p == ' ')))
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+/* the text of a file holding one number and a newline */
+static int text_u64(const char *buf, uint64_t *v)
+{
+	const char *nl = strchr(buf, '\n');
+
+	if (nl && nl[1])
+		return -EINVAL;
+	return parse_u64(buf, 0, v);
+}
+
+/* a file holding one number, as memory.current or cpuacct.usage do */
+static int file_u64(const struct cgdir *dirfd, const char *name, uint64_t *v)
+{
+	char buf[64];
+	ssize_t n = read_small(dirfd, name, buf, sizeof(buf));
+
+	return n < 0 ? (int)n : text_u64(buf, v);
+}
+
+/* the start of the line beginning with key and a space, as in "key value" files; NULL if none */
+static const char *find_key(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *s = text; *s;) {
+		const char *nl = strchr(s, '\n');
+
+		if (!strncmp(s, key, n) && s[n] == ' ')
+			return s;
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	return NULL;
+}
+
+/* the value of "key N" in the text of a flat keyed file (cpu.stat, memory.stat, …) */
+static int key_u64(const char *text, const char *key, uint64_t *v)
+{
+	const char *s = find_key(text, key);
+
+	return s ? parse_u64(s + strlen(key) + 1, 0, v) : -ENOENT;
+}
+
+/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=N": N, the total stall time in µs */
+static int psi_some_total(const struct cgdir *dirfd, const char *name, uint64_t *v)
+{
+	char buf[256];
+	const char *s, *t;
+	ssize_t n = read_small(dirfd, name, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	s = find_key(buf, "some");
+	if (!s)
+		return -ENOENT;
+	for (t = s + 5; *t && *t != '\n'; t++) {
+		if (!strncmp(t, "total=", 6))
+			return parse_u64(t + 6, 1, v);
+	}
+	return -ENOENT;
+}
+
+static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
+{
+#ifdef __SIZEOF_INT128__
+	return (uint64_t)((unsigned __int128)a * b / c);
+#else
+	return (uint64_t)((long double)a * b / c);
+#endif
+}
+
+/*
+ * Kernels before 4.7 have no cpuacct.usage_user/usage_sys. cpuacct.stat's user and system
+ * ticks are sampled, not measured: split the measured usage in their ratio, as the kernel's
+ * cputime_adjust() does. The shares can step back when the mix shifts: the caller owns
+ * monotonicity.
+ */
+static int split_from_ticks(const struct cgdir *fd, uint64_t usage, uint64_t *user, uint64_t *sys)
+{
+	char buf[256];
+	uint64_t u, s;
+	ssize_t n = read_small(fd, "cpuacct.stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	if (key_u64(buf, "user", &u) || key_u64(buf, "system", &s) || u + s < u)
+		return -EINVAL;
+	*sys = s ? mul_div(usage, s, u + s) : 0;
+	*user = usage - *sys;
+	return 0;
+}
+
+static void cpu_v1(const struct cgdir *fd, struct container_stats *st)
+{
+	uint64_t usage, user, sys;
+	int err;
+
+	if (file_u64(fd, "cpuacct.usage", &usage))
+		return;
+	err = file_u64(fd, "cpuacct.usage_user", &user);
+	if (!err)
+		err = file_u64(fd, "cpuacct.usage_sys", &sys);
+	if (err == -ENOENT)
+		err = split_from_ticks(fd, usage, &user, &sys);
+	if (err)
+		return;
+	st->cpu_usage_ns = usage;
+	st->cpu_user_ns = user;
+	st->cpu_system_ns = sys;
+	st->have |= CG_CPU;
+}
+
+static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
+{
+	char buf[1024];
+
+	if (read_small(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+		return;
+	if (!key_u64(buf, "throttled_time", &st->throttled_ns))
+		st->have |= CG_THROTTLE;
+}
+
+static void memory_v1(const struct cgdir *fd, struct container_stats *st)
+{
+	char buf[8192];
+	uint64_t usage, inactive, rss, v;
+
+	if (!file_u64(fd, "memory.usage_in_bytes", &usage) &&
+	    read_small(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
+	    !key_u64(buf, "total_inactive_file", &inactive) && !key_u64(buf, "total_rss", &rss)) {
+		st->mem_usage = usage;
+		st->mem_working_set = usage > inactive ? usage - inactive : 0;
+		st->mem_rss = rss;
+		st->have |= CG_MEMORY;
+	}
+	if (!file_u64(fd, "memory.limit_in_bytes", &v) && v < V1_UNLIMITED) {
+		st->mem_limit = v;
+		st->have |= CG_LIMIT;
+	}
+	/* oom_kill joined oom_kill_disable and under_oom in 4.13 */
+	if (read_small(fd, "memory.oom_control", buf, sizeof(buf)) >= 0 &&
+	    !key_u64(buf, "oom_kill", &st->oom_kills))
+		st->have |= CG_OOM;
+}
+
+static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle,
+		   struct container_stats *st)
+{
+	char buf[1024];
+	uint64_t usage, user, sys, thr;
+
+	if (read_small(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+		return;
+	if (want_usage && !key_u64(buf, "usage_usec", &usage) &&
+	    !key_u64(buf, "user_usec", &user) && !key_u64(buf, "system_usec", &sys)) {
+		st->cpu_usage_ns = usage * 1000;
+		st->cpu_user_ns = user * 1000;
+		st->cpu_system_ns = sys * 1000;
+		st->have |= CG_CPU;
+	}
+	/* throttled_usec is there only where the cpu controller is enabled */
+	if (want_throttle && !key_u64(buf, "throttled_usec", &thr)) {
+		st->throttled_ns = thr * 1000;
+		st->have |= CG_THROTTLE;
+	}
+}
+
+static void memory_v2(const struct cgdir *fd, struct container_stats *st)
+{
+	char buf[8192];
+	uint64_t cur, inactive, anon, v;
+
+	if (!file_u64(fd, "memory.current", &cur) &&
+	    read_small(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
+	    !key_u64(buf, "inactive_file", &inactive) && !key_u64(buf, "anon", &anon)) {
+		st->mem_usage = cur;
+		st->mem_working_set = cur > inactive ? cur - inactive : 0;
+		st->mem_rss = anon;
+		st->have |= CG_MEMORY;
+	}
+	if (read_small(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
+	    !text_u64(buf, &v)) {
+		st->mem_limit = v;
+		st->have |= CG_LIMIT;
+	}
+	if (read_small(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
+	    !key_u64(buf, "oom_kill", &st->oom_kills))
+		st->have |= CG_OOM;
+}
+
+static void psi(const struct cgdir *fd, struct container_stats *st)
+{
+	static const struct {
+		const char *file;
+		unsigned int bit;
+	} res[CG_PSI_RES_MAX] = {
+		[CG_PSI_RES_CPU] = { "cpu.pressure", CG_PSI_CPU },
+		[CG_PSI_RES_MEMORY] = { "memory.pressure", CG_PSI_MEMORY },
+		[CG_PSI_RES_IO] = { "io.pressure", CG_PSI_IO },
+	};
+
+	for (int i = 0; i < CG_PSI_RES_MAX; i++)
+		if (!psi_some_total(fd, res[i].file, &st->psi_some_us[i]))
+			st->have |= res[i].bit;
+}
+
+/* the path's slot must hold a terminated string cgroupfs_paths() would accept */
+static int check_slot(const char *p)
+{
+	size_t len = strnlen(p, CGROUPFS_PATH_MAX);
+
+	if (len == CGROUPFS_PATH_MAX)
+		return -EINVAL;
+	return len ? cgroupfs_check_path(p, len) : 0;
+}
+
+/* the cgroup's directory in one hierarchy: an O_PATH fd, -1 when unknown or gone, or -errno */
+static int open_cgroup(const char *mount, const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (!mount[0] || !path[0])
+		return -1;
+	snprintf(dir, sizeof(dir), "%s%s", mount, path);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	return errno == ENOENT || errno == ENOTDIR ? -1 : -errno;
+}
+
+void cgroupfs_files_close(struct cgroup_files *k)
+{
+	if (!k)
+		return;
+	for (int i = 0; i < k->n; i++) {
+		close(k->f[i].fd);
+		atomic_fetch_sub(&kept_fds, 1);
+	}
+	for (int i = 0; k->open && i < CG_DIRS; i++) {
+		if (k->dirs[i] >= 0) {
+			close(k->dirs[i]);
+			atomic_fetch_sub(&kept_fds, 1);
+		}
+	}
+	memset(k, 0, sizeof(*k));
+}
+
+static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		     struct cgroup_files *keep, struct container_stats *out)
+{
+	enum { ACCT, CPU, MEM, UNI };
+	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu, l->memory, l->unified };
+	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu, p->memory, p->unified };
+	int fds[CG_DIRS] = { -1, -1, -1, -1 }, err = -ENOENT, i;
+	struct cgdir d[CG_DIRS];
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < CG_DIRS; i++)
+		if (check_slot(paths[i]))
+			return -EINVAL;
+	/*
+	 * A runtime that manages only the v1 controllers (older runc, some cgroupfs drivers)
+	 * leaves its containers in a shared cgroup2 group, the shim's or the root: its stats
+	 * would pass for each container's. Where both are known, they must be the same path.
+	 */
+	for (i = 0; i < UNI; i++)
+		if (mounts[i][0] && paths[i][0] && strcmp(paths[i], paths[UNI]))
+			paths[UNI] = "";
+
+	if (keep && keep->open) {
+		memcpy(fds, keep->dirs, sizeof(fds));
+		err = 0;
+	} else {
+		for (i = 0; i < CG_DIRS; i++) {
+			int fd = open_cgroup(mounts[i], paths[i]);
+
+			if (fd < -1) {
+				err = fd;
+				goto cleanup;
+			}
+			fds[i] = fd;
+			if (fd >= 0)
+				err = 0;
+		}
+		if (err)
+			goto cleanup;
+		/* the directories are kept with the files, while the budget has room */
+		if (keep && atomic_load(&kept_fds) + CG_DIRS <= fd_budget()) {
+			memcpy(keep->dirs, fds, sizeof(fds));
+			keep->open = 1;
+			for (i = 0; i < CG_DIRS; i++)
+				if (fds[i] >= 0)
+					atomic_fetch_add(&kept_fds, 1);
+		}
+	}
+	for (i = 0; i < CG_DIRS; i++)
+		d[i] = (struct cgdir){ fds[i], i, keep && keep->open ? keep : NULL };
+
+	if (fds[ACCT] >= 0)
+		cpu_v1(&d[ACCT], out);
+	if (fds[CPU] >= 0)
+		throttle_v1(&d[CPU], out);
+	if (fds[MEM] >= 0)
+		memory_v1(&d[MEM], out);
+	if (fds[UNI] >= 0) {
+		cpu_v2(&d[UNI], fds[ACCT] < 0, fds[CPU] < 0, out);
+		if (fds[MEM] < 0)
+			memory_v2(&d[UNI], out);
+		psi(&d[UNI], out);
+	}
+cleanup:
+	if (!keep || !keep->open)
+		for (i = CG_DIRS - 1; i >= 0; i--)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+int cgroupfs_read_kept(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		       struct cgroup_files *keep, struct container_stats *out)
+{
+	int err;
+
+	if (keep && keep->stale)
+		cgroupfs_files_close(keep);
+	err = read_dirs(l, p, keep, out);
+	/* a kept file said its cgroup is gone: look again, with nothing kept */
+	if (keep && keep->stale) {
+		cgroupfs_files_close(keep);
+		err = read_dirs(l, p, keep, out);
+	}
+	return err;
+}
+
+int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
+		  struct container_stats *out)
+{
+	return cgroupfs_read_kept(l, p, NULL, out);
+}

@@ -260,19 +260,33 @@ static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
 		st->have |= CG_THROTTLE;
 }
 
-static void memory_v1(const struct cgdir *fd, struct container_stats *st)
+/*
+ * v1 and cgroup2 give the same three figures under other names: the usage in a file of its
+ * own, the inactive file cache and the anonymous memory as keys of memory.stat. The working
+ * set is the usage less the inactive file cache.
+ */
+static void memory_usage(const struct cgdir *fd, const char *usage_file, const char *inactive_key,
+			 const char *rss_key, struct container_stats *st)
 {
 	char buf[8192];
-	uint64_t usage, inactive, rss, v;
+	uint64_t usage, inactive, rss;
 
-	if (!file_u64(fd, "memory.usage_in_bytes", &usage) &&
+	if (!file_u64(fd, usage_file, &usage) &&
 	    read_small(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
-	    !key_u64(buf, "total_inactive_file", &inactive) && !key_u64(buf, "total_rss", &rss)) {
+	    !key_u64(buf, inactive_key, &inactive) && !key_u64(buf, rss_key, &rss)) {
 		st->mem_usage = usage;
 		st->mem_working_set = usage > inactive ? usage - inactive : 0;
 		st->mem_rss = rss;
 		st->have |= CG_MEMORY;
 	}
+}
+
+static void memory_v1(const struct cgdir *fd, struct container_stats *st)
+{
+	char buf[8192];
+	uint64_t v;
+
+	memory_usage(fd, "memory.usage_in_bytes", "total_inactive_file", "total_rss", st);
 	if (!file_u64(fd, "memory.limit_in_bytes", &v) && v < V1_UNLIMITED) {
 		st->mem_limit = v;
 		st->have |= CG_LIMIT;
@@ -308,16 +322,9 @@ static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle,
 static void memory_v2(const struct cgdir *fd, struct container_stats *st)
 {
 	char buf[8192];
-	uint64_t cur, inactive, anon, v;
+	uint64_t v;
 
-	if (!file_u64(fd, "memory.current", &cur) &&
-	    read_small(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
-	    !key_u64(buf, "inactive_file", &inactive) && !key_u64(buf, "anon", &anon)) {
-		st->mem_usage = cur;
-		st->mem_working_set = cur > inactive ? cur - inactive : 0;
-		st->mem_rss = anon;
-		st->have |= CG_MEMORY;
-	}
+	memory_usage(fd, "memory.current", "inactive_file", "anon", st);
 	if (read_small(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
 	    !text_u64(buf, &v)) {
 		st->mem_limit = v;

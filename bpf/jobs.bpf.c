@@ -49,6 +49,9 @@ const volatile __u32 gen = 0;
  * that takes both flavours. 0 otherwise, and the verifier drops the branch.
  */
 const volatile __u8 test_reject = 0;
+/* 1 << kind of the kinds with each trait (user/ci/detect.c's table, set at open) */
+const volatile __u32 env_job_kinds = 0;
+const volatile __u32 context_at_start_kinds = 0;
 
 RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
 RS_MAP(rules_bloom, BPF_MAP_TYPE_ARRAY, __u32, struct rs_bloom, 1);
@@ -254,7 +257,7 @@ static __always_inline int emit_env(struct task_struct *task, __u32 type, __u32 
 static __always_inline __u32 runs_env_jobs(__u8 kind)
 {
 	/* kinds whose host-mode and shell jobs are told apart only by their environment */
-	return kind == RS_KIND_GITEA || kind == RS_KIND_GITLAB;
+	return kind < 32 && (env_job_kinds >> kind) & 1;
 }
 
 /* a process joins a job it did not fork from: as one of the job's steps */
@@ -520,8 +523,9 @@ static __always_inline int handle_exec(struct task_struct *task)
 
 		bpf_map_update_elem(&ctx_map, &st.job, &hints, BPF_ANY);
 	}
-	/* a Buildkite bootstrap's environment is its job's: send it along */
-	if (kind != RS_KIND_BUILDKITE || emit_env(task, RS_EV_JOB_START, tgid, &st.job, now, kind))
+	/* a kind whose job process carries its context (a Buildkite bootstrap): send it along */
+	if (kind >= 32 || !((context_at_start_kinds >> kind) & 1) ||
+	    emit_env(task, RS_EV_JOB_START, tgid, &st.job, now, kind))
 		emit(RS_EV_JOB_START, tgid, &st.job, now, 0, kind);
 	return 0;
 }

@@ -269,6 +269,26 @@ static void test_names(void **state)
 	assert_string_equal(detect_kind_name(-1), "unknown");
 }
 
+/* the traits the daemon and the programs (through their rodata) act on, per kind */
+static void test_kind_traits(void **state)
+{
+	(void)state;
+	assert_true(detect_kind_has(RS_KIND_GITEA, KIND_ENV_JOBS));
+	assert_true(detect_kind_has(RS_KIND_GITLAB, KIND_ENV_JOBS));
+	assert_false(detect_kind_has(RS_KIND_GITHUB, KIND_ENV_JOBS));
+	assert_false(detect_kind_has(RS_KIND_BUILDKITE, KIND_ENV_JOBS));
+	assert_true(detect_kind_has(RS_KIND_BUILDKITE, KIND_CONTEXT_AT_START));
+	assert_false(detect_kind_has(RS_KIND_GITHUB, KIND_CONTEXT_AT_START));
+	assert_false(detect_kind_has(RS_KIND_NONE, KIND_ENV_JOBS));
+	assert_false(detect_kind_has(RS_KIND_MAX, KIND_CONTEXT_AT_START));
+	assert_false(detect_kind_has(-1, KIND_ENV_JOBS));
+	assert_int_equal(detect_kinds_with(KIND_ENV_JOBS),
+			 (1U << RS_KIND_GITEA) | (1U << RS_KIND_GITLAB));
+	assert_int_equal(detect_kinds_with(KIND_CONTEXT_AT_START), 1U << RS_KIND_BUILDKITE);
+	/* the programs' rodata holds a kind as one bit of 32 */
+	assert_true(RS_KIND_MAX <= 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_rules_build),
 		cmocka_unit_test(test_rules_build_max),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_kind_traits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

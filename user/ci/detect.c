@@ -29,9 +29,16 @@ static const struct rule rules[] = {
 	{ "buildkite-agent", "bootstrap", RS_KIND_BUILDKITE, RS_ROLE_JOB },
 };
 
-static const char *const kind_names[RS_KIND_MAX] = {
-	[RS_KIND_NONE] = "",		 [RS_KIND_GITHUB] = "github", [RS_KIND_GITEA] = "gitea",
-	[RS_KIND_GITLAB] = "gitlab",	 [RS_KIND_BUILDKITE] = "buildkite",
+/* each kind's name and what sets its jobs apart (enum kind_trait) */
+static const struct {
+	const char *name;
+	unsigned int traits;
+} kinds[RS_KIND_MAX] = {
+	[RS_KIND_NONE] = { "", 0 },
+	[RS_KIND_GITHUB] = { "github", 0 },
+	[RS_KIND_GITEA] = { "gitea", KIND_ENV_JOBS },
+	[RS_KIND_GITLAB] = { "gitlab", KIND_ENV_JOBS },
+	[RS_KIND_BUILDKITE] = { "buildkite", KIND_CONTEXT_AT_START },
 };
 
 static const char *const result_names[RESULT_MAX] = {
@@ -42,7 +49,22 @@ static const char *const result_names[RESULT_MAX] = {
 
 const char *detect_kind_name(int kind)
 {
-	return kind > 0 && kind < RS_KIND_MAX ? kind_names[kind] : "unknown";
+	return kind > 0 && kind < RS_KIND_MAX ? kinds[kind].name : "unknown";
+}
+
+int detect_kind_has(int kind, enum kind_trait t)
+{
+	return kind > 0 && kind < RS_KIND_MAX && (kinds[kind].traits & t);
+}
+
+__u32 detect_kinds_with(enum kind_trait t)
+{
+	__u32 mask = 0;
+
+	for (int k = 1; k < RS_KIND_MAX; k++)
+		if (kinds[k].traits & t)
+			mask |= 1U << k;
+	return mask;
 }
 
 const char *detect_result_name(enum job_result r)

@@ -19,7 +19,21 @@ enum job_result {
 	RESULT_MAX,
 };
 
+/* what sets a kind's jobs apart, beyond its rules */
+enum kind_trait {
+	/* jobs run as several processes in turn (containers, shells), with no job process: told
+	 * apart by their environment and container names (jobid.c) and grouped by the daemon */
+	KIND_ENV_JOBS = 1 << 0,
+	/* the job process's own environment is its context: the programs send it with the
+	 * job's start (a Buildkite bootstrap), before the process may be gone */
+	KIND_CONTEXT_AT_START = 1 << 1,
+};
+
 const char *detect_kind_name(int kind);
+/* 1 when kind has trait t */
+int detect_kind_has(int kind, enum kind_trait t);
+/* 1 << kind for each kind with trait t: the programs' rodata */
+__u32 detect_kinds_with(enum kind_trait t);
 const char *detect_result_name(enum job_result r);
 
 /* Fills at most max rules_map entries; returns how many. */

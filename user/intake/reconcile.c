@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "ci/detect.h"
 #include "kernel/probes_priv.h"
 #include "state/state.h"
 #include "intake/intake_priv.h"
@@ -73,7 +74,8 @@ static int take_job(struct probes *p, const struct rs_key *k, const void *v)
 
 	/* a Buildkite job's start event brings its context (take_job_event()): while it may be on
 	 * its way, a job new to the state and less than a second old is left to it */
-	if (p->rb_behind && j->kind == RS_KIND_BUILDKITE && !state__has_job(p->state, k) &&
+	if (p->rb_behind && detect_kind_has(j->kind, KIND_CONTEXT_AT_START) &&
+	    !state__has_job(p->state, k) &&
 	    clock_ns(CLOCK_BOOTTIME) - k->start_ns < 1000000000ULL)
 		return 0;
 	HASH_FIND(hh, p->live, k, sizeof(*k), l);

@@ -178,7 +178,7 @@ int scan_running(struct probes *p)
 		if (v[i].ns_init && v[i].agent < 0 && v[i].job < 0)
 			probes__found_container(p, (uint32_t)v[i].pid, v[i].start_ns);
 		else if (v[i].agent >= 0 && v[i].job < 0 && v[i].role == RS_ROLE_NONE &&
-			 (v[v[i].agent].kind == RS_KIND_GITEA || v[v[i].agent].kind == RS_KIND_GITLAB)) {
+			 detect_kind_has(v[v[i].agent].kind, KIND_ENV_JOBS)) {
 			struct rs_key ak = key_of(&v[v[i].agent]);
 
 			probes__found_agent_process(p, (uint32_t)v[i].pid, &ak, v[v[i].agent].kind);

@@ -143,6 +143,8 @@ struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *o
 	skel->rodata->oom_arg_is_task = oom > 0;
 	skel->rodata->gen = gen;
 	skel->rodata->test_reject = test_reject(p);
+	skel->rodata->env_job_kinds = detect_kinds_with(KIND_ENV_JOBS);
+	skel->rodata->context_at_start_kinds = detect_kinds_with(KIND_CONTEXT_AT_START);
 	return skel;
 }
 

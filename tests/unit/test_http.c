@@ -5,8 +5,6 @@
 #include <stdint.h>
 #include <errno.h>
 #include <string.h>
-#include <stdlib.h>
-#include <zlib.h>
 #include <cmocka.h>
 #include "web/http.h"
 
@@ -188,41 +186,6 @@ static void test_no_cache(void **state)
 	assert_false(http_no_cache("=,=,,"));
 }
 
-static void test_gzip_round_trip(void **state)
-{
-	static const size_t sizes[] = { 0, 1, 4096, 1 << 20 };
-
-	(void)state;
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t n = sizes[k];
-		char *in = malloc(n + 1), *back = malloc(n + 16);
-		struct buf z;
-		z_stream s = {};
-
-		assert_non_null(in);
-		assert_non_null(back);
-		for (size_t i = 0; i < n; i++)
-			in[i] = (char)("runnerscope_jobs_finished_total{result=\"ok\"} 1\n"[i % 44] ^
-				       (i % 977 == 0));
-		assert_int_equal(http_gzip(in, n, &z), 0);
-		assert_true(z.len >= 18); /* header and trailer at least */
-		assert_int_equal((unsigned char)z.p[0], 0x1f);
-		assert_int_equal((unsigned char)z.p[1], 0x8b);
-		assert_int_equal(inflateInit2(&s, 15 + 16), Z_OK);
-		s.next_in = (Bytef *)z.p;
-		s.avail_in = (uInt)z.len;
-		s.next_out = (Bytef *)back;
-		s.avail_out = (uInt)(n + 16);
-		assert_int_equal(inflate(&s, Z_FINISH), Z_STREAM_END);
-		assert_int_equal(s.total_out, n);
-		assert_memory_equal(back, in, n);
-		inflateEnd(&s);
-		buf_free(&z);
-		free(in);
-		free(back);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,7 +193,6 @@ int main(void)
 		cmocka_unit_test(test_accept_pick),
 		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test(test_no_cache),
-		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_port_overflow),

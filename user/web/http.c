@@ -15,10 +15,10 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
-#include <zlib.h>
 #include "lib/clock.h"
 #include "web/http.h"
 #include "web/auth.h"
+#include "web/gzip.h"
 #include "lib/log.h"
 #include "expo/metrics.h"
 #include "web/pages.h"
@@ -358,37 +358,6 @@ static int wants_html(const char *accept)
 	return http_accept_pick(accept, offers, 2) == 1;
 }
 
-int http_gzip(const char *in, size_t len, struct buf *out)
-{
-	z_stream z = {};
-	uLong bound;
-	int err;
-
-	buf_init(out);
-	/* 15 + 16: a gzip header and trailer around the deflate stream */
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	bound = deflateBound(&z, (uLong)len);
-	out->p = malloc(bound + 1);
-	if (!out->p) {
-		deflateEnd(&z);
-		return -ENOMEM;
-	}
-	out->cap = bound + 1;
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->p;
-	z.avail_out = (uInt)bound;
-	err = deflate(&z, Z_FINISH);
-	out->len = z.total_out;
-	deflateEnd(&z);
-	if (err != Z_STREAM_END) {
-		buf_free(out);
-		return -EIO;
-	}
-	return 0;
-}
-
 /* ---- responses ---- */
 
 static enum web_code code_index(unsigned int code)
@@ -498,7 +467,7 @@ static enum MHD_Result reply_body(struct http *h, struct MHD_Connection *c, enum
 		buf_free(b);
 		return reply_text(h, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
-	if (http_accepts_gzip(ae) && !http_gzip(b->p, b->len, &z)) {
+	if (http_accepts_gzip(ae) && !gzip_body(b->p, b->len, &z)) {
 		buf_free(b);
 		*b = z;
 		rp.encoding = "gzip";

@@ -49,7 +49,5 @@ enum expo_format http_metrics_format(const char *accept, const char **version);
 int http_no_cache(const char *cache_control);
 /* 1 when an Accept-Encoding header takes gzip */
 int http_accepts_gzip(const char *accept_encoding);
-/* gzip (RFC 1952) of in; 0 or -errno (out is then freed) */
-int http_gzip(const char *in, size_t len, struct buf *out);
 
 #endif

@@ -6,9 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
-#include <zlib.h>
-#include "web/http.h"
 #include "expo/metrics.h"
+#include "web/gzip.h"
 #include "web/pages.h"
 #include "kernel/probes.h"
 
@@ -23,7 +22,7 @@ struct page {
 	 * to a byte but not ended, so that each request's tail can follow (see page_send) */
 	pthread_mutex_t gz_lock;
 	struct buf gz;
-	uLong crc;
+	uint32_t crc;
 	_Atomic int gz_tried; /* written under gz_lock, read by the builder too */
 };
 
@@ -135,69 +134,20 @@ static int current(const struct page *p, const struct stamps *s)
 	return p && !s->waiting && p->events == s->events && s->passes - p->passes <= 1;
 }
 
-/*
- * Raw deflate blocks of in, appended to out: Z_SYNC_FLUSH for a page, Z_FINISH for a tail.
- * A tail is a few KiB, made for every request: a 512-byte window and the least memory
- * (about 6 KiB of state instead of 256 KiB) do for it, and any inflater reads the blocks.
- */
-static int deflate_raw(const char *in, size_t len, int flush, struct buf *out)
-{
-	int tail = flush == Z_FINISH;
-	z_stream z = {};
-	uLong bound;
-	int err;
-
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, tail ? -9 : -15, tail ? 1 : 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	/* a sync flush adds an empty stored block: 5 bytes, and a few for the bit buffer */
-	bound = deflateBound(&z, (uLong)len) + 16;
-	if (out->len + bound + 8 > out->cap) {
-		char *p = realloc(out->p, out->len + bound + 8);
-
-		if (!p) {
-			deflateEnd(&z);
-			return -ENOMEM;
-		}
-		out->p = p;
-		out->cap = out->len + bound + 8;
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->p + out->len;
-	z.avail_out = (uInt)bound;
-	err = deflate(&z, flush);
-	out->len += z.total_out;
-	deflateEnd(&z);
-	/* all in, and all out: room was left, so nothing is pending in the stream */
-	return err == (flush == Z_FINISH ? Z_STREAM_END : Z_OK) && !z.avail_in && z.avail_out ?
-		       0 :
-		       -EIO;
-}
-
-static void put_le32(struct buf *b, uLong v)
-{
-	char le[4] = { (char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24) };
-
-	buf_putn(b, le, 4);
-}
-
 /* the page's gzip prefix, once; 0 when it is there */
 static int gzip_page(struct page *p)
 {
-	/* RFC 1952: magic, deflate, no flags, no time, no extra flags, OS unknown */
-	static const char head[10] = { 0x1f, (char)0x8b, 8, 0, 0, 0, 0, 0, 0, (char)255 };
 	int err = 0;
 
 	pthread_mutex_lock(&p->gz_lock);
 	if (!p->gz_tried) {
-		buf_putn(&p->gz, head, sizeof(head));
-		err = deflate_raw(p->body.p ? p->body.p : "", p->body.len, Z_SYNC_FLUSH, &p->gz);
+		gzip_header(&p->gz);
+		err = gzip_deflate_raw(p->body.p, p->body.len, 0, &p->gz);
 		if (err || p->gz.oom) {
 			buf_free(&p->gz);
 			buf_init(&p->gz);
 		}
-		p->crc = crc32(0, (const Bytef *)p->body.p, (uInt)p->body.len);
+		p->crc = gzip_crc32(0, p->body.p, p->body.len);
 		p->gz_tried = 1;
 	}
 	err = p->gz.p ? 0 : -ENOMEM;
@@ -355,11 +305,12 @@ int page_send_init(struct page_send *s, struct page *p, const struct metrics_src
 		return -ENOMEM;
 	}
 	buf_init(&s->tail);
-	if (gzip && !gzip_page(p) && !deflate_raw(tail.p, tail.len, Z_FINISH, &s->tail)) {
+	if (gzip && !gzip_page(p) &&
+	    !gzip_deflate_raw(tail.p, tail.len, GZIP_FINAL | GZIP_SMALL, &s->tail)) {
 		/* the trailer: the CRC-32 and length of the whole, page and tail */
-		put_le32(&s->tail, crc32_combine(p->crc, crc32(0, (const Bytef *)tail.p,
-							     (uInt)tail.len), (z_off_t)tail.len));
-		put_le32(&s->tail, (uLong)((p->body.len + tail.len) & 0xffffffffu));
+		gzip_trailer(&s->tail,
+			     gzip_crc32_combine(p->crc, gzip_crc32(0, tail.p, tail.len), tail.len),
+			     p->body.len + tail.len);
 		if (!s->tail.oom) {
 			buf_free(&tail);
 			s->page = p;

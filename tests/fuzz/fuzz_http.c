@@ -12,6 +12,7 @@
 #include "expo/expo.h"
 #include "web/gzip.h"
 #include "web/http.h"
+#include "web/negotiate.h"
 
 /* z must be one gzip member of exactly want */
 static void gunzip_same(const char *z, size_t len, const uint8_t *want, size_t want_len)

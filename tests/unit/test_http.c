@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "web/http.h"
+#include "web/negotiate.h"
 
 static void check_ok(const char *addr, const char *want_host, const char *want_port)
 {

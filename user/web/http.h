@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "expo/expo.h"
 
 struct metrics_src;
 struct web_config;
@@ -36,18 +35,5 @@ void http__pass(struct http *h);
 
 /* splits "[host]:port" / "host:port" / ":port"; 0 or -EINVAL */
 int http_parse_listen(const char *addr, char *host, size_t host_sz, char *port, size_t port_sz);
-
-/*
- * Content negotiation, after RFC 9110's Accept rules: the offer (a media type with an
- * optional version parameter, or a coding) with the highest q the header gives it, the first
- * offer on a tie; -1 when the header refuses them all. No header accepts the first offer.
- */
-int http_accept_pick(const char *header, const char *const *offers, int n);
-/* the /metrics format an Accept header asks for; *version the OpenMetrics version to name */
-enum expo_format http_metrics_format(const char *accept, const char **version);
-/* 1 when a Cache-Control header asks for a page begun after the request: no-cache, max-age=0 */
-int http_no_cache(const char *cache_control);
-/* 1 when an Accept-Encoding header takes gzip */
-int http_accepts_gzip(const char *accept_encoding);
 
 #endif

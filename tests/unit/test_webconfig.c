@@ -155,6 +155,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c->client_auth, WEB_CLIENT_NONE);
 	assert_null(c->client_ca_pem);
 	web_config__free(c);
+	/* exporter-toolkit's http2: true is taken (and logged as not served), not refused */
+	c = parse("http_server_config:\n  http2: true\n", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	web_config__free(c);
 }
 
 static void test_inline_and_absolute(void **state)

@@ -73,8 +73,17 @@ void webconfig_http_pair(struct webconfig_parse *x, const yaml_node_t *k, const 
 	const char *key = webconfig_scalar(k);
 
 	if (!strcmp(key, "http2")) {
-		if (!webconfig_is_null(v))
-			webconfig_get_bool(x, v, key, &c->http2);
+		int on;
+
+		/*
+		 * exporter-toolkit's configs carry it, so it is taken and checked as there; but
+		 * the server speaks HTTP/1.1 only, which is said once, at load
+		 */
+		if (webconfig_is_null(v) || webconfig_get_bool(x, v, key, &on))
+			return;
+		c->http2 = on;
+		if (on)
+			pr_info("%s: http2 is on, but runnerscope serves HTTP/1.1 only", x->name);
 	} else if (!strcmp(key, "headers")) {
 		webconfig_each_pair(x, v, "headers", header_pair, c);
 	} else {

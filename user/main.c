@@ -225,8 +225,6 @@ int main(int argc, char **argv)
 			pr_err("invalid --web.config.file: %s", err_msg);
 			return 1;
 		}
-		if (web->tls && web->http2)
-			pr_debug("http2 in --web.config.file: runnerscope serves HTTP/1.1");
 	}
 
 	if (env.events_file) {

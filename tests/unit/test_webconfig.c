@@ -110,7 +110,6 @@ static void test_full(void **state)
 	assert_string_equal(c->curves[1], "SECP256R1");
 	assert_int_equal(c->nallowed_sans, 2);
 	assert_string_equal(c->allowed_sans[1], "10.0.0.1");
-	assert_false(c->http2);
 	assert_int_equal(c->nheaders, 2);
 	assert_string_equal(c->headers[0].name, "X-Frame-Options");
 	assert_string_equal(c->headers[0].value, "deny");
@@ -151,7 +150,6 @@ static void test_defaults(void **state)
 	assert_int_equal(c->min_version, 12);
 	assert_int_equal(c->max_version, 13);
 	assert_true(c->prefer_server_cipher_suites);
-	assert_true(c->http2);
 	assert_int_equal(c->client_auth, WEB_CLIENT_NONE);
 	assert_null(c->client_ca_pem);
 	web_config__free(c);

@@ -273,7 +273,6 @@ struct web_config *web_config__parse(const char *text, size_t len, const char *n
 	t.c->min_version = 12;
 	t.c->max_version = 13;
 	t.c->prefer_server_cipher_suites = 1;
-	t.c->http2 = 1;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		snprintf(err, err_sz, "%s:%lu: %s%s%s", name,

@@ -43,7 +43,6 @@ struct web_config {
 	int ncurves;
 	char **allowed_sans; /* a verified client certificate must carry one of these */
 	int nallowed_sans;
-	int http2;
 	struct web_header *headers;
 	int nheaders;
 	struct web_user *users; /* none: no authentication */

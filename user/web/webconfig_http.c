@@ -81,7 +81,6 @@ void webconfig_http_pair(struct webconfig_parse *x, const yaml_node_t *k, const 
 		 */
 		if (webconfig_is_null(v) || webconfig_get_bool(x, v, key, &on))
 			return;
-		c->http2 = on;
 		if (on)
 			pr_info("%s: http2 is on, but runnerscope serves HTTP/1.1 only", x->name);
 	} else if (!strcmp(key, "headers")) {

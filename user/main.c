@@ -223,7 +223,8 @@ int main(int argc, char **argv)
 		web = web_config__load(env.web_config_file, err_msg, sizeof(err_msg));
 		if (!web) {
 			pr_err("invalid --web.config.file: %s", err_msg);
-			return 1;
+			err = 1;
+			goto cleanup;
 		}
 	}
 
@@ -231,8 +232,8 @@ int main(int argc, char **argv)
 		events = eventlog__new(env.events_file);
 		if (!events) {
 			pr_err("cannot open --events.file %s: %s", env.events_file, strerror(errno));
-			web_config__free(web);
-			return 1;
+			err = 1;
+			goto cleanup;
 		}
 	}
 	copts.cgroup_root = env.cgroup_root;
@@ -243,9 +244,8 @@ int main(int argc, char **argv)
 	copts.grace_ns = env.container_grace_ns;
 	containers = containers__new(&copts);
 	if (!containers) {
-		eventlog__free(events);
-		web_config__free(web);
-		return 1;
+		err = 1;
+		goto cleanup;
 	}
 	if (env.job_labels_mask) {
 		joblabels_init(&labels, env.job_labels_mask, env.job_labels_limit);
@@ -260,10 +260,8 @@ int main(int argc, char **argv)
 	state = state__new(&sopts);
 	if (!state) {
 		pr_err("out of memory");
-		eventlog__free(events);
-		containers__free(containers);
-		web_config__free(web);
-		return 1;
+		err = 1;
+		goto cleanup;
 	}
 	popts.attach = env.attach;
 	popts.ringbuf_bytes = env.ringbuf_bytes;

@@ -1,4 +1,5 @@
 """GitHub runners on the real kernel: fake Runner.Listener/Runner.Worker trees in real cgroups."""
+import json
 import os
 import signal
 import subprocess
@@ -253,6 +254,22 @@ def test_self_updated_bin_dir(daemon, runners):
     m = wait_finished(d, "updated", 1)
     info = m.find("runnerscope_runner_info", runner="updated")
     assert info and info[0][0]["version"] == "2.321.0"
+
+
+def test_version_from_deps_json_of_a_runner_never_updated(daemon, runners):
+    """bin/ (not bin.<version>): the version its Runner.Listener.deps.json was built as"""
+    r = runners("pristine")
+    with open(os.path.join(r.root, "bin", "Runner.Listener.deps.json"), "w") as f:
+        json.dump({"targets": {".NETCoreApp,Version=v8.0/linux-x64": {
+            "Runner.Listener/2.329.0": {"dependencies": {"Runner.Common": "2.329.0"}}}},
+            "libraries": {"Runner.Listener/2.329.0": {"type": "project"}}}, f)
+    d = daemon()
+    r.start()
+    r.submit("p", "exit 100")
+    r.result("p")
+    m = wait_finished(d, "pristine", 1)
+    info = m.find("runnerscope_runner_info", runner="pristine")
+    assert info and info[0][0]["version"] == "2.329.0", info
 
 
 def test_raw_tp_fallback_counts_the_same(daemon, runners):

@@ -237,9 +237,39 @@ static void test_nul_byte(void **state)
 	assert_string_equal(name, "a");
 }
 
+/* bin/Runner.Listener.deps.json names the version an install that never updated runs */
+static void test_deps_version(void **state)
+{
+	static const char deps[] =
+		"{\"runtimeTarget\":{\"name\":\".NETCoreApp,Version=v6.0/linux-x64\"},"
+		"\"targets\":{\".NETCoreApp,Version=v6.0/linux-x64\":{"
+		"\"Runner.Listener/2.321.0\":{\"dependencies\":{\"Runner.Common\":\"2.321.0\"}}}},"
+		"\"libraries\":{\"Runner.Listener/2.321.0\":{\"type\":\"project\"}}}";
+	char v[64];
+
+	(void)state;
+	assert_int_equal(runner_deps_version(deps, strlen(deps), v, sizeof(v)), 0);
+	assert_string_equal(v, "2.321.0");
+	/* a prefix of another name, a non-version, a cut file: not a version */
+	assert_int_equal(runner_deps_version("\"Runner.Listener/x\"", 19, v, sizeof(v)), -ENOENT);
+	assert_string_equal(v, "");
+	assert_int_equal(runner_deps_version("\"Runner.Listener.Tests/1.0\"", 27, v, sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(runner_deps_version("\"Runner.Listener/2.3", 20, v, sizeof(v)), -ENOENT);
+	assert_int_equal(runner_deps_version("\"Runner.Listener/.1\"", 20, v, sizeof(v)), -ENOENT);
+	/* the first good one wins; one too long for the buffer is passed over */
+	assert_int_equal(runner_deps_version("\"Runner.Listener/1\" \"Runner.Listener/2\"", 40, v,
+					     sizeof(v)),
+			 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(runner_deps_version("\"Runner.Listener/123456\"", 24, v, 4), -ENOENT);
+	assert_int_equal(runner_deps_version("", 0, v, sizeof(v)), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deps_version),
 		cmocka_unit_test(test_real_file),
 		cmocka_unit_test(test_no_bom),
 		cmocka_unit_test(test_escapes),

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
-#include "ci/identity.h"
-#include "enrich/pid_cgroup.h"
 #include <linux/types.h>
 #include "jobs.h"
 #include "lib/log.h"
+#include "enrich/pid_cgroup.h"
 #include "enrich/procfs.h"
+#include "ci/identity.h"
 #include "ci/runner_file.h"
 
 int identity_runner_root(const char *exe, char *root, size_t sz, char *version, size_t vsz)
@@ -39,6 +42,28 @@ int identity_runner_root(const char *exe, char *root, size_t sz, char *version, 
 	return 0;
 }
 
+/* the version a runner that never updated itself (bin/, not bin.<version>) was built as */
+static void version_from_deps(pid_t pid, const char *exe, struct identity *id)
+{
+	char path[PATH_MAX + 32], *text;
+	const char *dir_end = strrchr(exe, '/');
+	size_t len;
+	int err;
+
+	if (!dir_end || snprintf(path, sizeof(path), "%.*s/Runner.Listener.deps.json",
+				 (int)(dir_end - exe), exe) >= (int)sizeof(path))
+		return;
+	text = malloc(RUNNER_DEPS_MAX + 1);
+	if (!text)
+		return;
+	err = procfs_read_in_root(pid, path, text, RUNNER_DEPS_MAX + 1, &len);
+	if (!err)
+		err = runner_deps_version(text, len, id->version, sizeof(id->version));
+	if (err)
+		pr_debug("no version for pid %d from %s: %s", pid, path, strerror(-err));
+	free(text);
+}
+
 static int name_from_runner_file(pid_t pid, struct identity *id)
 {
 	char exe[PATH_MAX], root[PATH_MAX], path[PATH_MAX + 16], text[RUNNER_FILE_MAX + 1];
@@ -61,6 +86,8 @@ static int name_from_runner_file(pid_t pid, struct identity *id)
 	if (err)
 		pr_warn("ignoring .runner of pid %d at %s: %s", pid, path,
 			err == -ENOENT ? "no agentName" : "malformed JSON");
+	else if (!id->version[0])
+		version_from_deps(pid, exe, id);
 	return err;
 }
 

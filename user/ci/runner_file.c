@@ -150,3 +150,28 @@ void gitlab_short_token(const char *token, char *out, size_t sz)
 		t += 9;
 	snprintf(out, sz, "%.9s", t);
 }
+
+int runner_deps_version(const char *text, size_t len, char *version, size_t vsz)
+{
+	static const char key[] = "\"Runner.Listener/";
+	const char *p = text, *end = text + len, *v;
+	size_t n;
+
+	if (!vsz)
+		return -EINVAL;
+	version[0] = '\0';
+	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+		v = p + sizeof(key) - 1;
+		n = 0;
+		while (v + n < end && ((v[n] >= '0' && v[n] <= '9') || v[n] == '.'))
+			n++;
+		/* a whole version, ended by its quote: 2.321.0, not a prefix of something else */
+		if (n && n < vsz && v + n < end && v[n] == '"' && v[0] != '.') {
+			memcpy(version, v, n);
+			version[n] = '\0';
+			return 0;
+		}
+		p = v;
+	}
+	return -ENOENT;
+}

@@ -22,6 +22,13 @@ int runner_file_parse_key(const char *text, size_t len, const char *key, char *n
  */
 int gitlab_config_parse(const char *text, size_t len, char *name, size_t name_sz, char *token,
 			size_t token_sz);
+/*
+ * The GitHub runner's version from bin/Runner.Listener.deps.json, whose "Runner.Listener/<v>"
+ * names it (an install that has never updated itself has no bin.<version> directory). 0;
+ * -ENOENT when no such key is there or the version is not digits and dots.
+ */
+#define RUNNER_DEPS_MAX (1024 * 1024)
+int runner_deps_version(const char *text, size_t len, char *version, size_t vsz);
 /* the short token GitLab shows for a runner token (its container names, CI_RUNNER_SHORT_TOKEN) */
 void gitlab_short_token(const char *token, char *out, size_t sz);
 

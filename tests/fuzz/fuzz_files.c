@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Files a container controls and runnerscope parses: .runner (GitHub agentName, Gitea name),
- * GitLab's config.toml, OCI config.json annotations, podman's containers.json, and kubelet log
- * link names. The first byte picks the parser.
+ * the GitHub runner's Runner.Listener.deps.json, GitLab's config.toml, OCI config.json
+ * annotations, podman's containers.json, and kubelet log link names. The first byte picks the
+ * parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the rest, NUL-terminated where a parser wants a string */
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		runner_file_parse(s, size - 1, name, sizeof(name));
 		break;
@@ -44,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		containers_kubelet_parse(s, ID, &n);
+		break;
+	case 6:
+		/* any size of buffer, the last byte says which */
+		runner_deps_version(s, size - 1, name, 1 + data[size - 1] % sizeof(name));
 		break;
 	}
 	free(s);

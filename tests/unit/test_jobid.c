@@ -255,6 +255,40 @@ static void test_gitea_runner_file(void **state)
 	assert_int_equal(runner_file_parse(json, sizeof(json) - 1, name, sizeof(name)), -ENOENT);
 }
 
+/* the marks of containers whose job the kernel follows: GitHub's instance label, Buildkite's */
+static void test_marks(void **state)
+{
+	const char *v[JK_MAX] = {};
+	struct job_mark m;
+
+	(void)state;
+	assert_false(jobid_mark(v, &m));
+	v[JK_LABEL_KEYS] = "";
+	assert_false(jobid_mark(v, &m));
+	v[JK_LABEL_KEYS] = "49eb1e org.example.flag";
+	assert_true(jobid_mark(v, &m));
+	assert_int_equal(m.kind, RS_KIND_GITHUB);
+	assert_true(jobid_github_marked(&m, "49eb1e", "standard"));
+	assert_false(jobid_github_marked(&m, "49eb1f", "standard"));
+	assert_false(jobid_github_marked(&m, "", "standard"));
+	/* whole keys only */
+	v[JK_LABEL_KEYS] = "x49eb1e 49eb1ex";
+	jobid_mark(v, &m);
+	assert_false(jobid_github_marked(&m, "49eb1e", "standard"));
+	/* the docker container hook labels with the runner's name in hex */
+	v[JK_LABEL_KEYS] = "org.example.flag 7374616e64617264";
+	jobid_mark(v, &m);
+	assert_true(jobid_github_marked(&m, "", "standard"));
+	assert_false(jobid_github_marked(&m, "", "standar"));
+	assert_false(jobid_github_marked(&m, "", ""));
+	/* Buildkite's docker plugin: its job id, before any GitHub-looking label */
+	v[JK_LABEL_BUILDKITE_JOB] = "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b";
+	assert_true(jobid_mark(v, &m));
+	assert_int_equal(m.kind, RS_KIND_BUILDKITE);
+	assert_string_equal(m.id, "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b");
+	assert_false(jobid_github_marked(&m, "", "standard"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_results_of_other_kinds),
 		cmocka_unit_test(test_gitlab_config),
 		cmocka_unit_test(test_gitea_runner_file),
+		cmocka_unit_test(test_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

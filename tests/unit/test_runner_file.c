@@ -237,6 +237,25 @@ static void test_nul_byte(void **state)
 	assert_string_equal(name, "a");
 }
 
+/* the label the runner puts on its job's containers: sha256 of the lower-cased text, no BOM */
+static void test_docker_label(void **state)
+{
+	static const char text[] = "{\r\n  \"agentId\": 3,\r\n  \"agentName\": \"Standard-Runner\","
+				   "\r\n  \"poolId\": 1\r\n}";
+	char bom[sizeof(text) + 3] = "\xef\xbb\xbf", l[8];
+
+	(void)state;
+	memcpy(bom + 3, text, sizeof(text));
+	/* python3: hashlib.sha256(text.lower().encode()).hexdigest()[:6] */
+	assert_int_equal(runner_docker_label(text, strlen(text), l, sizeof(l)), 0);
+	assert_string_equal(l, "49eb1e");
+	assert_int_equal(runner_docker_label(bom, strlen(bom), l, sizeof(l)), 0);
+	assert_string_equal(l, "49eb1e");
+	assert_int_equal(runner_docker_label("", 0, l, sizeof(l)), 0);
+	assert_string_equal(l, "e3b0c4");
+	assert_int_equal(runner_docker_label(text, strlen(text), l, 6), -EINVAL);
+}
+
 /* bin/Runner.Listener.deps.json names the version an install that never updated runs */
 static void test_deps_version(void **state)
 {
@@ -270,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deps_version),
+		cmocka_unit_test(test_docker_label),
 		cmocka_unit_test(test_real_file),
 		cmocka_unit_test(test_no_bom),
 		cmocka_unit_test(test_escapes),

@@ -378,6 +378,57 @@ static void test_the_event_log_gets_each_job_started_then_finished(void **unused
 	unlink(path);
 }
 
+/* a container's mark finds the running job it belongs to, and only that one */
+static void test_a_container_mark_finds_its_running_job(void **unused)
+{
+	const struct rs_key gh1 = { .tgid = 0, .start_ns = 200 * S },
+			    gh2 = { .tgid = 0, .start_ns = 201 * S },
+			    bk = { .tgid = 0, .start_ns = 202 * S };
+	struct job_context ctx = { .tracking_id = "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b" };
+	struct job_mark m = { .kind = RS_KIND_GITHUB, .labels = "x 676831" }; /* hex of gh1 */
+	struct rs_job rec = job_rec(0, 1 * S);
+	struct rs_key found;
+	struct state *s;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	assert_int_equal(state__job_by_mark(s, &m, &found), -ENOENT);
+	rec.kind = RS_KIND_GITHUB;
+	state__name_job(s, &gh1, RS_KIND_GITHUB, "gh1");
+	assert_int_equal(state__job(s, &gh1, &rec, NULL, NULL), 0);
+	assert_int_equal(state__job_by_mark(s, &m, &found), 0);
+	assert_memory_equal(&found, &gh1, sizeof(found));
+	/* another label is another runner's */
+	snprintf(m.labels, sizeof(m.labels), "676832");
+	assert_int_equal(state__job_by_mark(s, &m, &found), -ENOENT);
+	/* two jobs of the runner at once: which one cannot be told */
+	snprintf(m.labels, sizeof(m.labels), "676831");
+	state__name_job(s, &gh2, RS_KIND_GITHUB, "gh1");
+	assert_int_equal(state__job(s, &gh2, &rec, NULL, NULL), 0);
+	assert_int_equal(state__job_by_mark(s, &m, &found), -EEXIST);
+	/* once one has ended, the other is meant; once both have, nobody new */
+	rec = job_rec(1, 2 * S);
+	rec.kind = RS_KIND_GITHUB;
+	state__job(s, &gh1, &rec, NULL, NULL);
+	assert_int_equal(state__job_by_mark(s, &m, &found), 0);
+	assert_memory_equal(&found, &gh2, sizeof(found));
+	state__job(s, &gh2, &rec, NULL, NULL);
+	assert_int_equal(state__job_by_mark(s, &m, &found), -ENOENT);
+	/* Buildkite: by the job id its context carries */
+	rec = job_rec(0, 1 * S);
+	rec.kind = RS_KIND_BUILDKITE;
+	state__name_job(s, &bk, RS_KIND_BUILDKITE, "bk1");
+	assert_int_equal(state__job(s, &bk, &rec, NULL, &ctx), 0);
+	m = (struct job_mark){ .kind = RS_KIND_BUILDKITE };
+	snprintf(m.id, sizeof(m.id), "%s", ctx.tracking_id);
+	assert_int_equal(state__job_by_mark(s, &m, &found), 0);
+	assert_memory_equal(&found, &bk, sizeof(found));
+	snprintf(m.id, sizeof(m.id), "another");
+	assert_int_equal(state__job_by_mark(s, &m, &found), -ENOENT);
+	state__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_a_runner_with_a_running_job_stays),
 		cmocka_unit_test(test_the_oldest_running_job),
 		cmocka_unit_test(test_the_event_log_gets_each_job_started_then_finished),
+		cmocka_unit_test(test_a_container_mark_finds_its_running_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,8 @@ static int name_from_runner_file(pid_t pid, struct identity *id)
 		return err;
 	}
 	err = runner_file_parse(text, len, id->name, sizeof(id->name));
+	if (!err)
+		runner_docker_label(text, len, id->docker_label, sizeof(id->docker_label));
 	if (err)
 		pr_warn("ignoring .runner of pid %d at %s: %s", pid, path,
 			err == -ENOENT ? "no agentName" : "malformed JSON");

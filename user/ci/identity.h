@@ -13,6 +13,7 @@ struct identity {
 	const char *name_source; /* runner_file, env, hostname, unknown (pod, container later) */
 	char version[64];
 	char token[16]; /* GitLab: the short token of its runner, "" when not known */
+	char docker_label[8]; /* GitHub: the label on its jobs' containers (runner_docker_label) */
 	struct container_ref ctr;
 	struct cgroup_paths cg; /* its cgroup in each hierarchy, for the container's stats */
 };

@@ -32,6 +32,9 @@ const char *const jobid_keys[JK_MAX] = {
 	[JK_LABEL_JOB_ID] = "label:com.gitlab.gitlab-runner.job.id",
 	[JK_LABEL_RUNNER_ID] = "label:com.gitlab.gitlab-runner.runner.id",
 	[JK_LABEL_TYPE] = "label:com.gitlab.gitlab-runner.type",
+	/* the Buildkite docker plugin's; the compose plugin names its project after the job */
+	[JK_LABEL_BUILDKITE_JOB] = "label:com.buildkite.job-id",
+	[JK_LABEL_KEYS] = "labels:",
 };
 
 static int has(const char *const v[JK_MAX], int k)
@@ -198,4 +201,46 @@ int jobid_classify(const char *ctr_name, const char *const v[JK_MAX], struct job
 		return 1;
 	}
 	return 0;
+}
+
+/* 1 when the space-separated list holds word whole */
+static int has_word(const char *list, const char *word, size_t n)
+{
+	for (const char *p = list; (p = strstr(p, word)); p++)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+int jobid_mark(const char *const v[JK_MAX], struct job_mark *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (has(v, JK_LABEL_BUILDKITE_JOB)) {
+		out->kind = RS_KIND_BUILDKITE;
+		utf8_sanitize(out->id, sizeof(out->id), v[JK_LABEL_BUILDKITE_JOB],
+			      strlen(v[JK_LABEL_BUILDKITE_JOB]));
+		return 1;
+	}
+	if (has(v, JK_LABEL_KEYS)) {
+		out->kind = RS_KIND_GITHUB;
+		snprintf(out->labels, sizeof(out->labels), "%s", v[JK_LABEL_KEYS]);
+		return 1;
+	}
+	return 0;
+}
+
+int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name)
+{
+	char hex[2 * NAME_LEN + 1];
+	size_t n = strlen(name);
+
+	if (m->kind != RS_KIND_GITHUB)
+		return 0;
+	if (docker_label[0] && has_word(m->labels, docker_label, strlen(docker_label)))
+		return 1;
+	if (!n || n > NAME_LEN / 2 - 1)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)name[i]);
+	return has_word(m->labels, hex, 2 * n);
 }

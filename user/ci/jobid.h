@@ -25,6 +25,8 @@ enum jobid_key {
 	JK_LABEL_JOB_ID = JK_ENV_MAX,
 	JK_LABEL_RUNNER_ID,
 	JK_LABEL_TYPE,
+	JK_LABEL_BUILDKITE_JOB,
+	JK_LABEL_KEYS, /* the keys of its labels with an empty value, space-separated */
 	JK_MAX,
 };
 
@@ -48,5 +50,25 @@ int jobid_classify(const char *ctr_name, const char *const vals[JK_MAX], struct 
 
 /* the Gitea task id in a job container's name (both the _-joined and -joined forms), or -1 */
 long long jobid_gitea_task(const char *name);
+
+/*
+ * A container that marks the job of a runner whose job process the kernel follows (GitHub's
+ * Worker, Buildkite's bootstrap), for the state to find that job by
+ */
+struct job_mark {
+	int kind; /* RS_KIND_GITHUB or RS_KIND_BUILDKITE */
+	char labels[NAME_LEN]; /* GitHub: its empty-valued label keys, space-separated */
+	char id[JOBID_LEN]; /* Buildkite: the job's id (BUILDKITE_JOB_ID) */
+};
+
+/* 1 and *out when a container's labels (vals of jobid_keys) mark a job, 0 when not */
+int jobid_mark(const char *const vals[JK_MAX], struct job_mark *out);
+
+/*
+ * 1 when a GitHub mark is the runner's: it carries the runner's instance label
+ * (runner_docker_label()), or, from the docker container hook (ACTIONS_RUNNER_CONTAINER_HOOKS),
+ * the runner's name in hex
+ */
+int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name);
 
 #endif

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <gnutls/crypto.h>
 #include <json-c/json.h>
 #include "ci/runner_file.h"
 #include "lib/utf8.h"
@@ -174,4 +176,29 @@ int runner_deps_version(const char *text, size_t len, char *version, size_t vsz)
 		p = v;
 	}
 	return -ENOENT;
+}
+
+int runner_docker_label(const char *text, size_t len, char *out, size_t sz)
+{
+	unsigned char digest[32];
+	char *lower;
+
+	if (sz < 7)
+		return -EINVAL;
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	lower = malloc(len + 1);
+	if (!lower)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		lower[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + 32) : text[i];
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, lower, len, digest)) {
+		free(lower);
+		return -EIO;
+	}
+	free(lower);
+	snprintf(out, sz, "%02x%02x%02x", digest[0], digest[1], digest[2]);
+	return 0;
 }

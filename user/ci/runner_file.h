@@ -23,6 +23,15 @@ int runner_file_parse_key(const char *text, size_t len, const char *key, char *n
 int gitlab_config_parse(const char *text, size_t len, char *name, size_t name_sz, char *token,
 			size_t token_sz);
 /*
+ * The label the GitHub runner puts on every container it makes for a job (job, service and
+ * container-action containers, with an empty value): the first 6 hex digits of the SHA-256 of
+ * its .runner file's text, lower-cased, without the UTF-8 BOM. Letters are lower-cased as
+ * ASCII; the runner lower-cases other letters too, so a .runner with upper-case letters outside
+ * ASCII gives another label. out: at least 7 bytes. 0 or -errno.
+ */
+int runner_docker_label(const char *text, size_t len, char *out, size_t sz);
+
+/*
  * The GitHub runner's version from bin/Runner.Listener.deps.json, whose "Runner.Listener/<v>"
  * names it (an install that has never updated itself has no bin.<version> directory). 0;
  * -ENOENT when no such key is there or the version is not digits and dots.

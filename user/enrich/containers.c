@@ -79,7 +79,29 @@ struct container *containers__list(struct containers *c)
 	return c->list;
 }
 
-/* vals[i] of keys[i]: "K" from Config.Env ("K=V"), "label:K" from Config.Labels */
+/* the keys of the labels with an empty value (a runner's marks), space-separated, whole */
+static void label_keys(struct json_object *labels, char *out, size_t sz)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	json_object_object_foreach(labels, key, val) {
+		size_t n = strlen(key);
+
+		if (!json_object_is_type(val, json_type_string) || json_object_get_string_len(val) ||
+		    !n || strchr(key, ' ') || used + n + 2 > sz)
+			continue;
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, key, n + 1);
+		used += n;
+	}
+}
+
+/*
+ * vals[i] of keys[i]: "K" from Config.Env ("K=V"), "label:K" from Config.Labels, "labels:" the
+ * keys of its labels with an empty value
+ */
 static void docker_values(struct json_object *root, const char *const *keys, char **vals,
 			  size_t vsz, int n)
 {
@@ -101,13 +123,18 @@ static void docker_values(struct json_object *root, const char *const *keys, cha
 					snprintf(vals[i], vsz, "%s", eq + 1);
 		}
 	}
-	if (json_object_object_get_ex(cfg, "Labels", &labels) &&
-	    json_object_is_type(labels, json_type_object))
-		for (int i = 0; i < n; i++)
-			if (!strncmp(keys[i], "label:", 6) &&
-			    json_object_object_get_ex(labels, keys[i] + 6, &v) &&
-			    json_object_is_type(v, json_type_string))
-				snprintf(vals[i], vsz, "%s", json_object_get_string(v));
+	if (!json_object_object_get_ex(cfg, "Labels", &labels) ||
+	    !json_object_is_type(labels, json_type_object))
+		return;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(keys[i], "labels:")) {
+			label_keys(labels, vals[i], vsz);
+		} else if (!strncmp(keys[i], "label:", 6) &&
+			   json_object_object_get_ex(labels, keys[i] + 6, &v) &&
+			   json_object_is_type(v, json_type_string)) {
+			snprintf(vals[i], vsz, "%s", json_object_get_string(v));
+		}
+	}
 }
 
 int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,

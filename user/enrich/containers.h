@@ -84,7 +84,8 @@ int containers_podman_name(const char *text, size_t len, const char *id, char *n
 int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz);
 /*
  * The same, and vals[i] (vsz bytes each, "" when absent) for keys[i]: an environment variable
- * of the container's config, or with a "label:" prefix one of its labels.
+ * of the container's config, with a "label:" prefix one of its labels, or "labels:" the keys of
+ * its labels with an empty value, space-separated (as many as fit).
  */
 int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n);

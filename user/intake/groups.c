@@ -85,14 +85,14 @@ static struct group *group_get(struct probes *p, const struct job_hint *h, uint6
 	return g;
 }
 
-/* a process of the group's job ended before it could join: what the kernel would have noted */
-static void part_ended(struct probes *p, struct group *g, int step, int code, uint64_t end_ns,
-		       int joined)
+/* a process of the job ended before it could join: what the kernel would have noted */
+static void part_ended(struct probes *p, const struct rs_key *job, int step, int code,
+		       uint64_t end_ns, int joined)
 {
 	int fd = bpf_map__fd(p->skel->maps.jobs_map);
 	struct rs_job j;
 
-	if (bpf_map_lookup_elem(fd, &g->key, &j))
+	if (bpf_map_lookup_elem(fd, job, &j))
 		return;
 	if (end_ns > j.last_exit_ns)
 		j.last_exit_ns = end_ns;
@@ -100,22 +100,22 @@ static void part_ended(struct probes *p, struct group *g, int step, int code, ui
 		j.failed_steps++;
 	if (joined && j.live_procs)
 		j.live_procs--;
-	bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+	bpf_map_update_elem(fd, job, &j, BPF_EXIST);
 }
 
-/* a running process joins the group's job; step: its failing exit fails the job */
-static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+/* a running process joins the job; step: its failing exit fails the job */
+static int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind, int step)
 {
 	int jobs = bpf_map__fd(p->skel->maps.jobs_map), procs = bpf_map__fd(p->skel->maps.procs_map);
 	int err;
 	struct rs_proc pr = {};
 	struct rs_job j;
 
-	if (bpf_map_lookup_elem(jobs, &g->key, &j))
+	if (bpf_map_lookup_elem(jobs, job, &j))
 		return -ENOENT;
 	if (bpf_map_lookup_elem(procs, &tgid, &pr) == 0 && !key_is_zero(&pr.job))
 		return -EEXIST; /* in a job already */
-	pr.job = g->key;
+	pr.job = *job;
 	if (key_is_zero(&pr.runner))
 		pr.runner = j.runner;
 	pr.kind = (__u8)kind;
@@ -124,33 +124,37 @@ static int join(struct probes *p, struct group *g, __u32 tgid, int kind, int ste
 		return err;
 	/* the kernel counts the processes it adds atomically; this count races only with a
 	 * fork or exit in this same job at this same moment */
-	if (!bpf_map_lookup_elem(jobs, &g->key, &j)) {
+	if (!bpf_map_lookup_elem(jobs, job, &j)) {
 		j.live_procs++;
 		j.total_procs++;
-		bpf_map_update_elem(jobs, &g->key, &j, BPF_EXIST);
+		bpf_map_update_elem(jobs, job, &j, BPF_EXIST);
 	}
 	return 0;
 }
 
-/* a container's init joins the group: or, if it ended before it could, its exit is noted */
-static void join_init(struct probes *p, struct group *g, __u32 tgid, int kind, int step)
+/*
+ * a container's init joins the job: or, if it ended before it could, its exit is noted. runner:
+ * the runner a job of several processes names, NULL for another job
+ */
+static void join_init(struct probes *p, const struct rs_key *job, const char *runner, __u32 tgid,
+		      int kind, int step)
 {
 	int inits = bpf_map__fd(p->skel->maps.inits_map);
 	struct rs_init in;
 	struct rs_job j;
 
 	if (!bpf_map_lookup_elem(inits, &tgid, &in) && in.state == RS_STATE_FINISHED) {
-		part_ended(p, g, step, in.exit_code, in.end_ns, 0);
-	} else if (!join(p, g, tgid, kind, step) && !bpf_map_lookup_elem(inits, &tgid, &in) &&
+		part_ended(p, job, step, in.exit_code, in.end_ns, 0);
+	} else if (!join(p, job, tgid, kind, step) && !bpf_map_lookup_elem(inits, &tgid, &in) &&
 		   in.state == RS_STATE_FINISHED) {
 		/* it exited between the look and the join: the kernel noted it in inits_map */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid);
-		part_ended(p, g, step, in.exit_code, in.end_ns, 1);
+		part_ended(p, job, step, in.exit_code, in.end_ns, 1);
 	}
 	bpf_map_delete_elem(inits, &tgid);
 	/* its container is reported, as the job's runner's */
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &g->key, &j))
-		state__job_container(p->state, &j.runner, kind, g->runner, (pid_t)tgid);
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), job, &j))
+		state__job_container(p->state, &j.runner, kind, runner, (pid_t)tgid);
 }
 
 static int in_job(struct probes *p, __u32 tgid)
@@ -164,7 +168,9 @@ static int in_job(struct probes *p, __u32 tgid)
 /* the init of a new container: a job's (by its name, labels or environment), or not */
 void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *key)
 {
+	struct job_mark mark;
 	struct hint_vals *h;
+	struct rs_key job;
 	struct job_hint jh;
 	struct group *g;
 
@@ -179,9 +185,15 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 	if (jobid_classify(h->name, (const char *const *)h->v, &jh)) {
 		g = group_get(p, &jh, key->start_ns, NULL);
 		if (g)
-			join_init(p, g, tgid, jh.kind, jh.step);
+			join_init(p, &g->key, g->runner, tgid, jh.kind, jh.step);
 		else
 			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
+	} else if (jobid_mark((const char *const *)h->v, &mark) &&
+		   !state__job_by_mark(p->state, &mark, &job)) {
+		/* a GitHub job's job, service or action container; a Buildkite plugin's */
+		pr_debug("container %s (init pid %u) is %s job pid %u's", h->name, tgid,
+			 detect_kind_name(mark.kind), job.tgid);
+		join_init(p, &job, NULL, tgid, mark.kind, 0);
 	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
 		/* named, and no job's: forgotten, and its processes are not looked at again */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
@@ -215,8 +227,8 @@ void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *in
 		g = group_get(p, &jh, init->start_ns, NULL);
 		if (g) {
 			/* the init only holds the container; this process is a step */
-			join_init(p, g, init->tgid, jh.kind, 0);
-			join(p, g, tgid, jh.kind, 1);
+			join_init(p, &g->key, g->runner, init->tgid, jh.kind, 0);
+			join(p, &g->key, tgid, jh.kind, 1);
 		}
 	}
 	free(h);
@@ -258,7 +270,7 @@ void groups_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent,
 	if (!g)
 		goto out;
 	for (int i = 0; i <= n; i++)
-		join(p, g, chain[i], kind, i == n);
+		join(p, &g->key, chain[i], kind, i == n);
 out:
 	free(h);
 }

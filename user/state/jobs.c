@@ -3,6 +3,7 @@
  * Jobs: made from the kernel's records, their CPU and memory accounted once, their result,
  * their context from the steps' environment, and each published when it starts and ends
  */
+#include <errno.h>
 #include "lib/bucket.h"
 #include "lib/clock.h"
 #include "lib/cputime.h"
@@ -352,4 +353,33 @@ int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
 		state_store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 	state__unlock(s);
 	return 1;
+}
+
+int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job)
+{
+	const struct job *found = NULL;
+	int err = -ENOENT;
+
+	state__lock(s);
+	for (const struct job *j = s->jobs; j; j = j->hh.next) {
+		const struct runner *r = j->runner;
+
+		if (j->finished || !r || r->kind != m->kind)
+			continue;
+		if (m->kind == RS_KIND_GITHUB ?
+			    !jobid_github_marked(m, r->docker_label, r->name) :
+			    !j->have_ctx || strcmp(j->ctx.tracking_id, m->id)) {
+			continue;
+		}
+		if (found) {
+			err = -EEXIST;
+			break;
+		}
+		found = j;
+		err = 0;
+	}
+	if (!err)
+		*job = found->key;
+	state__unlock(s);
+	return err;
 }

@@ -153,6 +153,8 @@ update:
 		memcpy(r->version, id->version, sizeof(r->version));
 	if (id->token[0])
 		memcpy(r->token, id->token, sizeof(r->token));
+	if (id->docker_label[0])
+		memcpy(r->docker_label, id->docker_label, sizeof(r->docker_label));
 	return r;
 }
 

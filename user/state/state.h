@@ -12,6 +12,7 @@
 #include "jobs.h"
 #include "ci/detect.h"
 #include "ci/identity.h"
+#include "ci/jobid.h"
 #include "enrich/containers.h"
 #include "state/joblabels.h"
 #include "state/job_record.h"
@@ -30,6 +31,7 @@ struct runner {
 	char name[NAME_LEN];
 	char version[64];
 	char token[16]; /* GitLab: its short token */
+	char docker_label[8]; /* GitHub: the label on its jobs' containers, "" when not known */
 	struct container_ref ctr;
 	struct container_names names; /* its container's, where the runtime's files say them */
 	int agents; /* live agent processes */
@@ -151,6 +153,14 @@ int state__has_job(struct state *s, const struct rs_key *key);
  */
 int state__pick_agent(struct state *s, int kind, const char *name, const char *token,
 		      struct rs_key *out);
+/*
+ * The running job a container marks (jobid_mark()): GitHub's, of the runner whose label it
+ * carries, while that runner runs exactly one job; Buildkite's, by its job id. 0 and *job, or
+ * -ENOENT (no such job running: a job that has ended counts nothing new) or -EEXIST (more
+ * than one could be meant)
+ */
+int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job);
+
 /* a job's container (the one process pid is in): reported, as its runner's */
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 			  const char *name, pid_t pid);

@@ -1,0 +1,132 @@
+"""The containers a job starts are the job's: a fake GitHub Worker runs the real docker CLI as
+the runner does (its instance label on every container), and what runs in those containers
+counts for the job, as if it ran in the job's own tree."""
+import hashlib
+import os
+import secrets
+
+import rs
+from rs import wait_for
+
+from conftest import IMAGE
+
+# a busy loop in the container's shell itself (ash's arithmetic and test are builtins), then
+# the shell's own utime and stime in clock ticks; "; true" keeps ash from exec'ing cat
+BURN = ("i=0; while [ $i -lt {n} ]; do i=$((i+1)); done; "
+        "cat /proc/$$/stat > /out/{out}; true")
+TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def runner_label(root):
+    """What the runner puts on its containers: sha256 of .runner's lower-cased text, no BOM."""
+    with open(os.path.join(root, ".runner"), "rb") as f:
+        text = f.read().decode("utf-8-sig")
+    return hashlib.sha256(text.lower().encode()).hexdigest()[:6]
+
+
+def ticks(path):
+    """utime + stime of a /proc/<pid>/stat line, in seconds."""
+    with open(path) as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) * TICK
+
+
+def job_cpu(m, runner):
+    return sum(m.value("runnerscope_job_cpu_seconds_total", kind="github", runner=runner,
+                       mode=mode) or 0 for mode in ("user", "system"))
+
+
+def wait_finished(d, runner, n):
+    return wait_for(lambda: (lambda m: m if sum(
+        v for _, v in m.find("runnerscope_jobs_finished_total", runner=runner)) >= n
+        else None)(d.scrape()), 30, what=f"{n} jobs of {runner} finished")
+
+
+def test_container_action_and_job_container_count_for_the_job(engine, daemon, runners, tmp_path):
+    """A container action (docker run --rm) burning CPU as its init, and a job container whose
+    step is docker exec'd into it: each container's CPU goes to the job, beside the CLI's."""
+    out = tmp_path / "out"
+    out.mkdir()
+    d = daemon(f"--docker.data-root={engine.data_root}")
+    r = runners("ctr-jobs").start()
+    label = runner_label(r.root)
+    docker = f"{engine.cli} -H {engine.host}"
+    mount = f"-v {out}:/out"
+    alias = secrets.token_hex(16)
+    job_ctr = f"{alias}_runnerscopefakerunnertest_{secrets.token_hex(3)}"
+    r.submit(
+        "j1",
+        # a container action: its entrypoint burns, as the container's init
+        f"step {docker} run --rm --pull never --network none --label {label} {mount} "
+        f"--name runnerscopefakerunnertest_{secrets.token_hex(3)} {IMAGE} "
+        f"sh -c '{BURN.format(n=300000, out='action.stat')}'",
+        # the job container, made and started as the runner does, its step docker exec'd
+        f"step {docker} create --pull never --network none --label {label} {mount} "
+        f"--name {job_ctr} {IMAGE} sleep 3600 && {docker} start {job_ctr}",
+        f"step {docker} exec {job_ctr} sh -c '{BURN.format(n=300000, out='exec.stat')}'",
+        f"step {docker} rm --force {job_ctr}",
+        "exit 100")
+    status, _ = r.result("j1", timeout=120)
+    assert status == 100 << 8
+    ru = r.rusage("j1")
+    ctr = ticks(out / "action.stat") + ticks(out / "exec.stat")
+    assert ctr > 0.3, ctr
+    truth = ru["utime"] + ru["stime"] + ctr
+    m = wait_finished(d, "ctr-jobs", 1)
+    got = job_cpu(m, "ctr-jobs")
+    # the CLI's own CPU is in getrusage; the containers' only in their processes' stat
+    assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, ctr)
+    assert got > ru["utime"] + ru["stime"] + 0.8 * ctr, (got, ru, ctr)
+
+
+def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tmp_path):
+    """A service container with a 64 MiB limit; a step docker exec'd into it goes over it: the
+    OOM kill is the job's, and the job's container is reported as its runner's."""
+    if not os.path.exists(os.path.join(rs.CGROOT, "memory")) and not os.path.exists(
+            os.path.join(rs.CGROOT, "cgroup.controllers")):
+        raise AssertionError("no memory controller to limit a container with")
+    d = daemon(f"--docker.data-root={engine.data_root}")
+    r = runners("svc-oom").start()
+    label = runner_label(r.root)
+    docker = f"{engine.cli} -H {engine.host}"
+    svc = f"{secrets.token_hex(16)}_postgres_{secrets.token_hex(3)}"
+    r.submit(
+        "j1",
+        f"step {docker} create --pull never --network none --label {label} --memory 64m "
+        f"--memory-swap 64m --name {svc} {IMAGE} sleep 3600 && {docker} start {svc}",
+        # 256 MiB in one buffer: the OOM killer takes dd
+        f"step {docker} exec {svc} dd if=/dev/zero of=/dev/null bs=256M count=1; true",
+        f"step {docker} rm --force {svc}",
+        "exit 100")
+    status, _ = r.result("j1", timeout=120)
+    assert status == 100 << 8
+    m = wait_finished(d, "svc-oom", 1)
+    assert m.value("runnerscope_job_oom_kills_total", kind="github", runner="svc-oom") == 1, \
+        m.find("runnerscope_job_oom_kills_total")
+    assert m.value("runnerscope_jobs_finished_total", kind="github", runner="svc-oom",
+                   result="success") == 1
+
+
+def test_a_container_of_another_runner_or_after_the_job_counts_for_nobody(engine, daemon,
+                                                                          runners, tmp_path):
+    """Another runner's label, or this runner's between jobs: nothing is added to any job."""
+    out = tmp_path / "out"
+    out.mkdir()
+    d = daemon(f"--docker.data-root={engine.data_root}")
+    r = runners("idle-between").start()
+    label = runner_label(r.root)
+    r.submit("j1", "exit 100")
+    r.result("j1")
+    m = wait_finished(d, "idle-between", 1)
+    before = job_cpu(m, "idle-between")
+    for lbl in (label, "0a1b2c"):
+        engine.docker("run", "--rm", "--pull", "never", "--network", "none", "--label", lbl,
+                      "-v", f"{out}:/out", IMAGE, "sh", "-c",
+                      BURN.format(n=200000, out="idle.stat"), timeout=120)
+    assert ticks(out / "idle.stat") > 0.1
+    # the pass after the containers ended has run: a second job's end is seen after them
+    r.submit("j2", "exit 100")
+    r.result("j2")
+    m = wait_finished(d, "idle-between", 2)
+    assert job_cpu(m, "idle-between") - before < 0.1, (before, job_cpu(m, "idle-between"))

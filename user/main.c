@@ -328,6 +328,7 @@ int main(int argc, char **argv)
 		/* the maps are the truth: a lost event is made good here */
 		if (now - last_reconcile >= RECONCILE_NS) {
 			refresh(&rctx);
+			state__sync_names(state);
 			state__expire(state, clock_ns(CLOCK_MONOTONIC));
 			last_reconcile = now;
 			/* pages kept since are rebuilt (pages.h) */

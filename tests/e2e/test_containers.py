@@ -56,8 +56,8 @@ def test_runner_container_matches_its_cgroup(engine, dock, daemon, tmp_path):
     info = m.find("runnerscope_container_info", container_id=cid)
     assert len(info) == 1, m.find("runnerscope_container_info")
     assert info[0][0] == {"container_id": cid, "container": "rs-stats", "pod": "",
-                          "namespace": "", "runtime": "docker", "kind": "github",
-                          "runner": "rs-stats"}
+                          "namespace": "", "image": IMAGE, "runtime": "docker",
+                          "kind": "github", "runner": "rs-stats"}
     rinfo = m.find("runnerscope_runner_info", runner="rs-stats")
     assert rinfo[0][0]["container"] == "rs-stats" and rinfo[0][0]["container_id"] == cid
 
@@ -227,3 +227,32 @@ def test_runner_named_after_its_container_then_its_pod(engine, dock, daemon, tmp
     assert c[0][0]["pod"] == "arc-runner-x7k2p" and c[0][0]["runner"] == "arc-runner-x7k2p"
     assert not m.find("runnerscope_runner_info", runner="not-this")
     assert not m.find("runnerscope_runner_info", runner="nor-this")
+
+
+def test_a_pod_name_that_arrives_late_shows_up(engine, dock, daemon, tmp_path):
+    """kubelet links a container's log only once it runs: a link made after the daemon has seen
+    the runner is found on a later look, and the runner's and container's series carry it."""
+    logs = tmp_path / "kubelet-logs"
+    logs.mkdir()
+    cid = dock(IMAGE, name="late-pod", extra=["--hostname", "late-host"])
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--kubelet.log-dir={logs}")
+    info = wait_for(lambda: d.scrape().find("runnerscope_runner_info", container_id=cid), 10,
+                    what="the runner in its container")
+    assert info[0][0]["container"] == "late-pod" and info[0][0]["pod"] == "", info
+    time.sleep(2)
+    os.symlink("/dev/null", logs / f"arc-runner-late1_ci-runners_runner-{cid}.log")
+
+    def pod_shown():
+        m = d.scrape()
+        r = m.find("runnerscope_runner_info", container_id=cid)
+        c = m.find("runnerscope_container_info", container_id=cid)
+        return (r, c) if r and c and r[0][0]["pod"] and c[0][0]["pod"] else None
+    r, c = wait_for(pod_shown, 60, what="the pod name found late")
+    assert (r[0][0]["pod"], r[0][0]["namespace"], r[0][0]["container"]) == \
+        ("arc-runner-late1", "ci-runners", "runner"), r
+    assert (c[0][0]["pod"], c[0][0]["namespace"]) == ("arc-runner-late1", "ci-runners"), c
+    # the image, from docker's files even where kubelet names the container
+    assert c[0][0]["image"] == IMAGE, c
+    # the runner keeps the name it was first counted under
+    assert r[0][0]["runner"] == "late-pod", r
+    assert "container names found" in d.read_log()

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		containers_oci_names(s, size - 1, &n);
 		break;
 	case 4:
-		containers_podman_name(s, size - 1, ID, name, sizeof(name));
+		containers_podman_name(s, size - 1, ID, &n);
 		break;
 	case 5:
 		containers_kubelet_parse(s, ID, &n);

@@ -60,12 +60,15 @@ static void test_runtime_files(void **state)
 		"\"io.kubernetes.cri.container-name\":\"runner\","
 		"\"io.kubernetes.cri.sandbox-name\":\"arc-runner-set-q8xkz-runner-7tq2c\","
 		"\"io.kubernetes.cri.sandbox-namespace\":\"arc-runners\","
-		"\"io.kubernetes.cri.sandbox-uid\":\"2f6c1e9a-3b4d-4c5e-8f70-a1b2c3d4e5f6\"}}";
+		"\"io.kubernetes.cri.sandbox-uid\":\"2f6c1e9a-3b4d-4c5e-8f70-a1b2c3d4e5f6\","
+		"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2.321.0\"}}";
 	static const char crio[] =
 		"{\"annotations\":{\"io.kubernetes.cri-o.Name\":\"k8s_build_gl-job_ci_u_0\","
 		"\"io.kubernetes.container.name\":\"build\","
 		"\"io.kubernetes.pod.name\":\"runner-abc-project-1-concurrent-0\","
-		"\"io.kubernetes.pod.namespace\":\"gitlab\"}}";
+		"\"io.kubernetes.pod.namespace\":\"gitlab\","
+		"\"io.kubernetes.cri-o.ImageName\":\"registry.gitlab.com/gitlab-org/gitlab-runner/"
+		"gitlab-runner-helper:x86_64-v17.5.0\"}}";
 	static const char sandbox[] =
 		"{\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\","
 		"\"io.kubernetes.cri.sandbox-name\":\"web-0\","
@@ -73,34 +76,38 @@ static void test_runtime_files(void **state)
 	static const char podman[] =
 		"[{\"id\":\"" OTHER "\",\"names\":[\"other\"]},"
 		"{\"id\":\"" ID "\",\"names\":[\"gitea-runner\",\"alias\"],"
-		"\"metadata\":\"{\\\"name\\\":\\\"gitea-runner\\\"}\"}]";
+		"\"metadata\":\"{\\\"name\\\":\\\"gitea-runner\\\",\\\"image-name\\\":"
+		"\\\"docker.io/gitea/act_runner:0.2.11\\\"}\"}]";
 	struct container_names n;
-	char name[256];
 
 	(void)state;
 	assert_int_equal(containers_oci_names(containerd, sizeof(containerd) - 1, &n), 0);
 	assert_string_equal(n.name, "runner");
 	assert_string_equal(n.pod, "arc-runner-set-q8xkz-runner-7tq2c");
 	assert_string_equal(n.ns, "arc-runners");
+	assert_string_equal(n.image, "ghcr.io/actions/actions-runner:2.321.0");
 	assert_int_equal(containers_oci_names(crio, sizeof(crio) - 1, &n), 0);
 	assert_string_equal(n.name, "build");
 	assert_string_equal(n.pod, "runner-abc-project-1-concurrent-0");
 	assert_string_equal(n.ns, "gitlab");
+	assert_string_equal(n.image,
+			    "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-v17.5.0");
 	/* a pod's sandbox: the pod, no container name */
 	assert_int_equal(containers_oci_names(sandbox, sizeof(sandbox) - 1, &n), 0);
 	assert_string_equal(n.name, "");
 	assert_string_equal(n.pod, "web-0");
+	assert_string_equal(n.image, "");
 	assert_int_equal(containers_oci_names("{\"annotations\":{}}", 18, &n), -ENOENT);
 	assert_int_equal(containers_oci_names("{\"annotations\":[", 16, &n), -ENOENT);
 	assert_int_equal(containers_oci_names("", 0, &n), -ENOENT);
 
-	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, ID, name, sizeof(name)),
-			 0);
-	assert_string_equal(name, "gitea-runner");
-	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, "f00", name,
-						sizeof(name)),
-			 -ENOENT);
-	assert_int_equal(containers_podman_name("{}", 2, ID, name, sizeof(name)), -ENOENT);
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, ID, &n), 0);
+	assert_string_equal(n.name, "gitea-runner");
+	assert_string_equal(n.image, "docker.io/gitea/act_runner:0.2.11");
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(containers_podman_name(podman, sizeof(podman) - 1, "f00", &n), -ENOENT);
+	assert_int_equal(containers_podman_name("{}", 2, ID, &n), -ENOENT);
 }
 
 static void test_cputime_split(void **state)

@@ -17,6 +17,7 @@ struct container_names {
 	char name[NAME_LEN];
 	char pod[NAME_LEN];
 	char ns[NAME_LEN];
+	char image[NAME_LEN]; /* the image it was made from, as the runtime names it */
 };
 
 struct container {
@@ -34,6 +35,10 @@ struct container {
 	uint64_t cpu_system_ns;
 	uint64_t gone_ns; /* CLOCK_MONOTONIC when its cgroup was found gone; 0 while it is there.
 			   * Its final values stay for the grace period (containers_opts) */
+	/* names that may come later (kubelet links a container's log once it runs): when to
+	 * look again (CLOCK_MONOTONIC), 0 when they are complete or looked for long enough */
+	uint64_t names_retry_ns;
+	unsigned int names_tries;
 };
 
 struct containers;
@@ -54,6 +59,8 @@ void containers__free(struct containers *c);
 /* Tracks the container (if it is not yet) and copies its names into out. */
 void containers__names(struct containers *c, const struct container_ref *ref,
 		       const struct cgroup_paths *paths, struct container_names *out);
+/* the names of a container tracked already into out: 0, or -ENOENT */
+int containers__names_of(struct containers *c, const char *id, struct container_names *out);
 /* a runner lives in container id */
 void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner);
 
@@ -77,15 +84,19 @@ int containers_kubelet_parse(const char *fname, const char *id, struct container
  * pod and namespace names in its annotations. 0 when one was found, -ENOENT when none.
  */
 int containers_oci_names(const char *text, size_t len, struct container_names *out);
-/* podman's name for container id from its storage's containers.json; 0 or -ENOENT */
-int containers_podman_name(const char *text, size_t len, const char *id, char *name, size_t sz);
+/*
+ * podman's name and image for container id from its storage's containers.json (out->pod and
+ * out->ns are left alone); 0 or -ENOENT
+ */
+int containers_podman_name(const char *text, size_t len, const char *id,
+			   struct container_names *out);
 
-/* docker's name for a container from <docker_root>/containers/<id>/config.v2.json */
-int containers_docker_name(const char *docker_root, const char *id, char *name, size_t sz);
+/* docker's name and image for a container from <docker_root>/containers/<id>/config.v2.json */
+int containers_docker_names(const char *docker_root, const char *id, struct container_names *out);
 /*
  * The same, and vals[i] (vsz bytes each, "" when absent) for keys[i]: an environment variable
- * of the container's config, with a "label:" prefix one of its labels, or "labels:" the keys of
- * its labels with an empty value, space-separated (as many as fit).
+ * of the container's config, with a "label:" prefix one of its labels, "labels:" the keys of
+ * its labels with an empty value, space-separated (as many as fit), or "image:" its image.
  */
 int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n);

@@ -31,11 +31,12 @@ void collect_containers(struct buf *b, struct containers *c)
 			{ "container", x->names.name },
 			{ "pod", x->names.pod },
 			{ "namespace", x->names.ns },
+			{ "image", x->names.image },
 			{ "runtime", cgroup_runtime_name(x->runtime) },
 			{ "kind", x->kind ? detect_kind_name(x->kind) : "" },
 			{ "runner", x->runner },
 		};
-		expo_sample(b, NS "container_info", l, 7, 1);
+		expo_sample(b, NS "container_info", l, 8, 1);
 	}
 	expo_family(b, NS "container_cpu_seconds_total", "counter",
 		    "CPU time of the container's cgroup, by mode.");

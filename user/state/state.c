@@ -370,3 +370,15 @@ void state__expire(struct state *s, uint64_t now)
 	}
 	state__unlock(s);
 }
+
+void state__sync_names(struct state *s)
+{
+	state__lock(s);
+	for (struct runner *r = s->runners; r; r = r->hh.next) {
+		struct container_names n;
+
+		if (r->ctr.id[0] && !containers__names_of(s->opts.containers, r->ctr.id, &n))
+			r->names = n;
+	}
+	state__unlock(s);
+}

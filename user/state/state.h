@@ -153,6 +153,9 @@ int state__has_job(struct state *s, const struct rs_key *key);
  */
 int state__pick_agent(struct state *s, int kind, const char *name, const char *token,
 		      struct rs_key *out);
+/* runners' container names as the containers have them now (found late: kubelet's links) */
+void state__sync_names(struct state *s);
+
 /*
  * The running job a container marks (jobid_mark()): GitHub's, of the runner whose label it
  * carries, while that runner runs exactly one job; Buildkite's, by its job id. 0 and *job, or

@@ -2,6 +2,7 @@
 the runner does (its instance label on every container), and what runs in those containers
 counts for the job, as if it ran in the job's own tree."""
 import hashlib
+import json
 import os
 import secrets
 
@@ -48,25 +49,43 @@ def test_container_action_and_job_container_count_for_the_job(engine, daemon, ru
     step is docker exec'd into it: each container's CPU goes to the job, beside the CLI's."""
     out = tmp_path / "out"
     out.mkdir()
-    d = daemon(f"--docker.data-root={engine.data_root}")
+    events = tmp_path / "events.jsonl"
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
     r = runners("ctr-jobs").start()
     label = runner_label(r.root)
     docker = f"{engine.cli} -H {engine.host}"
     mount = f"-v {out}:/out"
     alias = secrets.token_hex(16)
     job_ctr = f"{alias}_runnerscopefakerunnertest_{secrets.token_hex(3)}"
+    action = f"runnerscopefakerunnertest_{secrets.token_hex(3)}"
     r.submit(
         "j1",
         # a container action: its entrypoint burns, as the container's init
         f"step {docker} run --rm --pull never --network none --label {label} {mount} "
-        f"--name runnerscopefakerunnertest_{secrets.token_hex(3)} {IMAGE} "
+        f"--name {action} {IMAGE} "
         f"sh -c '{BURN.format(n=300000, out='action.stat')}'",
         # the job container, made and started as the runner does, its step docker exec'd
         f"step {docker} create --pull never --network none --label {label} {mount} "
-        f"--name {job_ctr} {IMAGE} sleep 3600 && {docker} start {job_ctr}",
+        f"--name {job_ctr} --entrypoint tail {IMAGE} -f /dev/null && {docker} start {job_ctr}",
         f"step {docker} exec {job_ctr} sh -c '{BURN.format(n=300000, out='exec.stat')}'",
+        # held until the test has seen a pass read the job container after its step
+        f"step while [ ! -e {out}/go ]; do sleep 0.05; done",
         f"step {docker} rm --force {job_ctr}",
         "exit 100")
+    wait_for(lambda: (out / "exec.stat").exists(), 120, what="the exec'd step")
+    burned = ticks(out / "exec.stat")
+
+    def read_after_step():
+        m = d.scrape()
+        info = m.find("runnerscope_container_info", container=job_ctr)
+        if not info:
+            return None
+        cid = info[0][0]["container_id"]
+        used = sum(m.value("runnerscope_container_cpu_seconds_total", container_id=cid,
+                           mode=x) or 0 for x in ("user", "system"))
+        return used if used >= 0.8 * burned else None
+    wait_for(read_after_step, 30, what="the job container's cgroup read after its step")
+    (out / "go").touch()
     status, _ = r.result("j1", timeout=120)
     assert status == 100 << 8
     ru = r.rusage("j1")
@@ -78,6 +97,17 @@ def test_container_action_and_job_container_count_for_the_job(engine, daemon, ru
     # the CLI's own CPU is in getrusage; the containers' only in their processes' stat
     assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, ctr)
     assert got > ru["utime"] + ru["stime"] + 0.8 * ctr, (got, ru, ctr)
+    # job_finished lists them, each with its role; the job container, read at every pass
+    # while its step burned, with its cgroup's CPU and memory
+    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
+                            if e["event"] == "job_finished" and e["runner"] == "ctr-jobs"],
+                   10, what="job_finished")
+    ctrs = {c["name"]: c for c in fin[0]["containers"]}
+    assert {n: c["role"] for n, c in ctrs.items()} == {action: "action", job_ctr: "job"}, ctrs
+    assert all(c["image"] == IMAGE and len(c["id"]) == 64 for c in ctrs.values()), ctrs
+    j = ctrs[job_ctr]
+    assert j["cpu_user_seconds"] + j["cpu_system_seconds"] >= 0.8 * burned, j
+    assert j["memory_peak_bytes"] > 0, j
 
 
 def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tmp_path):
@@ -86,7 +116,8 @@ def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tm
     if not os.path.exists(os.path.join(rs.CGROOT, "memory")) and not os.path.exists(
             os.path.join(rs.CGROOT, "cgroup.controllers")):
         raise AssertionError("no memory controller to limit a container with")
-    d = daemon(f"--docker.data-root={engine.data_root}")
+    events = tmp_path / "events.jsonl"
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
     r = runners("svc-oom").start()
     label = runner_label(r.root)
     docker = f"{engine.cli} -H {engine.host}"
@@ -106,6 +137,11 @@ def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tm
         m.find("runnerscope_job_oom_kills_total")
     assert m.value("runnerscope_jobs_finished_total", kind="github", runner="svc-oom",
                    result="success") == 1
+    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
+                            if e["event"] == "job_finished" and e["runner"] == "svc-oom"],
+                   10, what="job_finished")
+    assert fin[0]["oom_kills"] == 1, fin
+    assert [(c["name"], c["role"]) for c in fin[0]["containers"]] == [(svc, "service")], fin
 
 
 def test_a_container_of_another_runner_or_after_the_job_counts_for_nobody(engine, daemon,

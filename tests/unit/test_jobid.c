@@ -289,6 +289,41 @@ static void test_marks(void **state)
 	assert_false(jobid_github_marked(&m, "", "standard"));
 }
 
+/* what each container is to its job, as job_finished lists it */
+static void test_roles(void **state)
+{
+	const char *v[JK_MAX] = {};
+	struct job_hint h = { .kind = RS_KIND_GITEA };
+
+	(void)state;
+	v[JK_COMMAND] = "tail -f /dev/null";
+	assert_string_equal(jobid_role(RS_KIND_GITHUB, NULL,
+				       "9b2e7c1d0a4f4e3b8c6d5a2f1e0b9c8d_node18_5d1c2a", v),
+			    "job");
+	v[JK_COMMAND] = "docker-entrypoint.sh postgres";
+	assert_string_equal(jobid_role(RS_KIND_GITHUB, NULL,
+				       "9b2e7c1d0a4f4e3b8c6d5a2f1e0b9c8d_postgres15_0e9b41", v),
+			    "service");
+	assert_string_equal(jobid_role(RS_KIND_GITHUB, NULL, "alpine_5d1c2a", v), "action");
+	assert_string_equal(jobid_role(RS_KIND_GITHUB, NULL, "9b2e7c1d0a4f_x", v), "action");
+	assert_string_equal(jobid_role(RS_KIND_GITHUB, NULL, NULL, v), "action");
+	v[JK_LABEL_TYPE] = "build";
+	assert_string_equal(jobid_role(RS_KIND_GITLAB, NULL, NULL, v), "job");
+	v[JK_LABEL_TYPE] = "predefined";
+	assert_string_equal(jobid_role(RS_KIND_GITLAB, NULL, NULL, v), "step");
+	v[JK_LABEL_TYPE] = "service";
+	assert_string_equal(jobid_role(RS_KIND_GITLAB, NULL, NULL, v), "service");
+	v[JK_LABEL_TYPE] = NULL;
+	assert_string_equal(jobid_role(RS_KIND_GITEA, &h, "GITEA-ACTIONS-TASK-7_WORKFLOW-ci_JOB-t",
+				       v),
+			    "job");
+	h.step = 1; /* as jobid_classify() says of a step's container */
+	assert_string_equal(jobid_role(RS_KIND_GITEA, &h,
+				       "GITEA-ACTIONS-TASK-7_WORKFLOW-ci_JOB-t_STEP-2", v),
+			    "step");
+	assert_string_equal(jobid_role(RS_KIND_BUILDKITE, NULL, "x", v), "step");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_gitlab_config),
 		cmocka_unit_test(test_gitea_runner_file),
 		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
  *   (older: …-concurrent-<n>[-<16 hex>]-<type>-<index>), labels com.gitlab.gitlab-runner.*;
  *   each stage restarts the build or predefined container; CI_JOB_ID in every job process.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ const char *const jobid_keys[JK_MAX] = {
 	/* the Buildkite docker plugin's; the compose plugin names its project after the job */
 	[JK_LABEL_BUILDKITE_JOB] = "label:com.buildkite.job-id",
 	[JK_LABEL_KEYS] = "labels:",
+	[JK_IMAGE] = "image:",
+	[JK_COMMAND] = "command:",
 };
 
 static int has(const char *const v[JK_MAX], int k)
@@ -243,4 +246,32 @@ int jobid_github_marked(const struct job_mark *m, const char *docker_label, cons
 	for (size_t i = 0; i < n; i++)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)name[i]);
 	return has_word(m->labels, hex, 2 * n);
+}
+
+const char *jobid_role(int kind, const struct job_hint *h, const char *ctr_name,
+		       const char *const v[JK_MAX])
+{
+	size_t n = 0;
+
+	switch (kind) {
+	case RS_KIND_GITHUB:
+		/* the runner makes the job container with the entrypoint tail -f /dev/null */
+		if (has(v, JK_COMMAND) && !strcmp(v[JK_COMMAND], "tail -f /dev/null"))
+			return "job";
+		/* job and service containers are named <32 hex>_<image>_<6 hex>, actions not */
+		while (ctr_name && n < 32 && isxdigit((unsigned char)ctr_name[n]))
+			n++;
+		return n == 32 && ctr_name[n] == '_' ? "service" : "action";
+	case RS_KIND_GITLAB:
+		if (has(v, JK_LABEL_TYPE))
+			return !strcmp(v[JK_LABEL_TYPE], "build")	 ? "job" :
+			       !strcmp(v[JK_LABEL_TYPE], "predefined") ? "step" :
+									 "service";
+		return h && h->step ? "job" : "service";
+	case RS_KIND_GITEA:
+		/* a service's name is not told from the job container's */
+		return h && h->step ? "step" : "job";
+	default:
+		return "step";
+	}
 }

@@ -27,6 +27,8 @@ enum jobid_key {
 	JK_LABEL_TYPE,
 	JK_LABEL_BUILDKITE_JOB,
 	JK_LABEL_KEYS, /* the keys of its labels with an empty value, space-separated */
+	JK_IMAGE, /* the image it was made from */
+	JK_COMMAND, /* what its init runs: Path and Args, space-separated */
 	JK_MAX,
 };
 
@@ -70,5 +72,15 @@ int jobid_mark(const char *const vals[JK_MAX], struct job_mark *out);
  * the runner's name in hex
  */
 int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name);
+
+/*
+ * What a container of a job is to it, as its job_finished line says: "job" (GitHub's job
+ * container, which sleeps while steps are exec'd into it; Gitea's job and service containers;
+ * GitLab's build container),
+ * "service", "action" (a GitHub Docker action's) or "step" (a Gitea step's container, GitLab's
+ * predefined one, a Buildkite plugin's). kind: the job's; h: its group's hint, or NULL
+ */
+const char *jobid_role(int kind, const struct job_hint *h, const char *ctr_name,
+		       const char *const vals[JK_MAX]);
 
 #endif

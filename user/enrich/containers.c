@@ -147,6 +147,25 @@ void containers__names(struct containers *c, const struct container_ref *ref,
 	containers__unlock(c);
 }
 
+int containers__usage(struct containers *c, const char *id, struct container_usage *out)
+{
+	struct container *x;
+
+	memset(out, 0, sizeof(*out));
+	if (!c || !id[0])
+		return -ENOENT;
+	containers__lock(c);
+	HASH_FIND_STR(c->list, id, x);
+	if (x) {
+		out->names = x->names;
+		out->cpu_user_ns = x->cpu_user_ns;
+		out->cpu_system_ns = x->cpu_system_ns;
+		out->mem_peak = x->mem_peak;
+	}
+	containers__unlock(c);
+	return x ? 0 : -ENOENT;
+}
+
 int containers__names_of(struct containers *c, const char *id, struct container_names *out)
 {
 	struct container *x;
@@ -293,6 +312,8 @@ void containers__refresh(struct containers *c)
 		} else if (!err) {
 			x->stats = st;
 			split_cpu(x);
+			if ((st.have & CG_MEMORY) && st.mem_usage > x->mem_peak)
+				x->mem_peak = st.mem_usage;
 		}
 	}
 	/* a container in a runner's pod that hosts no runner itself (a dind sidecar's nested job

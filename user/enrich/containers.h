@@ -33,6 +33,7 @@ struct container {
 	char runner[NAME_LEN];
 	uint64_t cpu_user_ns; /* exported: the measured usage split by the sampled ratio */
 	uint64_t cpu_system_ns;
+	uint64_t mem_peak; /* the highest memory usage read (once a pass), bytes; 0: none read */
 	uint64_t gone_ns; /* CLOCK_MONOTONIC when its cgroup was found gone; 0 while it is there.
 			   * Its final values stay for the grace period (containers_opts) */
 	/* names that may come later (kubelet links a container's log once it runs): when to
@@ -59,6 +60,16 @@ void containers__free(struct containers *c);
 /* Tracks the container (if it is not yet) and copies its names into out. */
 void containers__names(struct containers *c, const struct container_ref *ref,
 		       const struct cgroup_paths *paths, struct container_names *out);
+/*
+ * What a job's record says of a container tracked already: its names, its CPU (as exported)
+ * and its highest memory usage read. 0, or -ENOENT
+ */
+struct container_usage {
+	struct container_names names;
+	uint64_t cpu_user_ns, cpu_system_ns;
+	uint64_t mem_peak;
+};
+int containers__usage(struct containers *c, const char *id, struct container_usage *out);
 /* the names of a container tracked already into out: 0, or -ENOENT */
 int containers__names_of(struct containers *c, const char *id, struct container_names *out);
 /* a runner lives in container id */
@@ -96,7 +107,8 @@ int containers_docker_names(const char *docker_root, const char *id, struct cont
 /*
  * The same, and vals[i] (vsz bytes each, "" when absent) for keys[i]: an environment variable
  * of the container's config, with a "label:" prefix one of its labels, "labels:" the keys of
- * its labels with an empty value, space-separated (as many as fit), or "image:" its image.
+ * its labels with an empty value, space-separated (as many as fit), "image:" its image, or
+ * "command:" what its init runs (Path and Args, space-separated).
  */
 int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n);

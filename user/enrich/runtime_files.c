@@ -62,6 +62,25 @@ static void label_keys(struct json_object *labels, char *out, size_t sz)
 	}
 }
 
+/* Path and Args of docker's config: what the container's init runs, space-separated */
+static void command(struct json_object *root, char *out, size_t sz)
+{
+	struct json_object *path, *args;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(root, "Path", &path) ||
+	    !json_object_is_type(path, json_type_string))
+		return;
+	used = (size_t)snprintf(out, sz, "%s", json_object_get_string(path));
+	if (!json_object_object_get_ex(root, "Args", &args) ||
+	    !json_object_is_type(args, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(args) && used < sz; i++)
+		used += (size_t)snprintf(out + used, sz - used, " %s",
+					 json_object_get_string(json_object_array_get_idx(args, i)));
+}
+
 /*
  * vals[i] of keys[i]: "K" from Config.Env ("K=V"), "label:K" from Config.Labels, "labels:" the
  * keys of its labels with an empty value
@@ -91,7 +110,9 @@ static void docker_values(struct json_object *root, const char *const *keys, cha
 	    !json_object_is_type(labels, json_type_object))
 		labels = NULL;
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(keys[i], "image:")) {
+		if (!strcmp(keys[i], "command:")) {
+			command(root, vals[i], vsz);
+		} else if (!strcmp(keys[i], "image:")) {
 			if (json_object_object_get_ex(cfg, "Image", &v) &&
 			    json_object_is_type(v, json_type_string))
 				utf8_sanitize(vals[i], vsz, json_object_get_string(v),

@@ -148,6 +148,31 @@ static void put_time(struct json_object *o, const char *k, double wall)
 	json_object_object_add(o, k, json_object_new_string(buf));
 }
 
+/* the containers whose processes counted for the job, with what their cgroups said last */
+static struct json_object *containers_json(const struct job_record *j)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; a && i < j->ncontainers; i++) {
+		const struct job_record_container *c = &j->containers[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		put_str(o, "id", c->id);
+		put_str(o, "name", c->name);
+		put_str(o, "image", c->image);
+		put_str(o, "role", c->role);
+		put_seconds(o, "cpu_user_seconds", (double)c->cpu_user_ns / 1e9);
+		put_seconds(o, "cpu_system_seconds", (double)c->cpu_system_ns / 1e9);
+		json_object_object_add(o, "memory_peak_bytes",
+				       c->mem_peak ? json_object_new_int64((int64_t)c->mem_peak) :
+						     NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 void eventlog__job(struct eventlog *l, const struct job_record *j)
 {
 	struct json_object *o;
@@ -193,6 +218,8 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)j->max_rss));
 		json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)j->oom_kills));
 		json_object_object_add(o, "processes", json_object_new_int64(j->processes));
+		if (j->ncontainers)
+			json_object_object_add(o, "containers", containers_json(j));
 	}
 	eventlog__write(l, o);
 }

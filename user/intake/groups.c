@@ -137,7 +137,7 @@ static int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind
  * the runner a job of several processes names, NULL for another job
  */
 static void join_init(struct probes *p, const struct rs_key *job, const char *runner, __u32 tgid,
-		      int kind, int step)
+		      int kind, int step, const char *role)
 {
 	int inits = bpf_map__fd(p->skel->maps.inits_map);
 	struct rs_init in;
@@ -154,7 +154,7 @@ static void join_init(struct probes *p, const struct rs_key *job, const char *ru
 	bpf_map_delete_elem(inits, &tgid);
 	/* its container is reported, as the job's runner's */
 	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), job, &j))
-		state__job_container(p->state, &j.runner, kind, runner, (pid_t)tgid);
+		state__job_container(p->state, &j.runner, kind, runner, (pid_t)tgid, job, role);
 }
 
 static int in_job(struct probes *p, __u32 tgid)
@@ -185,7 +185,8 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 	if (jobid_classify(h->name, (const char *const *)h->v, &jh)) {
 		g = group_get(p, &jh, key->start_ns, NULL);
 		if (g)
-			join_init(p, &g->key, g->runner, tgid, jh.kind, jh.step);
+			join_init(p, &g->key, g->runner, tgid, jh.kind, jh.step,
+				  jobid_role(jh.kind, &jh, h->name, (const char *const *)h->v));
 		else
 			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
 	} else if (jobid_mark((const char *const *)h->v, &mark) &&
@@ -193,7 +194,8 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 		/* a GitHub job's job, service or action container; a Buildkite plugin's */
 		pr_debug("container %s (init pid %u) is %s job pid %u's", h->name, tgid,
 			 detect_kind_name(mark.kind), job.tgid);
-		join_init(p, &job, NULL, tgid, mark.kind, 0);
+		join_init(p, &job, NULL, tgid, mark.kind, 0,
+			  jobid_role(mark.kind, NULL, h->name, (const char *const *)h->v));
 	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
 		/* named, and no job's: forgotten, and its processes are not looked at again */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
@@ -227,7 +229,7 @@ void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *in
 		g = group_get(p, &jh, init->start_ns, NULL);
 		if (g) {
 			/* the init only holds the container; this process is a step */
-			join_init(p, &g->key, g->runner, init->tgid, jh.kind, 0);
+			join_init(p, &g->key, g->runner, init->tgid, jh.kind, 0, "job");
 			join(p, &g->key, tgid, jh.kind, 1);
 		}
 	}

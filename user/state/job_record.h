@@ -12,6 +12,17 @@
 #include "enrich/cgroup_path.h"
 #include "lib/utf8.h"
 
+/* a container the job started (or ran in), as its job_finished line lists it */
+#define JOB_CONTAINERS_MAX 8
+struct job_record_container {
+	char id[CONTAINER_ID_LEN + 1];
+	char role[12]; /* job, service, action or step */
+	char name[NAME_LEN];
+	char image[NAME_LEN];
+	uint64_t cpu_user_ns, cpu_system_ns; /* its cgroup's, read once a pass */
+	uint64_t mem_peak; /* the highest memory usage read, bytes; 0: never read */
+};
+
 struct job_record {
 	int has_runner; /* 0: the runner is not known (the fields below it are empty) */
 	int kind; /* RS_KIND_* */
@@ -35,6 +46,8 @@ struct job_record {
 	uint64_t max_rss; /* bytes */
 	uint64_t oom_kills;
 	uint32_t processes;
+	int ncontainers;
+	struct job_record_container containers[JOB_CONTAINERS_MAX];
 };
 
 #endif

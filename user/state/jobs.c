@@ -57,6 +57,46 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 	out->processes = rec->total_procs;
 }
 
+/* the containers of a finished job, with what their cgroups said last */
+static void record_containers(struct state *s, const struct job *j, struct job_record *out)
+{
+	for (int i = 0; i < j->ncontainers; i++) {
+		struct job_record_container *c = &out->containers[out->ncontainers++];
+		struct container_usage u;
+
+		memcpy(c->id, j->containers[i].id, sizeof(c->id));
+		memcpy(c->role, j->containers[i].role, sizeof(c->role));
+		if (containers__usage(s->opts.containers, c->id, &u))
+			continue;
+		memcpy(c->name, u.names.name, sizeof(c->name));
+		memcpy(c->image, u.names.image, sizeof(c->image));
+		c->cpu_user_ns = u.cpu_user_ns;
+		c->cpu_system_ns = u.cpu_system_ns;
+		c->mem_peak = u.mem_peak;
+	}
+}
+
+void state_job_add_container(struct state *s, const struct rs_key *job, const char *id,
+			     const char *role)
+{
+	struct job *j;
+
+	state__lock(s);
+	HASH_FIND(hh, s->jobs, job, sizeof(*job), j);
+	if (j && !j->finished && j->ncontainers < JOB_CONTAINERS_MAX) {
+		int i;
+
+		for (i = 0; i < j->ncontainers && strcmp(j->containers[i].id, id); i++)
+			;
+		if (i == j->ncontainers) {
+			snprintf(j->containers[i].id, sizeof(j->containers[i].id), "%s", id);
+			snprintf(j->containers[i].role, sizeof(j->containers[i].role), "%s", role);
+			j->ncontainers++;
+		}
+	}
+	state__unlock(s);
+}
+
 /* a job started (rec NULL) or finished, to the subscriber; a finished job is kept for the
  * status page too */
 void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec)
@@ -66,6 +106,8 @@ void state_publish_job(struct state *s, const struct job *j, const struct rs_job
 	if (!s->opts.on_job && !rec)
 		return;
 	job_record(j, rec, &r);
+	if (rec)
+		record_containers(s, j, &r);
 	if (s->opts.on_job)
 		s->opts.on_job(s->opts.on_job_ctx, &r);
 	if (rec)

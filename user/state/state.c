@@ -301,7 +301,7 @@ struct runner *state_job_runner(struct state *s, int kind, const char *name)
 }
 
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
-			  const char *name, pid_t pid)
+			  const char *name, pid_t pid, const struct rs_key *job, const char *role)
 {
 	struct container_names names;
 	struct identity id = {};
@@ -322,6 +322,7 @@ void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 		return;
 	containers__names(s->opts.containers, &id.ctr, &id.cg, &names);
 	containers__set_runner(s->opts.containers, id.ctr.id, kind, runner);
+	state_job_add_container(s, job, id.ctr.id, role);
 }
 
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name)

@@ -61,6 +61,12 @@ struct job {
 	int finished;
 	uint32_t live_procs;
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
+	/* the containers placed in it (their processes count for it), the first few */
+	int ncontainers;
+	struct {
+		char id[CONTAINER_ID_LEN + 1];
+		char role[12];
+	} containers[JOB_CONTAINERS_MAX];
 };
 
 /* finished jobs the status page shows, kept after their records are gone */
@@ -164,9 +170,12 @@ void state__sync_names(struct state *s);
  */
 int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job);
 
-/* a job's container (the one process pid is in): reported, as its runner's */
+/*
+ * a job's container (the one process pid is in): reported, as its runner's, and listed with
+ * role in the job's record
+ */
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
-			  const char *name, pid_t pid);
+			  const char *name, pid_t pid, const struct rs_key *job, const char *role);
 /* the runner a job without an agent is counted for (until its record is first seen) */
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
 

@@ -60,5 +60,8 @@ void state_runner_free(struct runner *r);
 /* jobs.c */
 void state_oldest_job(struct state *s, struct runner *r);
 void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec);
+/* a container the job's record lists; takes the lock */
+void state_job_add_container(struct state *s, const struct rs_key *job, const char *id,
+			     const char *role);
 
 #endif

@@ -166,3 +166,65 @@ def test_a_container_of_another_runner_or_after_the_job_counts_for_nobody(engine
     r.result("j2")
     m = wait_finished(d, "idle-between", 2)
     assert job_cpu(m, "idle-between") - before < 0.1, (before, job_cpu(m, "idle-between"))
+
+
+def test_buildkite_docker_plugin_container_counts_for_its_job(engine, daemon, agents, tmp_path):
+    """The docker plugin labels its container com.buildkite.job-id=$BUILDKITE_JOB_ID: the
+    container's CPU goes to the bootstrap's job, and job_finished lists it as a step."""
+    out = tmp_path / "out"
+    out.mkdir()
+    events = tmp_path / "events.jsonl"
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
+    a = agents("buildkite-agent", "start", env={"BUILDKITE_AGENT_NAME": "bk-ctr"})
+    job_id = "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b"
+    docker = f"{engine.cli} -H {engine.host}"
+    name = a.submit(
+        f"env BUILDKITE_JOB_ID={job_id}", "env BUILDKITE_PIPELINE_SLUG=web", "bootstrap",
+        f"bstep {docker} run --rm --pull never --network none "
+        f"--label com.buildkite.job-id=$BUILDKITE_JOB_ID -v {out}:/out {IMAGE} "
+        f"sh -c '{BURN.format(n=300000, out='bk.stat')}'",
+        "exit 0")
+    a.result(name, timeout=120)
+    burned = ticks(out / "bk.stat")
+    assert burned > 0.15, burned
+    m = wait_for(lambda: (lambda m: m if m.value(
+        "runnerscope_jobs_finished_total", kind="buildkite", runner="bk-ctr",
+        result="success") == 1 else None)(d.scrape()), 30, what="the Buildkite job finished")
+    got = sum(m.value("runnerscope_job_cpu_seconds_total", kind="buildkite", runner="bk-ctr",
+                      mode=x) for x in ("user", "system"))
+    # the bootstrap and the docker CLI add a little; the container's shell is most of it
+    assert got >= 0.9 * burned, (got, burned)
+    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
+                            if e["event"] == "job_finished" and e["runner"] == "bk-ctr"],
+                   10, what="job_finished")
+    assert [(c["role"], c["image"]) for c in fin[0]["containers"]] == [("step", IMAGE)], fin
+
+
+def test_two_jobs_back_to_back_each_get_their_own_container(engine, daemon, runners, tmp_path):
+    """One runner, two jobs one after the other, each running a labelled container that burns a
+    different amount: each job's job_finished has its own container and its own CPU."""
+    out = tmp_path / "out"
+    out.mkdir()
+    events = tmp_path / "events.jsonl"
+    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
+    r = runners("back-to-back").start()
+    label = runner_label(r.root)
+    docker = f"{engine.cli} -H {engine.host}"
+    names, truth = {}, {}
+    for job, n in (("j1", 400000), ("j2", 100000)):
+        names[job] = f"act_{job}_{secrets.token_hex(3)}"
+        r.submit(job, f"step {docker} run --rm --pull never --network none --label {label} "
+                 f"-v {out}:/out --name {names[job]} {IMAGE} "
+                 f"sh -c '{BURN.format(n=n, out=job + '.stat')}'", "exit 100")
+        r.result(job, timeout=120)
+        ru = r.rusage(job)
+        truth[job] = ru["utime"] + ru["stime"] + ticks(out / f"{job}.stat")
+    wait_finished(d, "back-to-back", 2)
+    fin = wait_for(lambda: (lambda f: f if len(f) == 2 else None)(
+        [e for e in map(json.loads, events.read_text().splitlines())
+         if e["event"] == "job_finished" and e["runner"] == "back-to-back"]),
+        10, what="two job_finished lines")
+    for job, e in zip(("j1", "j2"), fin):
+        assert [c["name"] for c in e["containers"]] == [names[job]], e
+        got = e["cpu_user_seconds"] + e["cpu_system_seconds"]
+        assert abs(got - truth[job]) <= 0.05 * truth[job] + 0.05, (job, got, truth)

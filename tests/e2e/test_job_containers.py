@@ -38,6 +38,15 @@ def job_cpu(m, runner):
                        mode=mode) or 0 for mode in ("user", "system"))
 
 
+def finished_lines(events, runner, n=1):
+    """The job_finished lines of runner in the event log, once there are n."""
+    def lines():
+        got = [e for e in map(json.loads, events.read_text().splitlines())
+               if e["event"] == "job_finished" and e["runner"] == runner]
+        return got if len(got) >= n else None
+    return wait_for(lines, 10, what=f"{n} job_finished lines of {runner}")
+
+
 def wait_finished(d, runner, n):
     return wait_for(lambda: (lambda m: m if sum(
         v for _, v in m.find("runnerscope_jobs_finished_total", runner=runner)) >= n
@@ -99,9 +108,7 @@ def test_container_action_and_job_container_count_for_the_job(engine, daemon, ru
     assert got > ru["utime"] + ru["stime"] + 0.8 * ctr, (got, ru, ctr)
     # job_finished lists them, each with its role; the job container, read at every pass
     # while its step burned, with its cgroup's CPU and memory
-    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
-                            if e["event"] == "job_finished" and e["runner"] == "ctr-jobs"],
-                   10, what="job_finished")
+    fin = finished_lines(events, "ctr-jobs")
     ctrs = {c["name"]: c for c in fin[0]["containers"]}
     assert {n: c["role"] for n, c in ctrs.items()} == {action: "action", job_ctr: "job"}, ctrs
     assert all(c["image"] == IMAGE and len(c["id"]) == 64 for c in ctrs.values()), ctrs
@@ -137,9 +144,7 @@ def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tm
         m.find("runnerscope_job_oom_kills_total")
     assert m.value("runnerscope_jobs_finished_total", kind="github", runner="svc-oom",
                    result="success") == 1
-    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
-                            if e["event"] == "job_finished" and e["runner"] == "svc-oom"],
-                   10, what="job_finished")
+    fin = finished_lines(events, "svc-oom")
     assert fin[0]["oom_kills"] == 1, fin
     assert [(c["name"], c["role"]) for c in fin[0]["containers"]] == [(svc, "service")], fin
 
@@ -194,9 +199,7 @@ def test_buildkite_docker_plugin_container_counts_for_its_job(engine, daemon, ag
                       mode=x) for x in ("user", "system"))
     # the bootstrap and the docker CLI add a little; the container's shell is most of it
     assert got >= 0.9 * burned, (got, burned)
-    fin = wait_for(lambda: [e for e in map(json.loads, events.read_text().splitlines())
-                            if e["event"] == "job_finished" and e["runner"] == "bk-ctr"],
-                   10, what="job_finished")
+    fin = finished_lines(events, "bk-ctr")
     assert [(c["role"], c["image"]) for c in fin[0]["containers"]] == [("step", IMAGE)], fin
 
 
@@ -220,10 +223,7 @@ def test_two_jobs_back_to_back_each_get_their_own_container(engine, daemon, runn
         ru = r.rusage(job)
         truth[job] = ru["utime"] + ru["stime"] + ticks(out / f"{job}.stat")
     wait_finished(d, "back-to-back", 2)
-    fin = wait_for(lambda: (lambda f: f if len(f) == 2 else None)(
-        [e for e in map(json.loads, events.read_text().splitlines())
-         if e["event"] == "job_finished" and e["runner"] == "back-to-back"]),
-        10, what="two job_finished lines")
+    fin = finished_lines(events, "back-to-back", 2)
     for job, e in zip(("j1", "j2"), fin):
         assert [c["name"] for c in e["containers"]] == [names[job]], e
         got = e["cpu_user_seconds"] + e["cpu_system_seconds"]

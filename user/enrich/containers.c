@@ -168,17 +168,11 @@ int containers__usage(struct containers *c, const char *id, struct container_usa
 
 int containers__names_of(struct containers *c, const char *id, struct container_names *out)
 {
-	struct container *x;
+	struct container_usage u;
+	int err = containers__usage(c, id, &u);
 
-	memset(out, 0, sizeof(*out));
-	if (!c || !id[0])
-		return -ENOENT;
-	containers__lock(c);
-	HASH_FIND_STR(c->list, id, x);
-	if (x)
-		*out = x->names;
-	containers__unlock(c);
-	return x ? 0 : -ENOENT;
+	*out = u.names;
+	return err;
 }
 
 void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner)

@@ -99,9 +99,9 @@ def daemon(workdir):
             d.unpin()
 
 
-def runner_engine(work):
+def runner_engine(work, cls=dockerenv.DockerEngine):
     """A private dockerd with a busybox image holding the fake runner at /actions-runner."""
-    eng = dockerenv.DockerEngine(str(work))
+    eng = cls(str(work))
     eng.start()
     try:
         root = dockerenv.busybox_rootfs(str(work / "rootfs"))

@@ -5,11 +5,15 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
+
+import pytest
 
 import rs
 from rs import wait_for
 
-from conftest import IMAGE
+import dockerenv
+from conftest import IMAGE, runner_engine
 
 # a busy loop in the container's shell itself (ash's arithmetic and test are builtins), then
 # the shell's own utime and stime in clock ticks; "; true" keeps ash from exec'ing cat
@@ -228,3 +232,54 @@ def test_two_jobs_back_to_back_each_get_their_own_container(engine, daemon, runn
         assert [c["name"] for c in e["containers"]] == [names[job]], e
         got = e["cpu_user_seconds"] + e["cpu_system_seconds"]
         assert abs(got - truth[job]) <= 0.05 * truth[job] + 0.05, (job, got, truth)
+
+
+class InnerEngine(dockerenv.DockerEngine):
+    """An engine as a dind sidecar runs one: in a mount namespace of its own, its data root at
+    /var/lib/docker there (the host sees it elsewhere), its containers at the host's
+    /docker/<id> as a sidecar without a cgroup namespace puts them."""
+
+    def _daemon_cmd(self):
+        cmd = super()._daemon_cmd()
+        cmd[cmd.index("--data-root") + 1] = "/var/lib/docker"
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mkdir -p /var/lib/docker && "
+                f"mount --bind {shlex.quote(self.data_root)} /var/lib/docker && exec "
+                + " ".join(shlex.quote(c) for c in cmd)]
+
+
+@pytest.fixture
+def inner_engine(tmp_path_factory):
+    eng = runner_engine(tmp_path_factory.mktemp("inner-docker"), cls=InnerEngine)
+    try:
+        yield eng
+    finally:
+        eng.stop()
+
+
+def test_dind_engine_containers_count_for_the_job(inner_engine, daemon, runners, tmp_path):
+    """The job's containers run under an engine whose files the host does not see where
+    --docker.data-root says: they are read in the engine's own filesystem, through the
+    containers' shim, and count for the job."""
+    out = tmp_path / "out"
+    out.mkdir()
+    events = tmp_path / "events.jsonl"
+    # the daemon's docker data root is not this engine's
+    d = daemon(f"--docker.data-root={tmp_path / 'no-engine-here'}", f"--events.file={events}")
+    r = runners("dind-jobs").start()
+    label = runner_label(r.root)
+    docker = f"{inner_engine.cli} -H {inner_engine.host}"
+    name = f"dind_{secrets.token_hex(3)}"
+    r.submit("j1", f"step {docker} run --rm --pull never --network none --label {label} "
+             f"-v {out}:/out --name {name} {IMAGE} "
+             f"sh -c '{BURN.format(n=300000, out='dind.stat')}'", "exit 100")
+    status, _ = r.result("j1", timeout=120)
+    assert status == 100 << 8
+    ru = r.rusage("j1")
+    burned = ticks(out / "dind.stat")
+    truth = ru["utime"] + ru["stime"] + burned
+    m = wait_finished(d, "dind-jobs", 1)
+    got = job_cpu(m, "dind-jobs")
+    assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, burned)
+    fin = finished_lines(events, "dind-jobs")
+    assert [c["role"] for c in fin[0]["containers"]] == ["action"], fin

@@ -112,5 +112,12 @@ int containers_docker_names(const char *docker_root, const char *id, struct cont
  */
 int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n);
+/*
+ * The same from an engine of a container's own (docker-in-docker): its default data root,
+ * /var/lib/docker, in the filesystem process pid sees as its root (the inner engine's shim),
+ * resolved inside it.
+ */
+int containers_docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
+			      const char *const *keys, char **vals, size_t vsz, int n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include "enrich/containers_priv.h"
+#include "enrich/procfs.h"
 /* a regular file of at most max bytes, read whole and NUL-terminated; NULL with errno set */
 static char *read_small(const char *path, size_t max, size_t *len)
 {
@@ -129,23 +130,13 @@ static void docker_values(struct json_object *root, const char *const *keys, cha
 	}
 }
 
-int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
-			   const char *const *keys, char **vals, size_t vsz, int n)
+/* config.v2.json's text, parsed: see containers_docker_meta(); frees text */
+static int docker_meta_parse(char *text, char *name, size_t sz, const char *const *keys,
+			     char **vals, size_t vsz, int n)
 {
-	struct json_object *root, *v;
-	char path[PATH_MAX], *text;
+	struct json_object *root = json_tokener_parse(text), *v;
 	int err = -ENOENT;
-	size_t len;
 
-	for (int i = 0; i < n; i++)
-		vals[i][0] = '\0';
-	if (!docker_root || !docker_root[0])
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
-	text = read_small(path, CONFIG_MAX, &len);
-	if (!text)
-		return -errno;
-	root = json_tokener_parse(text);
 	if (root && json_object_object_get_ex(root, "Name", &v) &&
 	    json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
@@ -162,6 +153,45 @@ int containers_docker_meta(const char *docker_root, const char *id, char *name, 
 	json_object_put(root);
 	free(text);
 	return err;
+}
+
+int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
+			   const char *const *keys, char **vals, size_t vsz, int n)
+{
+	char path[PATH_MAX], *text;
+	size_t len;
+
+	for (int i = 0; i < n; i++)
+		vals[i][0] = '\0';
+	if (!docker_root || !docker_root[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
+	text = read_small(path, CONFIG_MAX, &len);
+	if (!text)
+		return -errno;
+	return docker_meta_parse(text, name, sz, keys, vals, vsz, n);
+}
+
+int containers_docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
+			      const char *const *keys, char **vals, size_t vsz, int n)
+{
+	char path[PATH_MAX], *text;
+	size_t len;
+	int err;
+
+	for (int i = 0; i < n; i++)
+		vals[i][0] = '\0';
+	snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json", id);
+	text = malloc(CONFIG_MAX + 1);
+	if (!text)
+		return -ENOMEM;
+	/* the filesystem is a container's: resolved inside it, a symlink never leads out */
+	err = procfs_read_in_root(pid, path, text, CONFIG_MAX + 1, &len);
+	if (err) {
+		free(text);
+		return err;
+	}
+	return docker_meta_parse(text, name, sz, keys, vals, vsz, n);
 }
 
 int containers_docker_names(const char *docker_root, const char *id, struct container_names *out)

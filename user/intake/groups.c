@@ -34,10 +34,25 @@ static void read_hints(struct probes *p, pid_t pid, int with_container, struct h
 		h->v[i] = h->buf[i];
 		h->buf[i][0] = '\0';
 	}
-	if (with_container && p->docker_root[0] && pid_cgroup(pid, &ref, NULL) > 0 &&
-	    ref.runtime == RUNTIME_DOCKER && !ref.nested)
-		h->docker = !containers_docker_meta(p->docker_root, ref.id, h->name, sizeof(h->name),
-						    jobid_keys, h->v, NAME_LEN, JK_MAX);
+	if (with_container && pid_cgroup(pid, &ref, NULL) > 0 && ref.runtime == RUNTIME_DOCKER &&
+	    !ref.nested) {
+		struct proc_stat st;
+
+		h->docker = p->docker_root[0] &&
+			    !containers_docker_meta(p->docker_root, ref.id, h->name,
+						    sizeof(h->name), jobid_keys, h->v, NAME_LEN,
+						    JK_MAX);
+		/*
+		 * not the host engine's: an engine in a container (a dind sidecar, whose
+		 * containers land at the host's /docker/<id> when it has no cgroup namespace)
+		 * keeps its files in that container's filesystem, which the container's shim,
+		 * the init's parent, has as its root
+		 */
+		if (!h->docker && !procfs_stat(pid, &st) && st.ppid > 1)
+			h->docker = !containers_docker_meta_in(st.ppid, ref.id, h->name,
+							       sizeof(h->name), jobid_keys, h->v,
+							       NAME_LEN, JK_MAX);
+	}
 	if (!h->docker)
 		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
 }

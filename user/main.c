@@ -270,6 +270,7 @@ int main(int argc, char **argv)
 	popts.stats = env.bpf_stats;
 	popts.end_idle_ns = env.end_idle_ns;
 	popts.docker_root = env.docker_root;
+	popts.runtime_root = env.runtime_root;
 	probes = probes__new(&popts);
 	if (!probes || probes__start(probes, state)) {
 		err = 1;

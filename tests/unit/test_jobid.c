@@ -268,25 +268,57 @@ static void test_marks(void **state)
 	v[JK_LABEL_KEYS] = "49eb1e org.example.flag";
 	assert_true(jobid_mark(v, &m));
 	assert_int_equal(m.kind, RS_KIND_GITHUB);
-	assert_true(jobid_github_marked(&m, "49eb1e", "standard"));
-	assert_false(jobid_github_marked(&m, "49eb1f", "standard"));
-	assert_false(jobid_github_marked(&m, "", "standard"));
+	assert_true(jobid_github_marked(&m, "49eb1e", "standard", NULL));
+	assert_false(jobid_github_marked(&m, "49eb1f", "standard", NULL));
+	assert_false(jobid_github_marked(&m, "", "standard", NULL));
 	/* whole keys only */
 	v[JK_LABEL_KEYS] = "x49eb1e 49eb1ex";
 	jobid_mark(v, &m);
-	assert_false(jobid_github_marked(&m, "49eb1e", "standard"));
+	assert_false(jobid_github_marked(&m, "49eb1e", "standard", NULL));
 	/* the docker container hook labels with the runner's name in hex */
 	v[JK_LABEL_KEYS] = "org.example.flag 7374616e64617264";
 	jobid_mark(v, &m);
-	assert_true(jobid_github_marked(&m, "", "standard"));
-	assert_false(jobid_github_marked(&m, "", "standar"));
-	assert_false(jobid_github_marked(&m, "", ""));
+	assert_true(jobid_github_marked(&m, "", "standard", NULL));
+	assert_false(jobid_github_marked(&m, "", "standar", NULL));
+	assert_false(jobid_github_marked(&m, "", "", NULL));
 	/* Buildkite's docker plugin: its job id, before any GitHub-looking label */
 	v[JK_LABEL_BUILDKITE_JOB] = "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b";
 	assert_true(jobid_mark(v, &m));
 	assert_int_equal(m.kind, RS_KIND_BUILDKITE);
 	assert_string_equal(m.id, "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b");
-	assert_false(jobid_github_marked(&m, "", "standard"));
+	assert_false(jobid_github_marked(&m, "", "standard", NULL));
+}
+
+/* ARC's Kubernetes mode: the job's pod and its container steps' pods name the runner pod, cut */
+static void test_k8s_marks(void **state)
+{
+	/* 60 bytes: cut to 54 for the job's pod, to 49 for a step's */
+	static const char runner_pod[] = "arc-runner-set-abcdefghijklmnopqrstuvwxyz-runner-7tq2c-xyz";
+	char pod[128];
+	struct job_mark m;
+
+	(void)state;
+	snprintf(pod, sizeof(pod), "%.54s-workflow", runner_pod);
+	assert_true(jobid_k8s_mark(pod, &m));
+	assert_int_equal(m.kind, RS_KIND_GITHUB);
+	assert_int_equal(m.step, 0);
+	assert_true(jobid_github_marked(&m, "", "any", runner_pod));
+	assert_false(jobid_github_marked(&m, "", "any", "arc-runner-set-other-runner-1"));
+	assert_false(jobid_github_marked(&m, "", "any", NULL));
+	snprintf(pod, sizeof(pod), "%.49s-step-0a1b2c3d", runner_pod);
+	assert_true(jobid_k8s_mark(pod, &m));
+	assert_int_equal(m.step, 1);
+	assert_true(jobid_github_marked(&m, "", "any", runner_pod));
+	/* a short runner pod name is whole */
+	assert_true(jobid_k8s_mark("arc-r-1-workflow", &m));
+	assert_true(jobid_github_marked(&m, "", "any", "arc-r-1"));
+	assert_false(jobid_github_marked(&m, "", "any", "arc-r-12"));
+	/* not the hooks' pods */
+	assert_false(jobid_k8s_mark("web-0", &m));
+	assert_false(jobid_k8s_mark("-workflow", &m));
+	assert_false(jobid_k8s_mark(NULL, &m));
+	snprintf(pod, sizeof(pod), "%.55s-workflow", runner_pod);
+	assert_false(jobid_k8s_mark(pod, &m));
 }
 
 /* what each container is to its job, as job_finished lists it */
@@ -335,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_gitea_runner_file),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_k8s_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

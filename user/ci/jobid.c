@@ -232,13 +232,22 @@ int jobid_mark(const char *const v[JK_MAX], struct job_mark *out)
 	return 0;
 }
 
-int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name)
+int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name,
+			const char *pod)
 {
 	char hex[2 * NAME_LEN + 1];
 	size_t n = strlen(name);
 
 	if (m->kind != RS_KIND_GITHUB)
 		return 0;
+	if (m->pod[0]) {
+		size_t p = pod ? strlen(pod) : 0;
+
+		/* the runner's pod, as the hook cut it */
+		return p && (p > (size_t)m->pod_cut ? strlen(m->pod) == (size_t)m->pod_cut &&
+							     !strncmp(pod, m->pod, (size_t)m->pod_cut) :
+						     !strcmp(pod, m->pod));
+	}
 	if (docker_label[0] && has_word(m->labels, docker_label, strlen(docker_label)))
 		return 1;
 	if (!n || n > NAME_LEN / 2 - 1)
@@ -274,4 +283,32 @@ const char *jobid_role(int kind, const struct job_hint *h, const char *ctr_name,
 	default:
 		return "step";
 	}
+}
+
+int jobid_k8s_mark(const char *pod, struct job_mark *out)
+{
+	static const char wf[] = "-workflow", st[] = "-step-";
+	size_t n = pod ? strlen(pod) : 0;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = RS_KIND_GITHUB;
+	if (n > sizeof(wf) - 1 && !strcmp(pod + n - (sizeof(wf) - 1), wf)) {
+		out->pod_cut = 54;
+		n -= sizeof(wf) - 1;
+	} else if (n > sizeof(st) - 1 + 8 && !strncmp(pod + n - 8 - (sizeof(st) - 1), st,
+						       sizeof(st) - 1)) {
+		out->pod_cut = 49;
+		out->step = 1;
+		n -= 8 + sizeof(st) - 1;
+	} else {
+		out->kind = 0;
+		return 0;
+	}
+	if (n > (size_t)out->pod_cut || n >= sizeof(out->pod)) {
+		out->kind = 0;
+		return 0;
+	}
+	memcpy(out->pod, pod, n);
+	out->pod[n] = '\0';
+	return 1;
 }

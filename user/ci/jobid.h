@@ -61,6 +61,11 @@ struct job_mark {
 	int kind; /* RS_KIND_GITHUB or RS_KIND_BUILDKITE */
 	char labels[NAME_LEN]; /* GitHub: its empty-valued label keys, space-separated */
 	char id[JOBID_LEN]; /* Buildkite: the job's id (BUILDKITE_JOB_ID) */
+	/* GitHub in ARC's Kubernetes mode: the runner pod's name as the job's pod carries it, cut
+	 * to pod_cut bytes; step: a container step's pod, not the job's */
+	char pod[NAME_LEN];
+	int pod_cut;
+	int step;
 };
 
 /* 1 and *out when a container's labels (vals of jobid_keys) mark a job, 0 when not */
@@ -71,7 +76,15 @@ int jobid_mark(const char *const vals[JK_MAX], struct job_mark *out);
  * (runner_docker_label()), or, from the docker container hook (ACTIONS_RUNNER_CONTAINER_HOOKS),
  * the runner's name in hex
  */
-int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name);
+int jobid_github_marked(const struct job_mark *m, const char *docker_label, const char *name,
+			const char *pod);
+
+/*
+ * The pods ARC's Kubernetes-mode container hooks make for a job: "<runner pod, cut to
+ * 54>-workflow" runs the job, "<runner pod, cut to 49>-step-<8>" a container step. 1 and *out
+ * when pod is one, 0 when not
+ */
+int jobid_k8s_mark(const char *pod, struct job_mark *out);
 
 /*
  * What a container of a job is to it, as its job_finished line says: "job" (GitHub's job

@@ -87,7 +87,7 @@ static int read_names(struct containers *c, struct container *x)
 		if (x->runtime == RUNTIME_DOCKER && c->opts.docker_root && c->opts.docker_root[0])
 			containers_docker_names(c->opts.docker_root, x->id, &r);
 		else
-			containers_runtime_names(c->opts.runtime_root, x, &r);
+			containers_runtime_names(c->opts.runtime_root, x->runtime, x->id, &r);
 	}
 	if (!err)
 		memcpy(k.image, r.image, sizeof(k.image));

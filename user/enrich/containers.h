@@ -102,6 +102,13 @@ int containers_oci_names(const char *text, size_t len, struct container_names *o
 int containers_podman_name(const char *text, size_t len, const char *id,
 			   struct container_names *out);
 
+/*
+ * containerd's, CRI-O's and podman's names for container id of runtime (RUNTIME_*) from the
+ * files they keep under root ("/" on the host), where they are
+ */
+void containers_runtime_names(const char *root, int runtime, const char *id,
+			      struct container_names *out);
+
 /* docker's name and image for a container from <docker_root>/containers/<id>/config.v2.json */
 int containers_docker_names(const char *docker_root, const char *id, struct container_names *out);
 /*

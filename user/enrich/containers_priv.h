@@ -7,9 +7,6 @@
 
 #define CONFIG_MAX (4 << 20) /* config.v2.json of a container with a huge environment */
 
-/* containerd's, CRI-O's and podman's name for x from their files under root, where they are */
-void containers_runtime_names(const char *root, const struct container *x,
-			      struct container_names *out);
 /*
  * kubelet's link for container id in dir: 0 and out, -ENOENT when it has none yet, another
  * -errno when there is no such directory (no kubelet here)

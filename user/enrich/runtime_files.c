@@ -303,8 +303,8 @@ int containers_podman_name(const char *text, size_t len, const char *id,
 }
 
 /* containerd, CRI-O and podman: their names from the files they keep, where they are */
-void containers_runtime_names(const char *root, const struct container *x,
-			  struct container_names *out)
+void containers_runtime_names(const char *root, int runtime, const char *id,
+			      struct container_names *out)
 {
 	char path[PATH_MAX];
 	size_t len;
@@ -312,15 +312,15 @@ void containers_runtime_names(const char *root, const struct container *x,
 
 	if (!root)
 		return;
-	switch (x->runtime) {
+	switch (runtime) {
 	case RUNTIME_CONTAINERD:
 		snprintf(path, sizeof(path), "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
-			 strcmp(root, "/") ? root : "", x->id);
+			 strcmp(root, "/") ? root : "", id);
 		break;
 	case RUNTIME_CRIO:
 		snprintf(path, sizeof(path),
 			 "%s/run/containers/storage/overlay-containers/%s/userdata/config.json",
-			 strcmp(root, "/") ? root : "", x->id);
+			 strcmp(root, "/") ? root : "", id);
 		break;
 	case RUNTIME_PODMAN:
 		snprintf(path, sizeof(path), "%s/var/lib/containers/storage/overlay-containers/containers.json",
@@ -329,11 +329,11 @@ void containers_runtime_names(const char *root, const struct container *x,
 	default:
 		return;
 	}
-	text = read_small(path, x->runtime == RUNTIME_PODMAN ? 4 * CONFIG_MAX : CONFIG_MAX, &len);
+	text = read_small(path, runtime == RUNTIME_PODMAN ? 4 * CONFIG_MAX : CONFIG_MAX, &len);
 	if (!text)
 		return;
-	if (x->runtime == RUNTIME_PODMAN)
-		containers_podman_name(text, len, x->id, out);
+	if (runtime == RUNTIME_PODMAN)
+		containers_podman_name(text, len, id, out);
 	else
 		containers_oci_names(text, len, out);
 	free(text);

@@ -21,6 +21,7 @@ struct hint_vals {
 	char buf[JK_MAX][NAME_LEN];
 	char *v[JK_MAX];
 	char name[NAME_LEN];
+	char pod[NAME_LEN]; /* under kubelet: its pod, as the runtime's files say */
 	int docker; /* the runtime's files were read: what they say is all there is */
 };
 
@@ -29,6 +30,7 @@ static void read_hints(struct probes *p, pid_t pid, int with_container, struct h
 	struct container_ref ref;
 
 	memset(h->name, 0, sizeof(h->name));
+	memset(h->pod, 0, sizeof(h->pod));
 	h->docker = 0;
 	for (int i = 0; i < JK_MAX; i++) {
 		h->v[i] = h->buf[i];
@@ -52,6 +54,14 @@ static void read_hints(struct probes *p, pid_t pid, int with_container, struct h
 			h->docker = !containers_docker_meta_in(st.ppid, ref.id, h->name,
 							       sizeof(h->name), jobid_keys, h->v,
 							       NAME_LEN, JK_MAX);
+	} else if (with_container && ref.id[0] && ref.pod_uid[0] && p->runtime_root[0]) {
+		/* a pod's container (not its sandbox, which has no container name): its pod's
+		 * name from the CRI bundle, there before it starts */
+		struct container_names n = {};
+
+		containers_runtime_names(p->runtime_root, ref.runtime, ref.id, &n);
+		memcpy(h->pod, n.pod, sizeof(h->pod));
+		memcpy(h->name, n.name, sizeof(h->name));
 	}
 	if (!h->docker)
 		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
@@ -204,13 +214,16 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 				  jobid_role(jh.kind, &jh, h->name, (const char *const *)h->v));
 		else
 			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
-	} else if (jobid_mark((const char *const *)h->v, &mark) &&
+	} else if ((jobid_mark((const char *const *)h->v, &mark) || jobid_k8s_mark(h->name[0] ? h->pod : NULL, &mark)) &&
 		   !state__job_by_mark(p->state, &mark, &job)) {
-		/* a GitHub job's job, service or action container; a Buildkite plugin's */
+		/* a GitHub job's job, service or action container, or its pod under ARC's
+		 * Kubernetes mode; a Buildkite plugin's */
 		pr_debug("container %s (init pid %u) is %s job pid %u's", h->name, tgid,
 			 detect_kind_name(mark.kind), job.tgid);
 		join_init(p, &job, NULL, tgid, mark.kind, 0,
-			  jobid_role(mark.kind, NULL, h->name, (const char *const *)h->v));
+			  mark.pod[0] ? (mark.step ? "step" : "job") :
+					jobid_role(mark.kind, NULL, h->name,
+						   (const char *const *)h->v));
 	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
 		/* named, and no job's: forgotten, and its processes are not looked at again */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);

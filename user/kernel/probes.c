@@ -44,6 +44,8 @@ struct probes *probes__new(const struct probes_opts *opts)
 	p->cleanup = opts->cleanup_on_exit;
 	p->end_idle_ns = opts->end_idle_ns ? opts->end_idle_ns : 10ULL * 1000000000ULL;
 	snprintf(p->docker_root, sizeof(p->docker_root), "%s", opts->docker_root ? opts->docker_root : "");
+	snprintf(p->runtime_root, sizeof(p->runtime_root), "%s",
+		 opts->runtime_root ? opts->runtime_root : "");
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
 	if (opts->pin_path && opts->pin_path[0]) {
 		if (snprintf(p->pin_path, sizeof(p->pin_path), "%s", opts->pin_path) >=

@@ -24,6 +24,7 @@ struct probes_opts {
 	int cleanup_on_exit; /* unpin and detach everything when the daemon exits */
 	uint64_t end_idle_ns; /* a job of several processes ends after this long with none */
 	const char *docker_root; /* docker's data root: job containers' names and labels */
+	const char *runtime_root; /* containerd's and CRI-O's files: job pods' names */
 };
 
 /* NULL with errno set; the reason has been logged in one line */

@@ -69,6 +69,7 @@ struct probes {
 	int rb_behind; /* in a pass: events were waiting in the ring buffer when it began */
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
+	char runtime_root[PATH_MAX];
 };
 /* the pinned links: exec, fork, exit, oom:mark_victim */
 #define PROBES_LINKS 4

@@ -409,7 +409,7 @@ int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key 
 		if (j->finished || !r || r->kind != m->kind)
 			continue;
 		if (m->kind == RS_KIND_GITHUB ?
-			    !jobid_github_marked(m, r->docker_label, r->name) :
+			    !jobid_github_marked(m, r->docker_label, r->name, r->names.pod) :
 			    !j->have_ctx || strcmp(j->ctx.tracking_id, m->id)) {
 			continue;
 		}

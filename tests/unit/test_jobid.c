@@ -285,8 +285,22 @@ static void test_marks(void **state)
 	v[JK_LABEL_BUILDKITE_JOB] = "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b";
 	assert_true(jobid_mark(v, &m));
 	assert_int_equal(m.kind, RS_KIND_BUILDKITE);
-	assert_string_equal(m.id, "0190a3b2-7c4d-4e8f-9a1b-2c3d4e5f6a7b");
+	assert_string_equal(m.id, "0190a3b27c4d4e8f9a1b2c3d4e5f6a7b");
+	/* the compose plugin's project: buildkite and the id without its dashes */
+	v[JK_LABEL_BUILDKITE_JOB] = NULL;
+	v[JK_LABEL_COMPOSE_PROJECT] = "buildkite0190a3b27c4d4e8f9a1b2c3d4e5f6a7b";
+	assert_true(jobid_mark(v, &m));
+	assert_int_equal(m.kind, RS_KIND_BUILDKITE);
+	assert_string_equal(m.id, "0190a3b27c4d4e8f9a1b2c3d4e5f6a7b");
+	/* a Buildkite mark is no GitHub runner's */
 	assert_false(jobid_github_marked(&m, "", "standard", NULL));
+	/* another project, or buildkite with no id: the GitHub-looking labels above decide */
+	v[JK_LABEL_COMPOSE_PROJECT] = "myproject";
+	assert_int_equal(jobid_mark(v, &m), 1);
+	assert_int_equal(m.kind, RS_KIND_GITHUB);
+	v[JK_LABEL_COMPOSE_PROJECT] = "buildkite";
+	assert_int_equal(jobid_mark(v, &m), 1);
+	assert_int_equal(m.kind, RS_KIND_GITHUB);
 }
 
 /* ARC's Kubernetes mode: the job's pod and its container steps' pods name the runner pod, cut */

@@ -421,7 +421,7 @@ static void test_a_container_mark_finds_its_running_job(void **unused)
 	state__name_job(s, &bk, RS_KIND_BUILDKITE, "bk1");
 	assert_int_equal(state__job(s, &bk, &rec, NULL, &ctx), 0);
 	m = (struct job_mark){ .kind = RS_KIND_BUILDKITE };
-	snprintf(m.id, sizeof(m.id), "%s", ctx.tracking_id);
+	jobid_undash(ctx.tracking_id, m.id, sizeof(m.id));
 	assert_int_equal(state__job_by_mark(s, &m, &found), 0);
 	assert_memory_equal(&found, &bk, sizeof(found));
 	snprintf(m.id, sizeof(m.id), "another");

@@ -35,6 +35,7 @@ const char *const jobid_keys[JK_MAX] = {
 	[JK_LABEL_TYPE] = "label:com.gitlab.gitlab-runner.type",
 	/* the Buildkite docker plugin's; the compose plugin names its project after the job */
 	[JK_LABEL_BUILDKITE_JOB] = "label:com.buildkite.job-id",
+	[JK_LABEL_COMPOSE_PROJECT] = "label:com.docker.compose.project",
 	[JK_LABEL_KEYS] = "labels:",
 	[JK_IMAGE] = "image:",
 	[JK_COMMAND] = "command:",
@@ -215,13 +216,29 @@ static int has_word(const char *list, const char *word, size_t n)
 	return 0;
 }
 
+void jobid_undash(const char *id, char *out, size_t sz)
+{
+	size_t n = 0;
+
+	for (; *id && n + 1 < sz; id++)
+		if (*id != '-')
+			out[n++] = *id;
+	if (sz)
+		out[n] = '\0';
+}
+
 int jobid_mark(const char *const v[JK_MAX], struct job_mark *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (has(v, JK_LABEL_BUILDKITE_JOB)) {
+	/* the docker plugin's label; the compose plugin's project, buildkite<id without dashes> */
+	if (has(v, JK_LABEL_BUILDKITE_JOB) ||
+	    (has(v, JK_LABEL_COMPOSE_PROJECT) &&
+	     !strncmp(v[JK_LABEL_COMPOSE_PROJECT], "buildkite", 9) &&
+	     v[JK_LABEL_COMPOSE_PROJECT][9])) {
 		out->kind = RS_KIND_BUILDKITE;
-		utf8_sanitize(out->id, sizeof(out->id), v[JK_LABEL_BUILDKITE_JOB],
-			      strlen(v[JK_LABEL_BUILDKITE_JOB]));
+		jobid_undash(has(v, JK_LABEL_BUILDKITE_JOB) ? v[JK_LABEL_BUILDKITE_JOB] :
+							      v[JK_LABEL_COMPOSE_PROJECT] + 9,
+			     out->id, sizeof(out->id));
 		return 1;
 	}
 	if (has(v, JK_LABEL_KEYS)) {

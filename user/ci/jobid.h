@@ -26,6 +26,7 @@ enum jobid_key {
 	JK_LABEL_RUNNER_ID,
 	JK_LABEL_TYPE,
 	JK_LABEL_BUILDKITE_JOB,
+	JK_LABEL_COMPOSE_PROJECT,
 	JK_LABEL_KEYS, /* the keys of its labels with an empty value, space-separated */
 	JK_IMAGE, /* the image it was made from */
 	JK_COMMAND, /* what its init runs: Path and Args, space-separated */
@@ -60,13 +61,16 @@ long long jobid_gitea_task(const char *name);
 struct job_mark {
 	int kind; /* RS_KIND_GITHUB or RS_KIND_BUILDKITE */
 	char labels[NAME_LEN]; /* GitHub: its empty-valued label keys, space-separated */
-	char id[JOBID_LEN]; /* Buildkite: the job's id (BUILDKITE_JOB_ID) */
+	char id[JOBID_LEN]; /* Buildkite: the job's id (BUILDKITE_JOB_ID), dashes dropped */
 	/* GitHub in ARC's Kubernetes mode: the runner pod's name as the job's pod carries it, cut
 	 * to pod_cut bytes; step: a container step's pod, not the job's */
 	char pod[NAME_LEN];
 	int pod_cut;
 	int step;
 };
+
+/* a job id without its dashes, as Buildkite's compose plugin names its project */
+void jobid_undash(const char *id, char *out, size_t sz);
 
 /* 1 and *out when a container's labels (vals of jobid_keys) mark a job, 0 when not */
 int jobid_mark(const char *const vals[JK_MAX], struct job_mark *out);

@@ -408,10 +408,15 @@ int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key 
 
 		if (j->finished || !r || r->kind != m->kind)
 			continue;
-		if (m->kind == RS_KIND_GITHUB ?
-			    !jobid_github_marked(m, r->docker_label, r->name, r->names.pod) :
-			    !j->have_ctx || strcmp(j->ctx.tracking_id, m->id)) {
-			continue;
+		if (m->kind == RS_KIND_GITHUB) {
+			if (!jobid_github_marked(m, r->docker_label, r->name, r->names.pod))
+				continue;
+		} else {
+			char id[sizeof(j->ctx.tracking_id)];
+
+			jobid_undash(j->ctx.tracking_id, id, sizeof(id));
+			if (!j->have_ctx || !id[0] || strcmp(id, m->id))
+				continue;
 		}
 		if (found) {
 			err = -EEXIST;

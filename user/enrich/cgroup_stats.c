@@ -82,8 +82,19 @@ static ssize_t read_small(const struct cgdir *d, const char *name, char *buf, si
 		return -ENOENT;
 	if (!kept)
 		fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int err = -errno;
+
+		/*
+		 * a kept directory whose file could not be kept (the budget is spent): a missing
+		 * file is one the host does not give, unless the cgroup itself is gone, which
+		 * every cgroup's cgroup.procs tells
+		 */
+		if (err == -ENOENT && d->cache && faccessat(d->fd, "cgroup.procs", F_OK, 0) &&
+		    errno == ENOENT)
+			d->cache->stale = 1;
+		return err;
+	}
 	while (n < cap - 1) {
 		ssize_t r = kept ? pread(fd, buf + n, cap - 1 - n, (off_t)n) :
 				   read(fd, buf + n, cap - 1 - n);

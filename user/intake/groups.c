@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Jobs of several processes in turn (Gitea's and GitLab's, see ci/jobid.h): the record made
- * for each, the processes that join it, and its end once idle
+ * for each, the processes that join it, and its end once idle. And the containers a job
+ * starts: each container's init, when it first execs, placed in the job its runtime's files
+ * name or mark (docs/architecture.md, "Placing containers")
  */
 #include <bpf/bpf.h>
 #include "lib/clock.h"

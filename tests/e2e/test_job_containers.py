@@ -107,6 +107,8 @@ def test_container_action_and_job_container_count_for_the_job(engine, daemon, ru
     truth = ru["utime"] + ru["stime"] + ctr
     m = wait_finished(d, "ctr-jobs", 1)
     got = job_cpu(m, "ctr-jobs")
+    print(f"agreement: job CPU {got:.3f} s; Listener's getrusage {ru['utime'] + ru['stime']:.3f}"
+          f" s + containers' shells {ctr:.3f} s = {truth:.3f} s")
     # the CLI's own CPU is in getrusage; the containers' only in their processes' stat
     assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, ctr)
     assert got > ru["utime"] + ru["stime"] + 0.8 * ctr, (got, ru, ctr)
@@ -201,6 +203,7 @@ def test_buildkite_docker_plugin_container_counts_for_its_job(engine, daemon, ag
         result="success") == 1 else None)(d.scrape()), 30, what="the Buildkite job finished")
     got = sum(m.value("runnerscope_job_cpu_seconds_total", kind="buildkite", runner="bk-ctr",
                       mode=x) for x in ("user", "system"))
+    print(f"agreement (Buildkite): job CPU {got:.3f} s, the container's shell {burned:.3f} s")
     # the bootstrap and the docker CLI add a little; the container's shell is most of it
     assert got >= 0.9 * burned, (got, burned)
     fin = finished_lines(events, "bk-ctr")
@@ -231,6 +234,7 @@ def test_two_jobs_back_to_back_each_get_their_own_container(engine, daemon, runn
     for job, e in zip(("j1", "j2"), fin):
         assert [c["name"] for c in e["containers"]] == [names[job]], e
         got = e["cpu_user_seconds"] + e["cpu_system_seconds"]
+        print(f"agreement (back to back, {job}): job CPU {got:.3f} s, expected {truth[job]:.3f} s")
         assert abs(got - truth[job]) <= 0.05 * truth[job] + 0.05, (job, got, truth)
 
 
@@ -280,6 +284,7 @@ def test_dind_engine_containers_count_for_the_job(inner_engine, daemon, runners,
     truth = ru["utime"] + ru["stime"] + burned
     m = wait_finished(d, "dind-jobs", 1)
     got = job_cpu(m, "dind-jobs")
+    print(f"agreement (dind): job CPU {got:.3f} s, expected {truth:.3f} s")
     assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, burned)
     fin = finished_lines(events, "dind-jobs")
     assert [c["role"] for c in fin[0]["containers"]] == ["action"], fin
@@ -330,4 +335,5 @@ def test_arc_kubernetes_mode_job_pod_counts_for_the_job(engine, dock, daemon, tm
     truth = ru["utime"] + ru["stime"] + burned
     m = wait_finished(d, pod, 1)
     got = job_cpu(m, pod)
+    print(f"agreement (ARC Kubernetes mode): job CPU {got:.3f} s, expected {truth:.3f} s")
     assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, burned)

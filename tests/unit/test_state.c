@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include "lib/clock.h"
 #include "state/state.h"
+#include "state/state_priv.h"
 #include "ci/detect.h"
 #include "mem_store.h"
 #include "expo/eventlog.h"
@@ -429,6 +430,44 @@ static void test_a_container_mark_finds_its_running_job(void **unused)
 	state__free(s);
 }
 
+/* containers placed in a job before the state has its record, and after: all listed once */
+static void test_a_jobs_containers_are_listed_once(void **unused)
+{
+	struct rs_job rec = job_rec(0, 1 * S);
+	struct state *s;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &job_key, RS_KIND_GITEA, "r1");
+	/* the intake placed the job container before the pass that reads the job */
+	state_job_add_container(s, &job_key, "aaaa", "job");
+	state__expire(s, 0); /* a pass: nothing pending is old yet */
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 0);
+	state_job_add_container(s, &job_key, "bbbb", "service");
+	state_job_add_container(s, &job_key, "aaaa", "job");
+	for (int i = 0; i < 2 * JOB_CONTAINERS_MAX; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "c%d", i);
+		state_job_add_container(s, &job_key, id, "step");
+	}
+	rec = job_rec(1, 2 * S);
+	assert_int_equal(state__job(s, &job_key, &rec, NULL, NULL), 1);
+	state__lock(s);
+	assert_int_equal(state__recent(s, 0)->ncontainers, JOB_CONTAINERS_MAX);
+	assert_string_equal(state__recent(s, 0)->containers[0].id, "aaaa");
+	assert_string_equal(state__recent(s, 0)->containers[0].role, "job");
+	assert_string_equal(state__recent(s, 0)->containers[1].id, "bbbb");
+	assert_string_equal(state__recent(s, 0)->containers[1].role, "service");
+	assert_string_equal(state__recent(s, 0)->containers[2].id, "c0");
+	state__unlock(s);
+	/* a placement for a job that never comes is dropped after a while, and at the end */
+	state_job_add_container(s, &(struct rs_key){ .tgid = 0, .start_ns = 999 * S }, "dddd",
+				"job");
+	state__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_the_oldest_running_job),
 		cmocka_unit_test(test_the_event_log_gets_each_job_started_then_finished),
 		cmocka_unit_test(test_a_container_mark_finds_its_running_job),
+		cmocka_unit_test(test_a_jobs_containers_are_listed_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,25 +76,56 @@ static void record_containers(struct state *s, const struct job *j, struct job_r
 	}
 }
 
+/* id into a job's list of containers, once; 0, or -ENOSPC past JOB_CONTAINERS_MAX */
+static int add_ctr(struct job_ctr *list, int *n, const char *id, const char *role)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i].id, id))
+			return 0;
+	if (*n == JOB_CONTAINERS_MAX)
+		return -ENOSPC;
+	snprintf(list[*n].id, sizeof(list[*n].id), "%s", id);
+	snprintf(list[*n].role, sizeof(list[*n].role), "%s", role);
+	(*n)++;
+	return 0;
+}
+
 void state_job_add_container(struct state *s, const struct rs_key *job, const char *id,
 			     const char *role)
 {
+	struct pending_ctrs *pc;
 	struct job *j;
 
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, job, sizeof(*job), j);
-	if (j && !j->finished && j->ncontainers < JOB_CONTAINERS_MAX) {
-		int i;
+	if (j) {
+		if (!j->finished)
+			add_ctr(j->containers, &j->ncontainers, id, role);
+		state__unlock(s);
+		return;
+	}
+	/* a job of several processes the state reads at the next pass */
+	HASH_FIND(hh, s->pending, job, sizeof(*job), pc);
+	if (!pc && (pc = calloc(1, sizeof(*pc)))) {
+		pc->key = *job;
+		pc->made_ns = clock_ns(CLOCK_MONOTONIC);
+		HASH_ADD(hh, s->pending, key, sizeof(pc->key), pc);
+	}
+	if (pc)
+		add_ctr(pc->c, &pc->n, id, role);
+	state__unlock(s);
+}
 
-		for (i = 0; i < j->ncontainers && strcmp(j->containers[i].id, id); i++)
-			;
-		if (i == j->ncontainers) {
-			snprintf(j->containers[i].id, sizeof(j->containers[i].id), "%s", id);
-			snprintf(j->containers[i].role, sizeof(j->containers[i].role), "%s", role);
-			j->ncontainers++;
+void state_pending_expire(struct state *s, uint64_t now, int all)
+{
+	struct pending_ctrs *pc, *t;
+
+	HASH_ITER(hh, s->pending, pc, t) {
+		if (all || (now >= pc->made_ns && now - pc->made_ns >= PENDING_NS)) {
+			HASH_DEL(s->pending, pc);
+			free(pc);
 		}
 	}
-	state__unlock(s);
 }
 
 /* a job started (rec NULL) or finished, to the subscriber; a finished job is kept for the
@@ -270,6 +301,18 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		j->acct.runner = r->rkey;
 	}
 	HASH_ADD(hh, s->jobs, key, sizeof(j->key), j);
+	{
+		struct pending_ctrs *pc;
+
+		/* containers placed in it before its record was read */
+		HASH_FIND(hh, s->pending, key, sizeof(*key), pc);
+		if (pc) {
+			memcpy(j->containers, pc->c, sizeof(pc->c));
+			j->ncontainers = pc->n;
+			HASH_DEL(s->pending, pc);
+			free(pc);
+		}
+	}
 	if (r && !j->finished) {
 		r->jobs_running++;
 		if (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns)

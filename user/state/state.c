@@ -63,6 +63,7 @@ void state__free(struct state *s)
 		state_runner_free(r);
 	}
 	state__name_job(s, NULL, 0, NULL);
+	state_pending_expire(s, 0, 1);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -350,6 +351,7 @@ void state__expire(struct state *s, uint64_t now)
 	struct job *j;
 
 	state__lock(s);
+	state_pending_expire(s, now, 0);
 	HASH_ITER(hh, s->runners, r, rt) {
 		if (r->agents || r->jobs_running || !r->down_since || now < r->down_since ||
 		    now - r->down_since < s->opts.grace_ns)

@@ -48,6 +48,12 @@ struct runner {
 	uint64_t oldest_job_ns; /* CLOCK_BOOTTIME start of its oldest running job; 0: none */
 };
 
+/* a container placed in a job, as its record lists it */
+struct job_ctr {
+	char id[CONTAINER_ID_LEN + 1];
+	char role[12];
+};
+
 struct job {
 	UT_hash_handle hh;
 	struct rs_key key;
@@ -63,10 +69,7 @@ struct job {
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
 	/* the containers placed in it (their processes count for it), the first few */
 	int ncontainers;
-	struct {
-		char id[CONTAINER_ID_LEN + 1];
-		char role[12];
-	} containers[JOB_CONTAINERS_MAX];
+	struct job_ctr containers[JOB_CONTAINERS_MAX];
 };
 
 /* finished jobs the status page shows, kept after their records are gone */

@@ -29,6 +29,20 @@ struct job_name {
 	char name[NAME_LEN];
 };
 
+/*
+ * Containers placed in a job whose record the state has not taken yet (a job of several
+ * processes is seeded by the intake and read at the next pass): handed to it then, or dropped
+ * after PENDING_NS
+ */
+#define PENDING_NS (60 * 1000000000ULL)
+struct pending_ctrs {
+	UT_hash_handle hh;
+	struct rs_key key;
+	uint64_t made_ns; /* CLOCK_MONOTONIC */
+	int n;
+	struct job_ctr c[JOB_CONTAINERS_MAX];
+};
+
 struct state {
 	pthread_mutex_t lock;
 	struct job_name *job_names;
@@ -36,6 +50,7 @@ struct state {
 	struct runner *runners;
 	struct agent *agents;
 	struct job *jobs;
+	struct pending_ctrs *pending;
 	const struct state_store_ops *store; /* NULL: counters kept in memory only */
 	void *store_ctx;
 	int store_failed; /* a write to the pinned maps failed: said once */
@@ -60,6 +75,8 @@ void state_runner_free(struct runner *r);
 /* jobs.c */
 void state_oldest_job(struct state *s, struct runner *r);
 void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec);
+/* pending containers older than PENDING_NS (all: every one) go; under the lock */
+void state_pending_expire(struct state *s, uint64_t now, int all);
 /* a container the job's record lists; takes the lock */
 void state_job_add_container(struct state *s, const struct rs_key *job, const char *id,
 			     const char *role);

@@ -51,6 +51,17 @@ def finished_lines(events, runner, n=1):
     return wait_for(lines, 10, what=f"{n} job_finished lines of {runner}")
 
 
+def github_job_setup(engine, daemon, runners, tmp_path, runner, data_root=None):
+    """A daemon with an event log, a fake GitHub runner started, the label it puts on its
+    containers, the engine's docker CLI and a directory the containers write to (/out)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    events = tmp_path / "events.jsonl"
+    d = daemon(f"--docker.data-root={data_root or engine.data_root}", f"--events.file={events}")
+    r = runners(runner).start()
+    return d, r, runner_label(r.root), f"{engine.cli} -H {engine.host}", out, events
+
+
 def wait_finished(d, runner, n):
     return wait_for(lambda: (lambda m: m if sum(
         v for _, v in m.find("runnerscope_jobs_finished_total", runner=runner)) >= n
@@ -60,13 +71,8 @@ def wait_finished(d, runner, n):
 def test_container_action_and_job_container_count_for_the_job(engine, daemon, runners, tmp_path):
     """A container action (docker run --rm) burning CPU as its init, and a job container whose
     step is docker exec'd into it: each container's CPU goes to the job, beside the CLI's."""
-    out = tmp_path / "out"
-    out.mkdir()
-    events = tmp_path / "events.jsonl"
-    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
-    r = runners("ctr-jobs").start()
-    label = runner_label(r.root)
-    docker = f"{engine.cli} -H {engine.host}"
+    d, r, label, docker, out, events = github_job_setup(engine, daemon, runners, tmp_path,
+                                                        "ctr-jobs")
     mount = f"-v {out}:/out"
     alias = secrets.token_hex(16)
     job_ctr = f"{alias}_runnerscopefakerunnertest_{secrets.token_hex(3)}"
@@ -129,11 +135,8 @@ def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tm
     if not os.path.exists(os.path.join(rs.CGROOT, "memory")) and not os.path.exists(
             os.path.join(rs.CGROOT, "cgroup.controllers")):
         raise AssertionError("no memory controller to limit a container with")
-    events = tmp_path / "events.jsonl"
-    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
-    r = runners("svc-oom").start()
-    label = runner_label(r.root)
-    docker = f"{engine.cli} -H {engine.host}"
+    d, r, label, docker, _, events = github_job_setup(engine, daemon, runners, tmp_path,
+                                                      "svc-oom")
     svc = f"{secrets.token_hex(16)}_postgres_{secrets.token_hex(3)}"
     r.submit(
         "j1",
@@ -158,11 +161,8 @@ def test_oom_kill_in_a_service_container_is_the_jobs(engine, daemon, runners, tm
 def test_a_container_of_another_runner_or_after_the_job_counts_for_nobody(engine, daemon,
                                                                           runners, tmp_path):
     """Another runner's label, or this runner's between jobs: nothing is added to any job."""
-    out = tmp_path / "out"
-    out.mkdir()
-    d = daemon(f"--docker.data-root={engine.data_root}")
-    r = runners("idle-between").start()
-    label = runner_label(r.root)
+    d, r, label, _, out, _ = github_job_setup(engine, daemon, runners, tmp_path,
+                                              "idle-between")
     r.submit("j1", "exit 100")
     r.result("j1")
     m = wait_finished(d, "idle-between", 1)
@@ -213,13 +213,8 @@ def test_buildkite_docker_plugin_container_counts_for_its_job(engine, daemon, ag
 def test_two_jobs_back_to_back_each_get_their_own_container(engine, daemon, runners, tmp_path):
     """One runner, two jobs one after the other, each running a labelled container that burns a
     different amount: each job's job_finished has its own container and its own CPU."""
-    out = tmp_path / "out"
-    out.mkdir()
-    events = tmp_path / "events.jsonl"
-    d = daemon(f"--docker.data-root={engine.data_root}", f"--events.file={events}")
-    r = runners("back-to-back").start()
-    label = runner_label(r.root)
-    docker = f"{engine.cli} -H {engine.host}"
+    d, r, label, docker, out, events = github_job_setup(engine, daemon, runners, tmp_path,
+                                                        "back-to-back")
     names, truth = {}, {}
     for job, n in (("j1", 400000), ("j2", 100000)):
         names[job] = f"act_{job}_{secrets.token_hex(3)}"
@@ -265,14 +260,9 @@ def test_dind_engine_containers_count_for_the_job(inner_engine, daemon, runners,
     """The job's containers run under an engine whose files the host does not see where
     --docker.data-root says: they are read in the engine's own filesystem, through the
     containers' shim, and count for the job."""
-    out = tmp_path / "out"
-    out.mkdir()
-    events = tmp_path / "events.jsonl"
     # the daemon's docker data root is not this engine's
-    d = daemon(f"--docker.data-root={tmp_path / 'no-engine-here'}", f"--events.file={events}")
-    r = runners("dind-jobs").start()
-    label = runner_label(r.root)
-    docker = f"{inner_engine.cli} -H {inner_engine.host}"
+    d, r, label, docker, out, events = github_job_setup(
+        inner_engine, daemon, runners, tmp_path, "dind-jobs", tmp_path / "no-engine-here")
     name = f"dind_{secrets.token_hex(3)}"
     r.submit("j1", f"step {docker} run --rm --pull never --network none --label {label} "
              f"-v {out}:/out --name {name} {IMAGE} "

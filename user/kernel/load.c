@@ -86,10 +86,13 @@ __u64 probes_build_hash(const struct probes_opts *opts, int oom)
 {
 	size_t sz;
 	const unsigned char *b = jobs_bpf__elf_bytes(&sz);
-	__u64 h = 0xcbf29ce484222325ULL, extra[3] = { (__u64)sysconf(_SC_PAGESIZE),
-						       (__u64)(oom > 0),
-						       opts->ringbuf_bytes ? opts->ringbuf_bytes :
-									     256 * 1024 };
+	/* everything the rodata and the maps are made from besides the object: the kinds'
+	 * traits come from ci/detect.c's table, which a new daemon may change under the same
+	 * object */
+	__u64 h = 0xcbf29ce484222325ULL,
+	      extra[5] = { (__u64)sysconf(_SC_PAGESIZE), (__u64)(oom > 0),
+			   opts->ringbuf_bytes ? opts->ringbuf_bytes : 256 * 1024,
+			   detect_kinds_with(KIND_ENV_JOBS), detect_kinds_with(KIND_CONTEXT_AT_START) };
 
 	for (size_t i = 0; i < sz; i++)
 		h = (h ^ b[i]) * 0x100000001b3ULL;

@@ -2,6 +2,7 @@
 keep every count, and nothing is lost or counted twice, whether it stopped on SIGTERM or was
 killed with SIGKILL."""
 import collections
+import datetime
 import json
 import os
 import random
@@ -152,12 +153,20 @@ def test_thirty_restarts_lose_and_repeat_nothing(workdir, runners):
         # has the duration its Worker measured
         with open(events) as f:
             lines = [json.loads(l) for l in f]
+        # a line may come twice (written, then the daemon killed before its commit): the same
+        # job, whose start time each daemon converts to wall time itself, so to within a
+        # millisecond
         finished = {}
         for e in lines:
-            if e["event"] == "job_finished":
-                finished.setdefault((e["runner"], e["pid"], e["start_time"]), e)
-        assert len(finished) == len(jobs), (len(finished), len(jobs))
-        by_pid = {(e["runner"], e["pid"]): e for e in finished.values()}
+            if e["event"] != "job_finished":
+                continue
+            start = datetime.datetime.fromisoformat(e["start_time"].replace("Z", "+00:00"))
+            seen = finished.setdefault((e["runner"], e["pid"]), [])
+            if not any(abs((start - t).total_seconds()) <= 0.002 for t, _ in seen):
+                seen.append((start, e))
+        assert sum(map(len, finished.values())) == len(jobs), \
+            (sum(map(len, finished.values())), len(jobs))
+        by_pid = {k: v[-1][1] for k, v in finished.items()}
         for name in spanning:
             pid = rr["standard"].worker_pid(name)
             code = next(c for _, jn, c in jobs if jn == name)

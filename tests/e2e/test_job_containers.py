@@ -91,7 +91,9 @@ def test_container_action_and_job_container_count_for_the_job(engine, daemon, ru
         f"step while [ ! -e {out}/go ]; do sleep 0.05; done",
         f"step {docker} rm --force {job_ctr}",
         "exit 100")
-    wait_for(lambda: (out / "exec.stat").exists(), 120, what="the exec'd step")
+    # the shell's redirection makes the file before cat has written the line
+    wait_for(lambda: (out / "exec.stat").exists() and
+             (out / "exec.stat").read_text().endswith("\n"), 120, what="the exec'd step")
     burned = ticks(out / "exec.stat")
 
     def read_after_step():

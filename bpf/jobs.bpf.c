@@ -269,7 +269,9 @@ static __always_inline int join_job(__u32 tgid, const struct rs_proc *of)
 
 	if (!j)
 		return 0;
-	st.flags = RS_PROC_STEP;
+	/* just exec'd: one thread */
+	st.flags = RS_PROC_STEP | RS_PROC_THREADS;
+	st.threads = 1;
 	if (track(tgid, &st, BPF_NOEXIST, RS_EV_JOB_EXEC))
 		return 0;
 	__sync_fetch_and_add(&j->live_procs, 1);
@@ -475,6 +477,9 @@ static __always_inline int handle_exec(struct task_struct *task)
 		st.runner.pad = 0;
 		st.runner.start_ns = now;
 		st.kind = kind;
+		/* an exec leaves one thread */
+		st.flags |= RS_PROC_THREADS;
+		st.threads = 1;
 		mark_tracked(tgid);
 		if (bpf_map_update_elem(&agents_map, &st.runner, &a, BPF_NOEXIST) ||
 		    bpf_map_update_elem(&procs_map, &tgid, &st, BPF_ANY)) {
@@ -503,6 +508,8 @@ static __always_inline int handle_exec(struct task_struct *task)
 	st.job.pad = 0;
 	st.job.start_ns = now;
 	st.kind = kind;
+	st.flags |= RS_PROC_THREADS;
+	st.threads = 1;
 	j.runner = st.runner;
 	j.kind = kind;
 	j.state = RS_STATE_RUNNING;
@@ -551,11 +558,19 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		return 0;
 	ctgid = child_btf ? child->tgid : BPF_CORE_READ(child, tgid);
 	cpid = child_btf ? child->pid : BPF_CORE_READ(child, pid);
-	/* a new thread is not a new process */
-	if (cpid != ctgid)
+	/*
+	 * A new thread is not a new process, but one more thread to exit before the process
+	 * ends. The tracepoint runs before the thread is woken: it cannot have exited yet.
+	 */
+	if (cpid != ctgid) {
+		if (st->flags & RS_PROC_THREADS)
+			__sync_fetch_and_add(&st->threads, 1);
 		return 0;
+	}
 	copy = *st;
 	copy.flags &= ~RS_PROC_STEP;
+	copy.flags |= RS_PROC_THREADS;
+	copy.threads = 1;
 	if (track(ctgid, &copy, BPF_ANY, RS_EV_FORK))
 		return 0;
 	count_event(RS_EV_FORK, 1);
@@ -567,6 +582,25 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		__sync_fetch_and_add(&j->total_procs, 1);
 	}
 	return 0;
+}
+
+/*
+ * A thread's own storage I/O (the kernel's task I/O accounting, as /proc/<pid>/task/<tid>/io
+ * shows it): bytes it made the block layer read, and bytes it dirtied or wrote directly. 0 on
+ * a kernel built without CONFIG_TASK_IO_ACCOUNTING.
+ */
+static __always_inline __u64 io_read_bytes(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->ioac))
+		return 0;
+	return BPF_CORE_READ(task, ioac.read_bytes);
+}
+
+static __always_inline __u64 io_write_bytes(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->ioac))
+		return 0;
+	return BPF_CORE_READ(task, ioac.write_bytes);
 }
 
 /* a container init the daemon has not placed yet ended: its exit is kept for the daemon */
@@ -609,7 +643,7 @@ static __always_inline int handle_exit(struct task_struct *task)
 		}
 		return 0;
 	}
-	/* every thread's CPU goes to the job as the thread ends */
+	/* every thread's CPU and I/O go to the job as the thread ends */
 	if (!rs_key_is_zero(&cur->job)) {
 		struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &cur->job);
 
@@ -617,7 +651,22 @@ static __always_inline int handle_exit(struct task_struct *task)
 			__sync_fetch_and_add(&j->run_ns, task->se.sum_exec_runtime);
 			__sync_fetch_and_add(&j->utime_ns, task->utime);
 			__sync_fetch_and_add(&j->stime_ns, task->stime);
+			__sync_fetch_and_add(&j->io_read_bytes, io_read_bytes(task));
+			__sync_fetch_and_add(&j->io_write_bytes, io_write_bytes(task));
 		}
+	}
+	/*
+	 * Each thread passes here after it has taken one off signal->live, so two ending
+	 * together can both see it at zero. The first of those may not delete the entry while
+	 * the other has yet to add its CPU: where the entry counts its threads, the process ends
+	 * with the count. Each thread adds its share above before it takes itself off the count,
+	 * so at zero every thread's share is in. (A count too low, from threads made without the
+	 * fork tracepoint such as io_uring's workers, falls back to live alone.)
+	 */
+	if (cur->flags & RS_PROC_THREADS) {
+		__sync_fetch_and_add(&cur->threads, -1);
+		if (*(volatile __s32 *)&cur->threads > 0)
+			return 0;
 	}
 	if (!last)
 		return 0;
@@ -767,6 +816,44 @@ int handle_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
+ * The memory a process has resident now: its file, anonymous and shared memory pages
+ * (MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES), as /proc/<pid>/statm's resident. Up to 6.1
+ * an mm_struct keeps them as atomic counts in struct mm_rss_stat; since 6.2 as per-CPU
+ * counters, whose count this reads without folding in what each CPU still holds back.
+ */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+struct mm_struct___new {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 rss_bytes(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__s64 pages = 0;
+
+	if (!mm)
+		return 0;
+	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+		struct mm_struct___old *o = (void *)mm;
+
+		pages = BPF_CORE_READ(o, rss_stat.count[0].counter) +
+			BPF_CORE_READ(o, rss_stat.count[1].counter) +
+			BPF_CORE_READ(o, rss_stat.count[3].counter);
+	} else {
+		struct mm_struct___new *n = (void *)mm;
+
+		pages = BPF_CORE_READ(n, rss_stat[0].count) + BPF_CORE_READ(n, rss_stat[1].count) +
+			BPF_CORE_READ(n, rss_stat[3].count);
+	}
+	return pages > 0 ? (__u64)pages * page_size : 0;
+}
+
+/*
  * Walked by the daemon on each pass: the CPU so far of every live thread in a job, so a
  * running job's CPU grows while it runs. A thread past PF_EXITING is left out: its exit adds
  * it to the job record (or is about to), and it must not count twice.
@@ -789,6 +876,10 @@ int iter_job_cpu(struct bpf_iter__task *ctx)
 	rec.run_ns = task->se.sum_exec_runtime;
 	rec.utime_ns = task->utime;
 	rec.stime_ns = task->stime;
+	rec.io_read_bytes = io_read_bytes(task);
+	rec.io_write_bytes = io_write_bytes(task);
+	/* the threads of a process share its memory: counted once, with its leader */
+	rec.rss = (__u32)task->pid == tgid ? rss_bytes(task) : 0;
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -104,6 +104,13 @@ _Static_assert(sizeof(struct rs_key) == 16, "rs_key layout");
 
 /* rs_proc flags */
 #define RS_PROC_STEP 0x1 /* a step of its job: a failing exit fails the job (not inherited) */
+/*
+ * threads counts the process's threads that have not passed the exit tracepoint yet: set for
+ * the entries the programs make (a fork's child, an exec), whose every thread they see
+ * created. Without it (entries the daemon makes), the first thread to see the thread group's
+ * live count at zero ends the process.
+ */
+#define RS_PROC_THREADS 0x2
 
 /*
  * procs_map value, keyed by tgid: who a tracked process belongs to, inherited at fork.
@@ -117,7 +124,8 @@ struct rs_proc {
 	struct rs_key job; /* zero when the process is in no job */
 	__u8 kind;
 	__u8 flags; /* RS_PROC_* */
-	__u8 pad[6];
+	__u8 pad[2];
+	__s32 threads; /* with RS_PROC_THREADS: threads not yet past their exit */
 };
 _Static_assert(sizeof(struct rs_proc) == 40, "rs_proc layout");
 
@@ -141,6 +149,9 @@ struct rs_job {
 	__u64 utime_ns;
 	__u64 stime_ns;
 	__u64 max_rss; /* bytes: the largest peak RSS among its exited processes */
+	/* storage I/O of its exited threads (task I/O accounting: read_bytes, write_bytes) */
+	__u64 io_read_bytes;
+	__u64 io_write_bytes;
 	__u64 last_exit_ns; /* when a process of the job last exited */
 	__s32 exit_code;
 	__u32 live_procs; /* processes of the job alive now, including ones left after it ended */
@@ -151,7 +162,7 @@ struct rs_job {
 	__u8 state;
 	__u8 pad[2];
 };
-_Static_assert(sizeof(struct rs_job) == 88, "rs_job layout");
+_Static_assert(sizeof(struct rs_job) == 104, "rs_job layout");
 
 /*
  * inits_map value, keyed by tgid: the init of a PID namespace (a container's first process),
@@ -173,8 +184,11 @@ struct rs_task_cpu {
 	__u64 run_ns;
 	__u64 utime_ns;
 	__u64 stime_ns;
+	__u64 io_read_bytes; /* the thread's own storage I/O so far */
+	__u64 io_write_bytes;
+	__u64 rss; /* bytes resident: the thread group leader's record only, 0 in the others' */
 };
-_Static_assert(sizeof(struct rs_task_cpu) == 40, "rs_task_cpu layout");
+_Static_assert(sizeof(struct rs_task_cpu) == 64, "rs_task_cpu layout");
 
 /* per-CPU counters of events_total, indexed by rs_event_type */
 struct rs_event_count {
@@ -216,11 +230,12 @@ _Static_assert(sizeof(struct rs_env_event) == 16384 - 8, "rs_env_event layout");
  * above or below changes. A daemon that finds pinned maps of another layout copies what it
  * can field by field (by BTF member name) and says what it reset.
  */
-#define RS_LAYOUT 2
+#define RS_LAYOUT 3
 #define RS_NAME_LEN 256 /* a runner name as exported: at most 255 bytes */
 #define RS_RESULTS 6 /* success … abandoned, see user/detect.h */
 #define RS_DURATION_BUCKETS 15 /* 14 bounds, 1 s … 6 h, and +Inf */
 #define RS_RSS_BUCKETS 8 /* 7 bounds, 16 MiB … 64 GiB, and +Inf */
+#define RS_REASONS 6 /* why a job failed: oom_killed … runner_reported, see user/ci/detect.h */
 
 /* meta: one element describing the pinned set; gen says which programs are live */
 struct rs_meta {
@@ -258,10 +273,12 @@ _Static_assert(sizeof(struct rs_runner_key) == 260, "rs_runner_key layout");
 struct rs_job_seen {
 	__u64 cpu_user_ns;
 	__u64 cpu_system_ns;
+	__u64 io_read_bytes;
+	__u64 io_write_bytes;
 	__u32 oom_kills;
 	__u32 flags; /* RS_ACCT_* */
 };
-_Static_assert(sizeof(struct rs_job_seen) == 24, "rs_job_seen layout");
+_Static_assert(sizeof(struct rs_job_seen) == 40, "rs_job_seen layout");
 
 /*
  * runner_stats value: a runner's counters, written only by the daemon and exported as they
@@ -278,10 +295,19 @@ struct rs_runner_stats {
 	__u64 oom_kills;
 	__u64 max_rss_sum; /* bytes */
 	__u64 max_rss_buckets[RS_RSS_BUCKETS];
+	/*
+	 * Time with at least one job running, up to busy_until: the end of its last busy period
+	 * (both CLOCK_BOOTTIME ns); the period going on now is added when it ends
+	 */
+	__u64 busy_ns;
+	__u64 busy_until;
+	__u64 io_read_bytes; /* storage I/O of its jobs' processes */
+	__u64 io_write_bytes;
+	__u64 failures[RS_REASONS]; /* finished jobs that did not succeed, by reason */
 	struct rs_key last_job;
 	struct rs_job_seen last_seen;
 };
-_Static_assert(sizeof(struct rs_runner_stats) == 960, "rs_runner_stats layout");
+_Static_assert(sizeof(struct rs_runner_stats) == 1056, "rs_runner_stats layout");
 
 /* job_acct value, keyed by the job's rs_key: its runner and what that runner counted of it */
 struct rs_job_acct {
@@ -289,6 +315,6 @@ struct rs_job_acct {
 	__u32 pad;
 	struct rs_job_seen seen;
 };
-_Static_assert(sizeof(struct rs_job_acct) == 288, "rs_job_acct layout");
+_Static_assert(sizeof(struct rs_job_acct) == 304, "rs_job_acct layout");
 
 #endif /* RUNNERSCOPE_JOBS_H */

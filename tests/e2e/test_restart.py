@@ -300,7 +300,8 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
         assert "is of another layout" in log
         assert ("pinned runner_stats migrated from another layout: 1 entries carried over, "
                 "0 dropped; fields reset: duration_ns_sum,duration_buckets,oom_kills,"
-                "max_rss_sum,max_rss_buckets,last_job,last_seen") in log
+                "max_rss_sum,max_rss_buckets,busy_ns,busy_until,io_read_bytes,io_write_bytes,"
+                "failures,last_job,last_seen") in log
         assert "pinned jobs_map (another layout, no BTF to read it by) replaced" in log
         m = d.scrape()
         assert m.value("runnerscope_jobs_started_total", kind="github", runner="migrated") == 7
@@ -314,7 +315,7 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
                        mode="system") == 2
         assert m.value("runnerscope_bpf_events_lost_total", event="job_start") >= 5
         meta = json.loads(bpftool("-j", "map", "dump", "pinned", os.path.join(pin, "meta")))
-        assert meta[0]["formatted"]["value"]["layout"] == 2  # RS_LAYOUT
+        assert meta[0]["formatted"]["value"]["layout"] == 3  # RS_LAYOUT
         # and the new layout tracks
         r = runners("after-migration").start()
         r.submit("a", "step true", "exit 100")

@@ -25,10 +25,10 @@ static void test_github_runner_results(void **state)
 	(void)state;
 	check_result(RS_KIND_GITHUB, EXITED(100), RESULT_SUCCESS, "");
 	check_result(RS_KIND_GITHUB, EXITED(101), RESULT_SUCCESS_WITH_ISSUES, "");
-	check_result(RS_KIND_GITHUB, EXITED(102), RESULT_FAILURE, "");
-	check_result(RS_KIND_GITHUB, EXITED(103), RESULT_CANCELLED, "");
+	check_result(RS_KIND_GITHUB, EXITED(102), RESULT_FAILURE, "runner_reported");
+	check_result(RS_KIND_GITHUB, EXITED(103), RESULT_CANCELLED, "cancelled");
 	check_result(RS_KIND_GITHUB, EXITED(104), RESULT_SKIPPED, "");
-	check_result(RS_KIND_GITHUB, EXITED(105), RESULT_ABANDONED, "");
+	check_result(RS_KIND_GITHUB, EXITED(105), RESULT_ABANDONED, "runner_reported");
 }
 
 static void test_github_worker_crashed(void **state)
@@ -37,7 +37,7 @@ static void test_github_worker_crashed(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		check_result(RS_KIND_GITHUB, EXITED(codes[i]), RESULT_FAILURE, "worker_crashed");
+		check_result(RS_KIND_GITHUB, EXITED(codes[i]), RESULT_FAILURE, "crashed");
 }
 
 static void test_github_killed(void **state)
@@ -65,10 +65,45 @@ static void test_other_kinds_exit_code(void **state)
 			 RESULT_FAILURE);
 	assert_string_not_equal(reason, "");
 	assert_int_equal(detect_job_result(RS_KIND_GITEA, EXITED(255), &reason), RESULT_FAILURE);
+	assert_string_equal(reason, "step_failed");
 	check_result(RS_KIND_BUILDKITE, 9, RESULT_FAILURE, "killed");
 	/* the agent cancels a job with SIGTERM, which bootstrap raises again on itself */
 	check_result(RS_KIND_BUILDKITE, 15, RESULT_CANCELLED, "cancelled");
 	check_result(RS_KIND_GITLAB, 15, RESULT_FAILURE, "killed");
+}
+
+static void check_outcome(int kind, int status, uint64_t ooms, enum job_result want,
+			  enum job_reason want_reason)
+{
+	enum job_reason why = (enum job_reason)-2;
+
+	assert_int_equal(detect_job_outcome(kind, status, ooms, &why), want);
+	assert_int_equal(why, want_reason);
+}
+
+/* each reason, and an OOM kill as the reason of every job that did not succeed */
+static void test_failure_reasons(void **state)
+{
+	(void)state;
+	check_outcome(RS_KIND_GITHUB, EXITED(100), 0, RESULT_SUCCESS, REASON_NONE);
+	check_outcome(RS_KIND_GITHUB, EXITED(102), 0, RESULT_FAILURE, REASON_RUNNER_REPORTED);
+	check_outcome(RS_KIND_GITHUB, EXITED(105), 0, RESULT_ABANDONED, REASON_RUNNER_REPORTED);
+	check_outcome(RS_KIND_GITHUB, EXITED(103), 0, RESULT_CANCELLED, REASON_CANCELLED);
+	check_outcome(RS_KIND_GITHUB, EXITED(1), 0, RESULT_FAILURE, REASON_CRASHED);
+	check_outcome(RS_KIND_GITHUB, 9, 0, RESULT_FAILURE, REASON_KILLED);
+	check_outcome(RS_KIND_GITLAB, EXITED(1), 0, RESULT_FAILURE, REASON_STEP_FAILED);
+	check_outcome(RS_KIND_BUILDKITE, 15, 0, RESULT_CANCELLED, REASON_CANCELLED);
+	/* an OOM kill in a job that failed, was killed or cancelled is why */
+	check_outcome(RS_KIND_GITHUB, EXITED(102), 1, RESULT_FAILURE, REASON_OOM_KILLED);
+	check_outcome(RS_KIND_GITHUB, 9, 2, RESULT_FAILURE, REASON_OOM_KILLED);
+	check_outcome(RS_KIND_GITEA, EXITED(137), 1, RESULT_FAILURE, REASON_OOM_KILLED);
+	/* in a job that succeeded it is no reason (a step retried, or its kill was expected) */
+	check_outcome(RS_KIND_GITHUB, EXITED(100), 1, RESULT_SUCCESS, REASON_NONE);
+	check_outcome(RS_KIND_GITHUB, EXITED(101), 1, RESULT_SUCCESS_WITH_ISSUES, REASON_NONE);
+	check_outcome(RS_KIND_GITHUB, EXITED(104), 1, RESULT_SKIPPED, REASON_NONE);
+	check_outcome(RS_KIND_GITLAB, EXITED(0), 3, RESULT_SUCCESS, REASON_NONE);
+	assert_string_equal(detect_reason_name(REASON_NONE), "");
+	assert_string_equal(detect_reason_name(REASON_STEP_FAILED), "step_failed");
 }
 
 static void check_classify(const char *comm, const char *arg1, int want_role, int want_kind)
@@ -294,6 +329,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_github_runner_results),
 		cmocka_unit_test(test_github_worker_crashed),
+		cmocka_unit_test(test_failure_reasons),
 		cmocka_unit_test(test_github_killed),
 		cmocka_unit_test(test_other_kinds_exit_code),
 		cmocka_unit_test(test_classify_listener),

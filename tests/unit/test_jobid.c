@@ -189,7 +189,7 @@ static void test_results_of_other_kinds(void **state)
 	(void)state;
 	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 0, &reason), RESULT_SUCCESS);
 	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 1 << 8, &reason), RESULT_FAILURE);
-	assert_string_equal(reason, "exit_code");
+	assert_string_equal(reason, "step_failed");
 	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 15, &reason), RESULT_CANCELLED);
 	assert_int_equal(detect_job_result(RS_KIND_BUILDKITE, 9, &reason), RESULT_FAILURE);
 	assert_string_equal(reason, "killed");

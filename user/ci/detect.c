@@ -158,29 +158,55 @@ int detect_classify(const char *comm, const char *arg1, int *kind)
 	return RS_ROLE_NONE;
 }
 
-enum job_result detect_job_result(int kind, int wait_status, const char **reason)
+static const char *const reason_names[REASON_MAX] = {
+	"oom_killed", "killed", "crashed", "step_failed", "cancelled", "runner_reported",
+};
+
+const char *detect_reason_name(enum job_reason r)
+{
+	return r >= 0 && r < REASON_MAX ? reason_names[r] : "";
+}
+
+enum job_result detect_job_outcome(int kind, int wait_status, uint64_t oom_kills,
+				   enum job_reason *reason)
 {
 	int sig = wait_status & 0x7f, code = (wait_status >> 8) & 0xff;
+	enum job_result res;
 
-	*reason = "";
 	if (sig) {
 		/* the agent cancels a Buildkite job with SIGTERM, which bootstrap re-raises */
 		if (kind == RS_KIND_BUILDKITE && sig == 15) {
-			*reason = "cancelled";
-			return RESULT_CANCELLED;
+			res = RESULT_CANCELLED;
+			*reason = REASON_CANCELLED;
+		} else {
+			res = RESULT_FAILURE;
+			*reason = REASON_KILLED;
 		}
-		*reason = "killed";
-		return RESULT_FAILURE;
-	}
-	if (kind == RS_KIND_GITHUB) {
+	} else if (kind == RS_KIND_GITHUB) {
 		/* actions/runner TaskResultUtil: the Worker returns 100 + TaskResult */
-		if (code >= 100 && code < 100 + RESULT_MAX)
-			return (enum job_result)(code - 100);
-		*reason = "worker_crashed";
-		return RESULT_FAILURE;
+		if (code >= 100 && code < 100 + RESULT_MAX) {
+			res = (enum job_result)(code - 100);
+			*reason = res == RESULT_CANCELLED ? REASON_CANCELLED : REASON_RUNNER_REPORTED;
+		} else {
+			res = RESULT_FAILURE;
+			*reason = REASON_CRASHED;
+		}
+	} else {
+		res = code ? RESULT_FAILURE : RESULT_SUCCESS;
+		*reason = REASON_STEP_FAILED;
 	}
-	if (code == 0)
-		return RESULT_SUCCESS;
-	*reason = "exit_code";
-	return RESULT_FAILURE;
+	if (res == RESULT_SUCCESS || res == RESULT_SUCCESS_WITH_ISSUES || res == RESULT_SKIPPED)
+		*reason = REASON_NONE;
+	else if (oom_kills)
+		*reason = REASON_OOM_KILLED;
+	return res;
+}
+
+enum job_result detect_job_result(int kind, int wait_status, const char **reason)
+{
+	enum job_reason why;
+	enum job_result res = detect_job_outcome(kind, wait_status, 0, &why);
+
+	*reason = detect_reason_name(why);
+	return res;
 }

@@ -6,6 +6,7 @@
 #ifndef RUNNERSCOPE_DETECT_H
 #define RUNNERSCOPE_DETECT_H
 
+#include <stdint.h>
 #include <linux/types.h>
 #include "jobs.h"
 
@@ -18,6 +19,19 @@ enum job_result {
 	RESULT_ABANDONED,
 	RESULT_MAX,
 };
+
+/* why a job did not succeed (RS_REASONS of them); REASON_NONE for one that did */
+enum job_reason {
+	REASON_NONE = -1,
+	REASON_OOM_KILLED, /* a process of the job was OOM-killed */
+	REASON_KILLED, /* the job process died by a signal */
+	REASON_CRASHED, /* the runner's job process exited with a code outside its contract */
+	REASON_STEP_FAILED, /* a step (the command, a stage) exited with a failure */
+	REASON_CANCELLED,
+	REASON_RUNNER_REPORTED, /* the runner's own failure result, none of the above */
+	REASON_MAX,
+};
+_Static_assert(REASON_MAX == RS_REASONS, "RS_REASONS");
 
 /* what sets a kind's jobs apart, beyond its rules */
 enum kind_trait {
@@ -50,9 +64,17 @@ int detect_is_candidate(const char *comm);
 
 /*
  * A job's result from the kernel's exit code of its job process (wait status: exit code << 8,
- * or the terminating signal). *reason is set to a static string naming why a failure is one
- * ("" when the runner reported the result itself).
+ * or the terminating signal). *reason is set to the name of why a job that did not succeed
+ * ended (detect_job_outcome() without OOM kills), "" for one that succeeded.
  */
 enum job_result detect_job_result(int kind, int wait_status, const char **reason);
+/*
+ * The result of a job of this kind that ended with this wait status, and why it did not
+ * succeed: with oom_kills, any OOM kill of its processes is the reason a job that did not
+ * succeed ended
+ */
+enum job_result detect_job_outcome(int kind, int wait_status, uint64_t oom_kills,
+				   enum job_reason *reason);
+const char *detect_reason_name(enum job_reason r);
 
 #endif

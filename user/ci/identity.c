@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "enrich/pid_cgroup.h"
 #include "enrich/procfs.h"
+#include "ci/capacity.h"
 #include "ci/identity.h"
 #include "ci/runner_file.h"
 
@@ -128,25 +129,57 @@ static int name_from_gitea_file(pid_t pid, struct identity *id)
 	return err;
 }
 
+/* the value of -c/--config on the process's command line, "" when there is none */
+static void config_arg(pid_t pid, char *arg, size_t sz)
+{
+	char cmdline[4096];
+	size_t len;
+
+	arg[0] = '\0';
+	if (procfs_read(pid, "cmdline", cmdline, sizeof(cmdline), &len) ||
+	    capacity_arg(cmdline, len, "-c", "--config", arg, sz))
+		arg[0] = '\0';
+}
+
+/* act_runner's capacity, from the config file -c names; the default 1 without one */
+static void gitea_capacity(pid_t pid, struct identity *id)
+{
+	char arg[PATH_MAX], path[PATH_MAX], text[RUNNER_FILE_MAX + 1];
+	size_t len;
+
+	config_arg(pid, arg, sizeof(arg));
+	if (!arg[0]) {
+		id->capacity = 1;
+		return;
+	}
+	path_of(pid, arg, path, sizeof(path));
+	if (!procfs_read_in_root(pid, path, text, sizeof(text), &len) &&
+	    (id->capacity = gitea_config_capacity(text, len)) < 0)
+		id->capacity = 0;
+}
+
+/* the Buildkite agent runs --spawn agents in one process (BUILDKITE_AGENT_SPAWN) */
+static void buildkite_capacity(pid_t pid, struct identity *id)
+{
+	char cmdline[4096], v[32];
+	size_t len;
+
+	id->capacity = 1;
+	if ((!procfs_read(pid, "cmdline", cmdline, sizeof(cmdline), &len) &&
+	     !capacity_arg(cmdline, len, NULL, "--spawn", v, sizeof(v))) ||
+	    !procfs_getenv(pid, "BUILDKITE_AGENT_SPAWN", v, sizeof(v)))
+		id->capacity = capacity_number(v) > 0 ? capacity_number(v) : 1;
+}
+
 /* the config file `gitlab-runner run` reads: -c/--config, CONFIG_FILE, then the defaults */
 static int name_from_gitlab_config(pid_t pid, struct identity *id)
 {
-	char cmdline[4096], arg[PATH_MAX] = "", path[PATH_MAX], text[RUNNER_FILE_MAX + 1];
+	char arg[PATH_MAX], path[PATH_MAX], text[RUNNER_FILE_MAX + 1];
 	char token[128];
-	size_t len, i = 0;
+	size_t len;
 	int err = -ENOENT;
 
-	if (!procfs_read(pid, "cmdline", cmdline, sizeof(cmdline), &len)) {
-		while (i < len && !arg[0]) {
-			const char *a = cmdline + i, *next = a + strlen(a) + 1;
-
-			if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && next < cmdline + len)
-				snprintf(arg, sizeof(arg), "%s", next);
-			else if (!strncmp(a, "--config=", 9))
-				snprintf(arg, sizeof(arg), "%s", a + 9);
-			i += strlen(a) + 1;
-		}
-	}
+	config_arg(pid, arg, sizeof(arg));
 	if (!arg[0])
 		procfs_getenv(pid, "CONFIG_FILE", arg, sizeof(arg));
 	for (int attempt = 0; attempt < 2 && err; attempt++) {
@@ -169,6 +202,8 @@ static int name_from_gitlab_config(pid_t pid, struct identity *id)
 	}
 	if (err)
 		return err;
+	if ((err = gitlab_config_capacity(text, len)) > 0)
+		id->capacity = err;
 	err = gitlab_config_parse(text, len, id->name, sizeof(id->name), token, sizeof(token));
 	if (err) {
 		pr_warn("no runner name in %s of pid %d", path, pid);
@@ -185,6 +220,12 @@ void identity_resolve(pid_t pid, int kind, struct identity *id)
 
 	memset(id, 0, sizeof(*id));
 	pid_cgroup(pid, &id->ctr, &id->cg);
+	if (kind == RS_KIND_GITHUB)
+		id->capacity = 1; /* a runner runs one job at a time */
+	else if (kind == RS_KIND_GITEA)
+		gitea_capacity(pid, id);
+	else if (kind == RS_KIND_BUILDKITE)
+		buildkite_capacity(pid, id);
 
 	if ((kind == RS_KIND_GITHUB && !name_from_runner_file(pid, id)) ||
 	    (kind == RS_KIND_GITEA && !name_from_gitea_file(pid, id))) {

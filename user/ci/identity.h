@@ -14,6 +14,7 @@ struct identity {
 	char version[64];
 	char token[16]; /* GitLab: the short token of its runner, "" when not known */
 	char docker_label[8]; /* GitHub: the label on its jobs' containers (runner_docker_label) */
+	int capacity; /* jobs it may run at once (ci/capacity.h); 0: not known */
 	struct container_ref ctr;
 	struct cgroup_paths cg; /* its cgroup in each hierarchy, for the container's stats */
 };

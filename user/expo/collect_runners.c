@@ -14,49 +14,61 @@ struct runner_series {
 	const char *name;
 	const char *type;
 	const char *help;
-	double (*value)(const struct runner *r, int *present);
+	double (*value)(struct runner *r, int *present);
 };
 
-static double runner_up(const struct runner *r, int *present)
+static double runner_up(struct runner *r, int *present)
 {
 	(void)present;
 	return r->agents > 0;
 }
 
-static double runner_start(const struct runner *r, int *present)
+static double runner_start(struct runner *r, int *present)
 {
 	*present = r->start_ns != 0;
 	return clock_boot_to_wall(r->start_ns);
 }
 
-static double jobs_running(const struct runner *r, int *present)
+static double jobs_running(struct runner *r, int *present)
 {
 	(void)present;
 	return r->jobs_running;
 }
 
-static double job_start(const struct runner *r, int *present)
+static double job_start(struct runner *r, int *present)
 {
 	*present = r->oldest_job_ns != 0;
 	return clock_boot_to_wall(r->oldest_job_ns);
 }
 
-static double jobs_started(const struct runner *r, int *present)
+static double jobs_started(struct runner *r, int *present)
 {
 	(void)present;
 	return (double)r->st.jobs_started;
 }
 
-static double job_oom_kills(const struct runner *r, int *present)
+static double job_oom_kills(struct runner *r, int *present)
 {
 	(void)present;
 	return (double)r->st.oom_kills;
 }
 
-static double job_procs(const struct runner *r, int *present)
+static double job_procs(struct runner *r, int *present)
 {
 	(void)present;
 	return (double)r->job_procs;
+}
+
+static double busy_seconds(struct runner *r, int *present)
+{
+	(void)present;
+	return (double)state__runner_busy_ns(r, clock_ns(CLOCK_BOOTTIME)) / 1e9;
+}
+
+static double capacity(struct runner *r, int *present)
+{
+	*present = r->capacity > 0;
+	return r->capacity;
 }
 
 static const struct runner_series runner_series[] = {
@@ -69,6 +81,11 @@ static const struct runner_series runner_series[] = {
 	  "Start time of the runner's running job (the oldest, if several), seconds since the "
 	  "epoch.",
 	  job_start },
+	{ NS "runner_busy_seconds_total", "counter",
+	  "Time the runner had at least one job running, from its jobs' start and end.",
+	  busy_seconds },
+	{ NS "runner_capacity", "gauge",
+	  "Jobs the runner may run at once, as its configuration says.", capacity },
 	{ NS "jobs_started_total", "counter", "Jobs the runner started.", jobs_started },
 	{ NS "job_oom_kills_total", "counter",
 	  "Processes of the runner's jobs the OOM killer chose.", job_oom_kills },
@@ -177,6 +194,30 @@ static void render_runners(struct buf *b, struct state *s)
 
 		expo_sample(b, NS "job_cpu_seconds_total", lu, 3, (double)r->st.cpu_user_ns / 1e9);
 		expo_sample(b, NS "job_cpu_seconds_total", ls, 3, (double)r->st.cpu_system_ns / 1e9);
+	}
+	expo_family(b, NS "job_failures_total", "counter",
+		    "Finished jobs of the runner that did not succeed, by why.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		for (int i = 0; i < REASON_MAX; i++) {
+			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+					     { "runner", r->name },
+					     { "reason", detect_reason_name((enum job_reason)i) } };
+			expo_sample(b, NS "job_failures_total", l, 3, (double)r->st.failures[i]);
+		}
+	}
+	expo_family(b, NS "job_io_bytes_total", "counter",
+		    "Bytes the processes of the runner's jobs read from and wrote to storage: "
+		    "exited ones at their exit, running ones so far.");
+	for (r = state__runners(s); r; r = r->hh.next) {
+		struct label lr[] = { { "kind", detect_kind_name(r->kind) },
+				      { "runner", r->name },
+				      { "direction", "read" } };
+		struct label lw[] = { { "kind", detect_kind_name(r->kind) },
+				      { "runner", r->name },
+				      { "direction", "write" } };
+
+		expo_sample(b, NS "job_io_bytes_total", lr, 3, (double)r->st.io_read_bytes);
+		expo_sample(b, NS "job_io_bytes_total", lw, 3, (double)r->st.io_write_bytes);
 	}
 	expo_family(b, NS "job_max_rss_bytes", "histogram",
 		    "Per finished job, the largest peak resident set size among its processes.");

@@ -216,6 +216,10 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 		put_seconds(o, "cpu_user_seconds", (double)j->cpu_user_ns / 1e9);
 		put_seconds(o, "cpu_system_seconds", (double)j->cpu_system_ns / 1e9);
 		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)j->max_rss));
+		json_object_object_add(o, "io_read_bytes",
+				       json_object_new_int64((int64_t)j->io_read_bytes));
+		json_object_object_add(o, "io_write_bytes",
+				       json_object_new_int64((int64_t)j->io_write_bytes));
 		json_object_object_add(o, "oom_kills", json_object_new_int64((int64_t)j->oom_kills));
 		json_object_object_add(o, "processes", json_object_new_int64(j->processes));
 		if (j->ncontainers)

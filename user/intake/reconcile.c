@@ -117,6 +117,9 @@ static void read_live_cpu(struct probes *p)
 			l->cpu.run_ns += recs[i].run_ns;
 			l->cpu.utime_ns += recs[i].utime_ns;
 			l->cpu.stime_ns += recs[i].stime_ns;
+			l->cpu.io_read_bytes += recs[i].io_read_bytes;
+			l->cpu.io_write_bytes += recs[i].io_write_bytes;
+			l->cpu.rss += recs[i].rss;
 		}
 	}
 	close(fd);

@@ -39,11 +39,12 @@ struct job_record {
 	int finished;
 	uint64_t end_ns; /* CLOCK_BOOTTIME, not before start_ns */
 	int result; /* enum job_result */
-	const char *reason; /* a static string, "" for none */
+	const char *reason; /* why it did not succeed (detect_reason_name()), "" when it did */
 	int exit_code; /* wait status */
 	uint64_t cpu_user_ns;
 	uint64_t cpu_system_ns;
 	uint64_t max_rss; /* bytes */
+	uint64_t io_read_bytes, io_write_bytes; /* storage I/O of its processes */
 	uint64_t oom_kills;
 	uint32_t processes;
 	int ncontainers;

@@ -48,11 +48,19 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 		return;
 	out->finished = 1;
 	out->end_ns = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
-	out->result = (int)detect_job_result(rec->kind, rec->exit_code, &out->reason);
+	{
+		enum job_reason why;
+
+		out->result = (int)detect_job_outcome(rec->kind, rec->exit_code, rec->oom_kills,
+						      &why);
+		out->reason = detect_reason_name(why);
+	}
 	out->exit_code = rec->exit_code;
 	out->cpu_user_ns = j->acct.seen.cpu_user_ns;
 	out->cpu_system_ns = j->acct.seen.cpu_system_ns;
 	out->max_rss = rec->max_rss;
+	out->io_read_bytes = j->acct.seen.io_read_bytes;
+	out->io_write_bytes = j->acct.seen.io_write_bytes;
 	out->oom_kills = rec->oom_kills;
 	out->processes = rec->total_procs;
 }
@@ -204,14 +212,27 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 	 */
 	state__unlock(s);
 	identity_resolve((pid_t)key->tgid, rec->kind, &id);
+	id.capacity = 0; /* a job process does not say its runner's (a Buildkite --spawn) */
 	state__lock(s);
 	return state_runner_get(s, rec->kind, &id);
+}
+
+/* grows *seen, and the runner's counter beside it, to now; 1 when it grew */
+static int grow(uint64_t now, __u64 *seen, __u64 *counter)
+{
+	if (now <= *seen)
+		return 0;
+	if (counter)
+		*counter += now - *seen;
+	*seen = now;
+	return 1;
 }
 
 /* adds what the job used since last time to its runner; counters only ever grow */
 static int account(struct job *j, const struct rs_job *rec, const struct job_cpu *live)
 {
-	struct job_cpu t = { rec->run_ns, rec->utime_ns, rec->stime_ns };
+	struct job_cpu t = { rec->run_ns, rec->utime_ns, rec->stime_ns, rec->io_read_bytes,
+			     rec->io_write_bytes, 0 };
 	struct rs_job_seen *seen = &j->acct.seen;
 	struct runner *r = j->runner;
 	uint64_t user, sys;
@@ -221,7 +242,12 @@ static int account(struct job *j, const struct rs_job *rec, const struct job_cpu
 		t.run_ns += live->run_ns;
 		t.utime_ns += live->utime_ns;
 		t.stime_ns += live->stime_ns;
+		t.io_read_bytes += live->io_read_bytes;
+		t.io_write_bytes += live->io_write_bytes;
 	}
+	j->rss = live ? live->rss : 0;
+	changed |= grow(t.io_read_bytes, &seen->io_read_bytes, r ? &r->st.io_read_bytes : NULL);
+	changed |= grow(t.io_write_bytes, &seen->io_write_bytes, r ? &r->st.io_write_bytes : NULL);
 	cputime_split(t.run_ns, t.utime_ns, t.stime_ns, &user, &sys);
 	if (user > seen->cpu_user_ns) {
 		if (r)
@@ -269,6 +295,53 @@ void state_oldest_job(struct state *s, struct runner *r)
 			r->oldest_job_ns = j->start_ns;
 }
 
+/*
+ * Busy time. A runner is busy from the start of a job while none ran, until the end of its
+ * last running job: busy_ns adds each such period when it ends, so that it holds the union of
+ * its jobs' times, from their kernel timestamps. busy_until, kept with it, is where the last
+ * period ended: a job seen late (its start before a period this daemon already closed, or
+ * taken over from an earlier daemon) adds only what lies after it.
+ */
+static void busy_start(struct runner *r, uint64_t start)
+{
+	if (start < r->st.busy_until)
+		start = r->st.busy_until;
+	if (!r->jobs_running) {
+		r->busy_since = start;
+		r->busy_end = 0;
+	} else if (start < r->busy_since) {
+		r->busy_since = start;
+	}
+}
+
+/* a job of the runner ended at end; the caller has taken it off jobs_running */
+static void busy_end(struct runner *r, uint64_t end)
+{
+	if (end > r->busy_end)
+		r->busy_end = end;
+	if (r->jobs_running)
+		return;
+	if (r->busy_end > r->busy_since)
+		r->st.busy_ns += r->busy_end - r->busy_since;
+	if (r->busy_end > r->st.busy_until)
+		r->st.busy_until = r->busy_end;
+	r->busy_since = r->busy_end = 0;
+}
+
+uint64_t state__runner_busy_ns(struct runner *r, uint64_t now_boot)
+{
+	uint64_t v = r->st.busy_ns;
+
+	if (r->jobs_running && now_boot > r->busy_since)
+		v += now_boot - r->busy_since;
+	/* a period ends at its last job's exit, which the daemon learns a moment later: what
+	 * was shown meanwhile is not taken back */
+	if (v < r->busy_shown)
+		return r->busy_shown;
+	r->busy_shown = v;
+	return v;
+}
+
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
 static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
 {
@@ -314,6 +387,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 		}
 	}
 	if (r && !j->finished) {
+		busy_start(r, j->start_ns);
 		r->jobs_running++;
 		if (!r->oldest_job_ns || j->start_ns < r->oldest_job_ns)
 			r->oldest_job_ns = j->start_ns;
@@ -371,8 +445,10 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	}
 
 	if (rec->state == RS_STATE_FINISHED && !j->finished) {
-		const char *reason;
-		enum job_result res = detect_job_result(rec->kind, rec->exit_code, &reason);
+		enum job_reason why;
+		enum job_result res =
+			detect_job_outcome(rec->kind, rec->exit_code, rec->oom_kills, &why);
+		const char *reason = detect_reason_name(why);
 		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
 
 		j->finished = 1;
@@ -383,8 +459,11 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			struct jl_series *x;
 
 			r->jobs_running--;
+			busy_end(r, end);
 			state_oldest_job(s, r);
 			st->jobs_finished[res]++;
+			if (why != REASON_NONE)
+				st->failures[why]++;
 			if ((x = job_series(s, j)))
 				x->finished[res]++;
 			st->duration_ns_sum[res] += end - j->start_ns;

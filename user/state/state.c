@@ -156,6 +156,8 @@ update:
 		memcpy(r->token, id->token, sizeof(r->token));
 	if (id->docker_label[0])
 		memcpy(r->docker_label, id->docker_label, sizeof(r->docker_label));
+	if (id->capacity > 0)
+		r->capacity = id->capacity;
 	return r;
 }
 

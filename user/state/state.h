@@ -17,11 +17,17 @@
 #include "state/joblabels.h"
 #include "state/job_record.h"
 
-/* CPU of a job's threads: exact runtime, and the sampled user/system times that split it */
+/*
+ * What a job's live threads have used so far: CPU (exact runtime, and the sampled user/system
+ * times that split it), storage I/O, and the memory its processes have resident now
+ */
 struct job_cpu {
 	uint64_t run_ns;
 	uint64_t utime_ns;
 	uint64_t stime_ns;
+	uint64_t io_read_bytes;
+	uint64_t io_write_bytes;
+	uint64_t rss;
 };
 
 struct runner {
@@ -38,6 +44,11 @@ struct runner {
 	uint64_t start_ns; /* CLOCK_BOOTTIME of the newest agent's start */
 	uint64_t down_since; /* CLOCK_MONOTONIC ns when the last agent exited; 0 while up */
 	int jobs_running;
+	int capacity; /* jobs it may run at once, as its configuration says; 0: not known */
+	/* CLOCK_BOOTTIME: the start of its busy period going on now, and the latest end of a job
+	 * of that period that finished (busy periods end with their last job) */
+	uint64_t busy_since, busy_end;
+	uint64_t busy_shown; /* the busy time last exported, which it never goes below */
 	uint64_t job_procs; /* live processes of its jobs, finished ones' leftovers included */
 	/*
 	 * Its counters, exactly as in the pinned runner_stats map (key rkey): jobs by result,
@@ -66,6 +77,7 @@ struct job {
 	int counted_started; /* this daemon counted its start (not an earlier one) */
 	int finished;
 	uint32_t live_procs;
+	uint64_t rss; /* bytes its processes have resident, at the last pass; 0: not read */
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
 	/* the containers placed in it (their processes count for it), the first few */
 	int ncontainers;
@@ -181,6 +193,13 @@ void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 			  const char *name, pid_t pid, const struct rs_key *job, const char *role);
 /* the runner a job without an agent is counted for (until its record is first seen) */
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
+
+/*
+ * The runner's busy time: every period with at least one job running, to now_boot
+ * (CLOCK_BOOTTIME) for the period going on; never less than what it returned before. Under
+ * state__lock()
+ */
+uint64_t state__runner_busy_ns(struct runner *r, uint64_t now_boot);
 
 /* Drops runners past their grace period and jobs no longer in the kernel's map. */
 void state__expire(struct state *s, uint64_t now_mono_ns);

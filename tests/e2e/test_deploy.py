@@ -170,7 +170,7 @@ def test_dashboard_queries_and_rules_against_a_real_prometheus(daemon, runners, 
                                  for r in g["rules"]), 30, interval=1,
                      what="every rule evaluated")
             rules = [r for g in p.api("rules")["groups"] for r in g["rules"]]
-            assert len(rules) == 13 and not [r for r in rules if r.get("lastError")]
+            assert len(rules) == 17 and not [r for r in rules if r.get("lastError")]
     finally:
         cg.remove()
 

@@ -87,8 +87,10 @@ def test_gitea_host_mode_steps_make_one_job(daemon, agents, cgroups):
                         f"env GITHUB_RUN_ID={task}", "env GITHUB_JOB=build",
                         *(f"host {s}" for s in steps))
     # three steps in turn, each the agent's own child: one job
+    t0 = time.monotonic()
     ok = job(11, "sleep 0.3", "/bin/true", "sleep 0.2")
     a.result(ok)
+    took = time.monotonic() - t0
     wait_counts(d, "gitea", "gitea-host", want(1, success=1))
     bad = job(12, "/bin/true", "sleep 0.1; exit 3", "/bin/true")
     a.result(bad)
@@ -98,8 +100,9 @@ def test_gitea_host_mode_steps_make_one_job(daemon, agents, cgroups):
     assert m.value("runnerscope_jobs_running", kind="gitea", runner="gitea-host") == 0
     dur = m.value("runnerscope_job_duration_seconds_sum", kind="gitea", runner="gitea-host",
                   result="success")
-    # its end is the last step's exit, not the idle time after it
-    assert 0.4 < dur < 1.5, dur
+    # its end is the last step's exit, not the idle time (1 s) after it: within what the
+    # test itself waited for the job
+    assert 0.4 < dur <= took, (dur, took)
 
 
 def test_gitlab_shell_stages_make_one_job(daemon, agents, cgroups):
@@ -293,7 +296,7 @@ def test_kubelet_layout_and_nested_dind_job_container(engine, dock, daemon, tmp_
                    mode="user") is not None
 
 
-def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups):
+def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups, workdir):
     """The daemon is killed during a shell job's second stage and started again: the job it
     made before is taken up again (its id read back from the stage still running), so the
     stages after the restart are the same job, counted once."""
@@ -301,11 +304,15 @@ def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups
     config = '[[runners]]\n  name = "gl-restart"\n  token = "glrt-restartTok"\n'
     a = agents("gitlab-runner", "run", args=("--config", "config.toml"),
                files={"config.toml": config}, cgroup=cgroups("rs-test-gl-restart"))
+    second = os.path.join(workdir, "second-stage")
     name = a.submit("env CI_JOB_ID=301", "env CI_PROJECT_PATH=grp/proj", "stage sleep 0.3",
-                    "stage sleep 3", "stage sleep 0.3")
+                    f"stage touch {second}; sleep 3", "stage sleep 0.3")
     wait_for(lambda: d.scrape().value("runnerscope_jobs_started_total", kind="gitlab",
                                       runner="gl-restart") == 1, 10, what="job started")
-    time.sleep(0.5)  # into the second stage
+    # into the second stage, and the daemon has it in the job (however slow the machine)
+    wait_for(lambda: os.path.exists(second), 20, what="the second stage")
+    wait_for(lambda: d.scrape().value("runnerscope_job_processes", kind="gitlab",
+                                      runner="gl-restart") >= 1, 10, what="the stage joined")
     d.kill()
     d2 = daemon("--jobs.end-after-idle=1s", pin_path=d.pin_path, port=d.port)
     assert "1 Gitea/GitLab jobs carried over" in d2.read_log()

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Files a container controls and runnerscope parses: .runner (GitHub agentName, Gitea name),
- * the GitHub runner's Runner.Listener.deps.json, GitLab's config.toml, OCI config.json
+ * the GitHub runner's Runner.Listener.deps.json, GitLab's config.toml (name, token, capacity),
+ * act_runner's config.yaml (capacity), an agent's command line (its options), OCI config.json
  * annotations, podman's containers.json, and kubelet log link names. The first byte picks the
  * parser.
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "enrich/containers.h"
+#include "ci/capacity.h"
 #include "ci/runner_file.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -26,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the rest, NUL-terminated where a parser wants a string */
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 7) {
+	switch (data[0] % 10) {
 	case 0:
 		runner_file_parse(s, size - 1, name, sizeof(name));
 		break;
@@ -49,6 +51,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6:
 		/* any size of buffer, the last byte says which */
 		runner_deps_version(s, size - 1, name, 1 + data[size - 1] % sizeof(name));
+		break;
+	case 7:
+		gitea_config_capacity(s, size - 1);
+		break;
+	case 8:
+		gitlab_config_capacity(s, size - 1);
+		break;
+	case 9:
+		/* NUL-separated, as /proc/<pid>/cmdline; any size of buffer */
+		if (!capacity_arg(s, size - 1, "-c", "--config", name,
+				  1 + data[size - 1] % sizeof(name)))
+			capacity_number(name);
 		break;
 	}
 	free(s);

@@ -59,6 +59,12 @@ static double job_procs(struct runner *r, int *present)
 	return (double)r->job_procs;
 }
 
+static double job_rss(struct runner *r, int *present)
+{
+	(void)present;
+	return (double)r->job_rss;
+}
+
 static double busy_seconds(struct runner *r, int *present)
 {
 	(void)present;
@@ -92,6 +98,8 @@ static const struct runner_series runner_series[] = {
 	{ NS "job_processes", "gauge",
 	  "Live processes of the runner's jobs, including ones left running after their job ended.",
 	  job_procs },
+	{ NS "job_resident_memory_bytes", "gauge",
+	  "Memory resident now in the live processes of the runner's jobs.", job_rss },
 };
 
 /* a histogram over the bucket counts kept in the pinned counters; store holds the counts */

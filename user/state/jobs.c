@@ -431,9 +431,12 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	if (j->runner) {
 		j->runner->job_procs -= j->live_procs;
 		j->runner->job_procs += rec->live_procs;
+		j->runner->job_rss -= j->rss;
 	}
 	j->live_procs = rec->live_procs;
 	account(j, rec, live);
+	if (j->runner)
+		j->runner->job_rss += j->rss;
 	/* stored below with the rest of what changed (state_commit()) */
 	if (ctx && !j->finished)
 		set_context(s, j, ctx);
@@ -484,8 +487,10 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 		state_commit(s, j);
 	/* the record goes once the job has ended and nothing of it is left alive */
 	if (j->finished && rec->live_procs == 0) {
-		if (j->runner)
+		if (j->runner) {
 			j->runner->job_procs -= j->live_procs;
+			j->runner->job_rss -= j->rss;
+		}
 		HASH_DEL(s->jobs, j);
 		free(j);
 		done = 1;

@@ -50,6 +50,7 @@ struct runner {
 	uint64_t busy_since, busy_end;
 	uint64_t busy_shown; /* the busy time last exported, which it never goes below */
 	uint64_t job_procs; /* live processes of its jobs, finished ones' leftovers included */
+	uint64_t job_rss; /* bytes resident in those processes, at the last pass */
 	/*
 	 * Its counters, exactly as in the pinned runner_stats map (key rkey): jobs by result,
 	 * durations, CPU of its jobs' processes, OOM kills, peak RSS per finished job.

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A runner's busy time from its jobs' kernel records: the union of their times, a period
+ * closed by its last job whatever order the records are read in, nothing counted twice across
+ * a restart; its failures by reason and storage I/O; and the capacity its configuration says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "state/state.h"
+#include "ci/capacity.h"
+#include "ci/runner_file.h"
+#include "ci/detect.h"
+#include "mem_store.h"
+
+static struct mem_store mem; /* too large for a test's stack */
+
+#define S 1000000000ULL
+
+static struct state *daemon_start(void)
+{
+	struct state_opts o = { .grace_ns = 10 * S };
+	struct state *s = state__new(&o);
+
+	assert_non_null(s);
+	state__set_store(s, &mem_ops, &mem);
+	return s;
+}
+
+/* job n of runner "r1" (tgid 0: a job of several processes), from start to end seconds */
+static struct rs_key key_of(int n, uint64_t start)
+{
+	return (struct rs_key){ .tgid = 0, .pad = (__u32)n, .start_ns = start * S };
+}
+
+static void job(struct state *s, int n, uint64_t start, uint64_t end, int finished, int code,
+		uint32_t ooms, uint64_t wbytes)
+{
+	struct rs_key k = key_of(n, start);
+	struct rs_job rec = {
+		.kind = RS_KIND_GITEA,
+		.state = finished ? RS_STATE_FINISHED : RS_STATE_RUNNING,
+		.end_ns = finished ? end * S : 0,
+		.exit_code = code,
+		.oom_kills = ooms,
+		.io_write_bytes = wbytes,
+		.io_read_bytes = wbytes / 2,
+		.live_procs = finished ? 0 : 1,
+		.total_procs = 1,
+	};
+
+	/* the kernel's record, as a restarted daemon finds it */
+	mem_update(&mem, STATE_JOBS, &k, &rec);
+	state__name_job(s, &k, RS_KIND_GITEA, "r1");
+	state__job(s, &k, &rec, NULL, NULL);
+}
+
+static struct runner *r1(struct state *s)
+{
+	for (struct runner *r = state__runners(s); r; r = r->hh.next)
+		if (!strcmp(r->name, "r1"))
+			return r;
+	fail_msg("no runner r1");
+	return NULL;
+}
+
+static void test_busy_is_the_union_of_the_jobs_times(void **unused)
+{
+	struct state *s;
+	struct runner *r;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	/* 10 … 20, then 30 … 45 overlapping 40 … 50, read in that order */
+	job(s, 1, 10, 0, 0, 0, 0, 0);
+	r = r1(s);
+	/* while it runs: to now */
+	assert_int_equal(state__runner_busy_ns(r, 15 * S), 5 * S);
+	job(s, 1, 10, 20, 1, 0, 0, 0);
+	assert_int_equal(r->st.busy_ns, 10 * S);
+	job(s, 2, 30, 0, 0, 0, 0, 0);
+	job(s, 3, 40, 0, 0, 0, 0, 0);
+	assert_int_equal(state__runner_busy_ns(r, 42 * S), 22 * S);
+	/* the later-starting job ends last; the other's end, read after it, does not shorten
+	 * the period */
+	job(s, 3, 40, 50, 1, 0, 0, 0);
+	job(s, 2, 30, 45, 1, 0, 0, 0);
+	assert_int_equal(r->st.busy_ns, 30 * S);
+	assert_int_equal(r->st.busy_until, 50 * S);
+	/* idle: nothing grows */
+	assert_int_equal(state__runner_busy_ns(r, 100 * S), 30 * S);
+	state__free(s);
+}
+
+static void test_busy_never_goes_back(void **unused)
+{
+	struct state *s;
+	struct runner *r;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	job(s, 1, 10, 0, 0, 0, 0, 0);
+	r = r1(s);
+	/* scraped at 21 s, the job had ended at 20 s: its exit is read after the scrape */
+	assert_int_equal(state__runner_busy_ns(r, 21 * S), 11 * S);
+	job(s, 1, 10, 20, 1, 0, 0, 0);
+	assert_int_equal(state__runner_busy_ns(r, 22 * S), 11 * S);
+	/* the next job passes what was shown: exact again */
+	job(s, 2, 30, 32, 1, 0, 0, 0);
+	assert_int_equal(state__runner_busy_ns(r, 40 * S), 12 * S);
+	state__free(s);
+}
+
+static void test_busy_goes_on_across_a_restart(void **unused)
+{
+	struct state *s;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	job(s, 1, 10, 20, 1, 0, 0, 0);
+	job(s, 2, 15, 0, 0, 0, 0, 0); /* read late: began before the period closed */
+	state__free(s);
+	/* the next daemon takes job 2 over from the pinned counters and sees it end */
+	s = daemon_start();
+	job(s, 2, 15, 30, 1, 0, 0, 0);
+	/* 10 … 20, then 20 … 30: job 2's start inside the closed period is not counted again */
+	assert_int_equal(r1(s)->st.busy_ns, 20 * S);
+	assert_int_equal(r1(s)->st.jobs_started, 2);
+	state__free(s);
+}
+
+static void test_failures_by_reason_and_io(void **unused)
+{
+	struct state *s;
+	struct runner *r;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	job(s, 1, 10, 11, 1, 0, 0, 4096);
+	job(s, 2, 12, 13, 1, 1 << 8, 0, 8192);
+	job(s, 3, 14, 15, 1, 9, 0, 0);
+	job(s, 4, 16, 17, 1, 1 << 8, 1, 0); /* failed with an OOM kill */
+	job(s, 5, 18, 19, 1, 0, 1, 0); /* an OOM kill in a job that passed */
+	r = r1(s);
+	assert_int_equal(r->st.failures[REASON_STEP_FAILED], 1);
+	assert_int_equal(r->st.failures[REASON_KILLED], 1);
+	assert_int_equal(r->st.failures[REASON_OOM_KILLED], 1);
+	assert_int_equal(r->st.failures[REASON_CRASHED] + r->st.failures[REASON_CANCELLED] +
+				 r->st.failures[REASON_RUNNER_REPORTED],
+			 0);
+	assert_int_equal(r->st.jobs_finished[RESULT_SUCCESS], 2);
+	assert_int_equal(r->st.io_write_bytes, 4096 + 8192);
+	assert_int_equal(r->st.io_read_bytes, 2048 + 4096);
+	state__free(s);
+}
+
+static void test_gitea_capacity(void **unused)
+{
+	static const char cfg[] = "log:\n  level: info\n# runner:\n#   capacity: 7\n"
+				  "runner:\n  file: .runner\n  labels:\n    - capacity: 9\n"
+				  "  capacity: 4 # jobs at once\n  timeout: 3h\n"
+				  "cache:\n  capacity: 8\n";
+
+	(void)unused;
+	assert_int_equal(gitea_config_capacity(cfg, strlen(cfg)), 4);
+	/* not said (or not a number): act_runner's default */
+	assert_int_equal(gitea_config_capacity("runner:\n  file: x\n", 18), 1);
+	assert_int_equal(gitea_config_capacity("cache:\n  capacity: 3\n", 20), 1);
+	assert_int_equal(gitea_config_capacity("runner:\n  capacity: lots\n", 25), 1);
+	assert_int_equal(gitea_config_capacity("runner:\n  capacity: \"2\"\n", 24), 2);
+	assert_int_equal(gitea_config_capacity("runner:\r\n  capacity: 6\r\n", 25), 6);
+	assert_int_equal(gitea_config_capacity("", 0), 1);
+	assert_int_equal(gitea_config_capacity("x", RUNNER_FILE_MAX + 1), -E2BIG);
+}
+
+static void test_gitlab_capacity(void **unused)
+{
+	static const char both[] = "concurrent = 8\n[session_server]\n  limit = 1\n"
+				   "[[runners]]\n  name = \"a\"\n  limit = 3\n"
+				   "  [runners.docker]\n    limit = 1\n[[runners]]\n  limit = 2\n";
+	static const char unlimited[] = "concurrent = 5\n[[runners]]\n  limit = 0\n";
+	static const char lower[] = "concurrent = 2\n[[runners]]\n  limit = 6\n";
+
+	(void)unused;
+	assert_int_equal(gitlab_config_capacity(both, strlen(both)), 3);
+	assert_int_equal(gitlab_config_capacity(unlimited, strlen(unlimited)), 5);
+	assert_int_equal(gitlab_config_capacity(lower, strlen(lower)), 2);
+	assert_int_equal(gitlab_config_capacity("[[runners]]\n", 12), 1);
+}
+
+static void test_capacity_args(void **unused)
+{
+	static const char argv[] = "buildkite-agent\0start\0--spawn\0003\0--tags\0a=b";
+	static const char eq[] = "act_runner\0daemon\0--config=/etc/act/c.yaml";
+	static const char last[] = "x\0--spawn";
+	char v[32];
+
+	(void)unused;
+	assert_int_equal(capacity_arg(argv, sizeof(argv), NULL, "--spawn", v, sizeof(v)), 0);
+	assert_string_equal(v, "3");
+	assert_int_equal(capacity_arg(eq, sizeof(eq) - 1, "-c", "--config", v, sizeof(v)), 0);
+	assert_string_equal(v, "/etc/act/c.yaml");
+	/* an option with no value after it, a prefix of another, or too long for out */
+	assert_int_equal(capacity_arg(last, sizeof(last), NULL, "--spawn", v, sizeof(v)), -ENOENT);
+	assert_int_equal(capacity_arg(argv, sizeof(argv), NULL, "--spaw", v, sizeof(v)), -ENOENT);
+	assert_int_equal(capacity_arg(eq, sizeof(eq) - 1, NULL, "--config", v, 4), -ENAMETOOLONG);
+	assert_int_equal(capacity_number("12"), 12);
+	assert_int_equal(capacity_number("0"), -EINVAL);
+	assert_int_equal(capacity_number("1x"), -EINVAL);
+	assert_int_equal(capacity_number("99999999999999999999"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_busy_is_the_union_of_the_jobs_times),
+		cmocka_unit_test(test_busy_never_goes_back),
+		cmocka_unit_test(test_busy_goes_on_across_a_restart),
+		cmocka_unit_test(test_failures_by_reason_and_io),
+		cmocka_unit_test(test_gitea_capacity),
+		cmocka_unit_test(test_gitlab_capacity),
+		cmocka_unit_test(test_capacity_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -196,14 +196,17 @@ static void axis(struct buf *b, const struct tl_view *v, const struct tl_render 
 
 		buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.0f\"/>", x, x, TOP - 6,
 			   y1);
+		/* a time right beside "now" would run into it */
+		if (x > PLOT_X1 - 40)
+			continue;
 		buf_printf(b, "<text x=\"%.1f\" y=\"%d\">", x, TOP - 10);
 		put_clock(b, t, step < 60);
 		buf_puts(b, "</text>");
 	}
 	buf_printf(b, "<line class=\"now\" x1=\"%.0f\" x2=\"%.0f\" y1=\"%d\" y2=\"%.0f\"/>"
-		      "<text class=\"e\" x=\"%.0f\" y=\"%d\">now</text>"
+		      "<text x=\"%.0f\" y=\"%d\">now</text>"
 		      "<text class=\"e\" x=\"%d\" y=\"%d\">busy</text></g>\n",
-		   PLOT_X1, PLOT_X1, TOP - 6, y1, PLOT_X1, TOP - 24, W - 4, TOP - 10);
+		   PLOT_X1, PLOT_X1, TOP - 6, y1, PLOT_X1, TOP - 10, W - 4, TOP - 10);
 }
 
 static void row(struct buf *b, const struct tl_view *v, const struct tl_row *r, int i,

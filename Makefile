@@ -150,9 +150,15 @@ $(BENCH)/floor: bench/floor.c $(BENCH)/floor.skel.h
 $(BENCH)/execstorm: bench/execstorm.c | $(BENCH)
 	$(CC) $(CFLAGS) $< -o $@
 
-bench-tools: $(BENCH)/floor $(BENCH)/execstorm
+# the status page of 200 runners and 10,000 jobs, built again and again (docs/web.md)
+$(BENCH)/status_page: bench/status_page.c $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) \
+		| $(BENCH)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) $(LDLIBS) \
+		-o $@
 
-# ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency
+bench-tools: $(BENCH)/floor $(BENCH)/execstorm $(BENCH)/status_page
+
+# ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency,status_page
 bench: all fixtures bench-tools
 	bench/run.py $(ARGS)
 

@@ -34,6 +34,7 @@ import rs  # noqa: E402  the end-to-end tests' daemon, cgroup and fake-runner he
 OUT = os.path.join(rs.BUILD, "bench")
 STORM = os.path.join(OUT, "execstorm")
 FLOOR = os.path.join(OUT, "floor")
+STATUS_PAGE = os.path.join(OUT, "status_page")
 BPFTRACE_SCRIPT = """
 tracepoint:sched:sched_process_exec { @execs[comm] = count(); }
 tracepoint:sched:sched_process_fork { @forks = count(); }
@@ -597,6 +598,16 @@ def bench_latency(work, jobs):
             "max_ms": lat[-1], "scrapes": len(seen)}
 
 
+# ---- 6. the status page ----
+
+def bench_status_page(runners, jobs, rounds):
+    """The page at / of a host with this many runners and finished jobs in its timeline, built
+    again and again in one process (bench/status_page.c): bytes and milliseconds per page."""
+    out = subprocess.run([STATUS_PAGE, "-r", str(runners), "-j", str(jobs), "-n", str(rounds)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 # ---- the table ----
 
 def fmt(x, unit="", digits=0):
@@ -697,6 +708,18 @@ def table(r):
             f"{lat['measured']} jobs): p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms, "
             f"max {lat['max_ms']:.1f} ms.")
         add("")
+    if "status_page" in r:
+        p = r["status_page"]
+        add(f"**Status page** with {p['runners']} runners and {p['jobs']:,} jobs in its "
+            f"timeline ({p['timeline_bytes'] / 2**20:.1f} MiB kept; the host up "
+            f"{p['uptime_s'] / 3600:.1f} h), built {p['rounds']} times each:")
+        add("")
+        add("| page | bytes | gzip | build, mean | build, min |")
+        add("|---|---|---|---|---|")
+        for k, v in p["pages"].items():
+            add(f"| {k} | {v['bytes']:,} | {v['gzip_bytes']:,} | {v['ms_mean']:.1f} ms | "
+                f"{v['ms_min']:.1f} ms |")
+        add("")
     if "targets" in r:
         add("| target | goal | measured | |")
         add("|---|---|---|---|")
@@ -762,13 +785,17 @@ def targets(r):
     lat = r.get("latency")
     if lat:
         t("event latency p99", "< 100 ms", lat["p99_ms"], lat["p99_ms"] < 100, " ms")
+    p = r.get("status_page")
+    if p:
+        big = max(v["bytes"] for k, v in p["pages"].items() if k.startswith("html"))
+        t("status page, largest window", "< 512 KiB", big / 1024, big < 512 * 1024, " KiB")
     return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads")
-    ap.add_argument("--only", default="bpf_cost,overhead,job_heavy,idle,latency",
+    ap.add_argument("--only", default="bpf_cost,overhead,job_heavy,idle,latency,status_page",
                     help="comma-separated parts to run")
     ap.add_argument("--out", default=OUT, help="where results.json and results.md go")
     ap.add_argument("--emulated", action="store_true",
@@ -776,7 +803,7 @@ def main():
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF, cgroups)")
-    for tool in (STORM, FLOOR, rs.DAEMON, "wrk", "bpftrace", "prometheus-node-exporter", "nc"):
+    for tool in (STORM, FLOOR, STATUS_PAGE, rs.DAEMON, "wrk", "bpftrace", "prometheus-node-exporter", "nc"):
         if not shutil.which(tool) and not os.access(tool, os.X_OK):
             sys.exit(f"bench: {tool} is missing: run `sudo make bench` (or tools/setup.sh bench)")
     mount_tracefs()
@@ -787,6 +814,7 @@ def main():
         "runners": 20 if q else 200, "jobs_per_runner": 10 if q else 50,
         "wrk_seconds": 2 if q else 5, "idle_seconds": 15 if q else 60, "scrape_interval": 15,
         "latency_jobs": 20 if q else 100,
+        "status_runners": 200, "status_jobs": 10000, "status_rounds": 5 if q else 50,
     }
     parts = set(args.only.split(","))
     os.makedirs(args.out, exist_ok=True)
@@ -811,6 +839,9 @@ def main():
             r["idle"] = bench_idle(work, params["idle_seconds"], params["scrape_interval"])
         if "latency" in parts:
             r["latency"] = bench_latency(work, params["latency_jobs"])
+        if "status_page" in parts:
+            r["status_page"] = bench_status_page(params["status_runners"], params["status_jobs"],
+                                                 params["status_rounds"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     r["seconds"] = time.monotonic() - t0

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include "lib/clock.h"
 #include "expo/eventlog.h"
+#include "expo/timeline.h"
 #include "web/http.h"
 #include "expo/metrics.h"
 #include "kernel/pin.h"
@@ -129,6 +130,22 @@ static void refresh(void *ctx)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* who is told of each job the state publishes: the event log (when there is one) and the
+ * status page's timeline */
+struct job_subscribers {
+	struct eventlog *events;
+	struct timeline *timeline;
+};
+
+static void on_job(void *ctx, const struct job_record *r)
+{
+	struct job_subscribers *subs = ctx;
+
+	if (subs->events)
+		eventlog_on_job(subs->events, r);
+	timeline_on_job(subs->timeline, r);
+}
+
 /* runnerscope cleanup: what a daemon left pinned goes, and with it its programs */
 static int cleanup_command(void)
 {
@@ -176,6 +193,8 @@ int main(int argc, char **argv)
 	struct probes *probes = NULL;
 	struct http *http = NULL;
 	struct eventlog *events = NULL;
+	struct timeline *timeline = NULL;
+	struct job_subscribers subs = {};
 	struct containers *containers = NULL;
 	struct containers_opts copts = {};
 	struct refresh_ctx rctx = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -252,10 +271,16 @@ int main(int argc, char **argv)
 		sopts.labels = &labels;
 	}
 	sopts.grace_ns = env.grace_ns;
-	if (events) {
-		sopts.on_job = eventlog_on_job;
-		sopts.on_job_ctx = events;
+	timeline = timeline__new(NULL);
+	if (!timeline) {
+		pr_err("out of memory");
+		err = 1;
+		goto cleanup;
 	}
+	subs.events = events;
+	subs.timeline = timeline;
+	sopts.on_job = on_job;
+	sopts.on_job_ctx = &subs;
 	sopts.containers = containers;
 	state = state__new(&sopts);
 	if (!state) {
@@ -288,6 +313,7 @@ int main(int argc, char **argv)
 	msrc.state = state;
 	msrc.probes = probes;
 	msrc.events = events;
+	msrc.timeline = timeline;
 	msrc.containers = containers;
 	msrc.refresh = refresh;
 	msrc.refresh_ctx = &rctx;
@@ -343,6 +369,7 @@ cleanup:
 	http__free(http);
 	probes__free(probes);
 	state__free(state);
+	timeline__free(timeline);
 	joblabels_free(&labels);
 	containers__free(containers);
 	eventlog__free(events);

@@ -94,9 +94,10 @@ def test_status_page_in_chromium(daemon, runners):
     assert set(runner_rows) == {"standard", "chrome-go", EVIL}, runner_rows
     assert runner_rows["standard"][0] == "github"
     assert runner_rows["standard"][3] == "idle"
-    assert runner_rows["standard"][4] == "2 finished: 1 success, 1 failure"
+    assert runner_rows["standard"][5] == "2 finished: 1 success, 1 failure"
     assert runner_rows["chrome-go"][3] == "busy"
-    assert runner_rows["chrome-go"][4] == "0 finished; 1 running"
+    assert runner_rows["chrome-go"][5] == "0 finished; 1 running"
+    assert all(r[4].endswith("%") for r in runner_rows.values()), runner_rows
     running = page.tables["Running jobs"]
     assert len(running) == 1, running
     assert running[0][0] == "chrome-go"
@@ -108,9 +109,11 @@ def test_status_page_in_chromium(daemon, runners):
                for r in finished.values())
     # a name full of markup is text, not markup
     assert "b" not in page.tags
-    # self-contained: no script, no external style, image or font; only links home
+    # self-contained: no script, no external style, image or font; only links home, and to
+    # the page itself (the timeline's windows, stopping the refresh)
     assert not {"script", "img", "link", "iframe"} & set(page.tags), set(page.tags)
-    assert {v for k, v in page.attrs if k in ("href", "src")} == {"/metrics", "/healthz"}
+    links = {v for k, v in page.attrs if k in ("href", "src")}
+    assert {l for l in links if not l.startswith("?window=")} == {"/metrics", "/healthz"}, links
     assert ("http-equiv", "refresh") in page.attrs
 
     os.makedirs(ARTIFACTS, exist_ok=True)

@@ -10,6 +10,7 @@ struct state;
 struct probes;
 struct eventlog;
 struct containers;
+struct timeline;
 
 /* what the HTTP server counts of itself, for runnerscope_http_* */
 enum web_route {
@@ -46,6 +47,7 @@ struct metrics_src {
 	struct probes *probes;
 	struct eventlog *events; /* NULL when there is no event log */
 	struct containers *containers;
+	struct timeline *timeline; /* the status page's finished jobs; NULL: none */
 	const char *version;
 	const char *revision;
 	const char *host; /* the host's name, for the status page */

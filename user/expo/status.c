@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -7,6 +9,7 @@
 #include "expo/status.h"
 #include "ci/detect.h"
 #include "expo/metrics.h"
+#include "expo/timeline_svg.h"
 #include "state/state.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -223,27 +226,35 @@ static const char *job_name(const struct job_context *ctx, int have, uint32_t pi
 	return out;
 }
 
-static void render_runners(struct buf *b, struct state *s, int html)
+static void render_runners(struct buf *b, struct state *s, int html, const struct tl_view *v,
+			   const char *window)
 {
-	static const char *const heads[] = { "Kind", "Runner", "Container", "State", "Jobs" };
-	static const int widths[] = { 9, 24, 20, 8, 40 };
-	struct table t = { b, html, 5, heads, widths, 0 };
+	char busy_head[32];
+	const char *const heads[] = { "Kind", "Runner", "Container", "State", busy_head, "Jobs" };
+	static const int widths[] = { 9, 24, 20, 8, 8, 40 };
+	struct table t = { b, html, 6, heads, widths, 0 };
 	struct runner *r;
 	int n = 0;
 
+	snprintf(busy_head, sizeof(busy_head), "Busy %s", window);
 	for (r = state__runners(s); r; r = r->hh.next)
 		n++;
 	table_begin(&t, html ? "Runners" : "RUNNERS", "No runner seen yet.", n);
 	for (r = state__runners(s); r; r = r->hh.next) {
-		char ctr[2 * NAME_LEN + 2], jobs[256];
+		char ctr[2 * NAME_LEN + 2], jobs[256], busy[16] = "", key[NAME_LEN + 16];
 		const char *st = !r->agents ? "down" : r->jobs_running ? "busy" : "idle";
-		const char *cls[] = { NULL, "name", NULL, st, NULL };
+		const char *cls[] = { NULL, "name", NULL, st, NULL, NULL };
 		const char *cells[] = { detect_kind_name(r->kind), r->name,
-					container_of(r, ctr, sizeof(ctr)), st, jobs };
+					container_of(r, ctr, sizeof(ctr)), st, busy, jobs };
 		const char *sep = ": ";
+		const struct tl_row *row;
 		uint64_t total = 0;
 		size_t off;
 
+		snprintf(key, sizeof(key), "%d/%s", r->kind, r->name);
+		HASH_FIND_STR(v->hash, key, row);
+		if (row)
+			timeline_busy(busy, sizeof(busy), v, row);
 		for (int i = 0; i < RESULT_MAX; i++)
 			total += r->st.jobs_finished[i];
 		off = (size_t)snprintf(jobs, sizeof(jobs), "%llu finished", (unsigned long long)total);
@@ -264,9 +275,10 @@ static void render_runners(struct buf *b, struct state *s, int html)
 
 static void render_running(struct buf *b, struct state *s, int html, uint64_t now)
 {
-	static const char *const heads[] = { "Runner", "Job", "PID", "Started", "Elapsed" };
-	static const int widths[] = { 20, 36, 8, 20, 8 };
-	struct table t = { b, html, 5, heads, widths, 0 };
+	static const char *const heads[] = { "Runner",	"Job",	   "PID",
+					     "Started", "Elapsed", "CPU so far" };
+	static const int widths[] = { 20, 36, 8, 20, 8, 10 };
+	struct table t = { b, html, 6, heads, widths, 0 };
 	struct job *j;
 	int n = 0;
 
@@ -274,10 +286,10 @@ static void render_running(struct buf *b, struct state *s, int html, uint64_t no
 		n += !j->finished && j->runner;
 	table_begin(&t, html ? "Running jobs" : "RUNNING JOBS", "No job is running.", n);
 	for (j = state__jobs(s); j; j = j->hh.next) {
-		char name[3 * NAME_LEN + 16], pid[16], started[32], elapsed[32];
-		const char *cls[] = { "name", NULL, NULL, NULL, "running" };
+		char name[3 * NAME_LEN + 16], pid[16], started[32], elapsed[32], cpu[32];
+		const char *cls[] = { "name", NULL, NULL, NULL, "running", NULL };
 		const char *cells[] = { j->runner ? j->runner->name : "", name, pid, started,
-					elapsed };
+					elapsed, cpu };
 		time_t t0;
 		struct tm tm;
 
@@ -289,6 +301,9 @@ static void render_running(struct buf *b, struct state *s, int html, uint64_t no
 		gmtime_r(&t0, &tm);
 		strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%SZ", &tm);
 		status_duration(elapsed, sizeof(elapsed), now > j->start_ns ? now - j->start_ns : 0);
+		/* what the last pass read of its processes (and its containers') */
+		status_duration(cpu, sizeof(cpu),
+				j->acct.seen.cpu_user_ns + j->acct.seen.cpu_system_ns);
 		table_row(&t, cells, cls);
 	}
 	table_end(&t, n);
@@ -356,33 +371,148 @@ static const char style[] =
 	"td::before{content:attr(data-label);color:var(--mute);font-weight:400}}\n"
 	"</style>\n";
 
-void status_render(struct buf *b, const struct metrics_src *src, int html)
+/* the timeline: Okabe & Ito's colours (timeline_svg.c), the same in light and dark */
+static const char style_timeline[] =
+	"<style>\n"
+	".win{margin:.2rem 0 .4rem}.win a[aria-current]{font-weight:700;text-decoration:none}\n"
+	".tlw{overflow-x:auto}#timeline{display:block;width:100%;min-width:720px;"
+	"font:12px system-ui,sans-serif}\n"
+	"#timeline text{fill:var(--fg)}#timeline .e{text-anchor:end}.rn{font-weight:600}"
+	"#timeline .rg{fill:var(--mute);font-size:10px}.z{fill:var(--head)}\n"
+	".axis line{stroke:var(--line)}.axis .now{stroke:var(--mute);stroke-dasharray:3 3}"
+	"#timeline .axis text{fill:var(--mute);font-size:11px;text-anchor:middle}"
+	"#timeline .axis text.e{text-anchor:end}\n"
+	".j{outline:none}.j.success rect{fill:#009E73}.j.success_with_issues rect{fill:#F0E442}"
+	".j.failure rect{fill:url(#hf)}.j.cancelled rect{fill:#CC79A7}.j.skipped rect{fill:#999}"
+	".j.abandoned rect{fill:url(#ha)}.j.running rect{fill:#0072B2}\n"
+	".j:hover rect,.j:focus rect{stroke:var(--fg);stroke-width:2}\n"
+	"#timeline .l{font-size:11px;font-weight:700;text-anchor:middle;fill:#000;"
+	"pointer-events:none}#timeline .running .l,#timeline .success .l,"
+	"#timeline .failure .l{fill:#fff}\n"
+	"#timeline .tip{visibility:hidden;paint-order:stroke;stroke:var(--bg);stroke-width:4px;"
+	"stroke-linejoin:round;pointer-events:none}#timeline .tip.e{text-anchor:end}"
+	".j:hover .tip,.j:focus .tip{visibility:visible}\n"
+	".legend{list-style:none;padding:0;margin:.4rem 0;display:flex;flex-wrap:wrap;"
+	"gap:.2rem 1rem}.sw{display:inline-block;min-width:1.1rem;margin-right:.3rem;"
+	"text-align:center;font-size:.75rem;font-weight:700;border-radius:2px}\n"
+	".sw.success{background:#009E73;color:#fff}.sw.success_with_issues{background:#F0E442;"
+	"color:#000}.sw.failure{background:repeating-linear-gradient(45deg,#7a2f00 0 2px,#D55E00"
+	" 2px 6px);color:#fff}.sw.cancelled{background:#CC79A7;color:#000}.sw.skipped{"
+	"background:#999;color:#000}.sw.abandoned{background:#E69F00;color:#000}.sw.running{"
+	"background:#0072B2;color:#fff}\n"
+	".note{color:var(--mute)}.fold summary{cursor:pointer;color:var(--mute)}"
+	".fold ul{columns:18rem;margin:.3rem 0}\n"
+	"</style>\n";
+
+int status_window(const char *arg, struct status_opts *o)
 {
+	unsigned long n;
+	char *end;
+
+	o->window_ns = STATUS_WINDOW_NS;
+	snprintf(o->window, sizeof(o->window), "1h");
+	if (!arg || !arg[0] || arg[0] < '0' || arg[0] > '9')
+		return arg && arg[0] ? -EINVAL : 0;
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || !n || n > 24 * 60 || (strcmp(end, "m") && strcmp(end, "h")))
+		return -EINVAL;
+	if (*end == 'h')
+		n *= 60;
+	if (n > 24 * 60)
+		return -EINVAL;
+	o->window_ns = (uint64_t)n * 60 * 1000000000ULL;
+	if (n % 60)
+		snprintf(o->window, sizeof(o->window), "%lum", n);
+	else
+		snprintf(o->window, sizeof(o->window), "%luh", n / 60);
+	return 0;
+}
+
+/* the runners, the running jobs and the finished ones of the window, as rows */
+static void build_view(struct tl_view *v, const struct metrics_src *src, uint64_t now)
+{
+	struct state *s = src->state;
+	struct runner *r;
+	struct job *j;
+
+	for (r = state__runners(s); r; r = r->hh.next) {
+		char group[2 * NAME_LEN + 2];
+
+		tl_view_runner(v, r->kind, r->name, container_of(r, group, sizeof(group)),
+			       r->jobs_running);
+	}
+	for (j = state__jobs(s); j; j = j->hh.next) {
+		char group[2 * NAME_LEN + 2];
+		struct tl_src t = {
+			.pid = j->key.tgid,
+			.start_ns = j->start_ns,
+			.end_ns = now,
+			.cpu_ns = j->acct.seen.cpu_user_ns + j->acct.seen.cpu_system_ns,
+			.result = TL_RUNNING,
+			.ctx = j->have_ctx ? &j->ctx : NULL,
+		};
+		struct tl_job *tj;
+
+		if (j->finished || !j->runner)
+			continue;
+		t.kind = j->runner->kind;
+		t.runner = j->runner->name;
+		t.group = container_of(j->runner, group, sizeof(group));
+		tj = tl_job_new(&t);
+		if (tj)
+			tl_view_job_owned(v, tj);
+	}
+	if (src->timeline)
+		tl_view_timeline(v, src->timeline);
+	tl_view_finish(v);
+}
+
+void status_render(struct buf *b, const struct metrics_src *src, int html,
+		   const struct status_opts *opts)
+{
+	struct status_opts dflt;
 	uint64_t now = clock_ns(CLOCK_BOOTTIME);
 	time_t wall = time(NULL);
+	struct timeline_stats ts = { 0 };
+	struct tl_view v;
 	char when[32];
 	struct tm tm;
 
+	if (!opts) {
+		status_window(NULL, &dflt);
+		dflt.refresh = 1;
+		opts = &dflt;
+	}
 	if (src->refresh)
 		src->refresh(src->refresh_ctx);
 	gmtime_r(&wall, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (html) {
-		buf_printf(b,
-			   "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-			   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-			   "<meta http-equiv=\"refresh\" content=\"%d\">\n<title>runnerscope on ",
-			   REFRESH_S);
+		buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+			    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n");
+		if (opts->refresh)
+			buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">\n", REFRESH_S);
+		buf_puts(b, "<title>runnerscope on ");
 		status_escape_html(b, src->host ? src->host : "");
 		buf_puts(b, "</title>\n");
 		buf_puts(b, style);
+		buf_puts(b, style_timeline);
 		buf_puts(b, "</head><body>\n<header><h1>runnerscope on ");
 		status_escape_html(b, src->host ? src->host : "");
 		buf_printf(b, "</h1><p>%s · version ", when);
 		status_escape_html(b, src->version);
-		buf_printf(b, " · refreshes every %ds · <a href=\"/metrics\">metrics</a> · "
-			      "<a href=\"/healthz\">health</a></p></header>\n",
-			   REFRESH_S);
+		/* a reader who tabs through the bars can stop the page moving under them */
+		if (opts->refresh)
+			buf_printf(b, " · refreshes every %ds (<a href=\"?window=%s&amp;refresh=0\">"
+				      "stop</a>)",
+				   REFRESH_S, opts->window);
+		else
+			buf_printf(b, " · not refreshing (<a href=\"?window=%s\">refresh every %ds"
+				      "</a>)",
+				   opts->window, REFRESH_S);
+		buf_puts(b, " · <a href=\"/metrics\">metrics</a> · <a href=\"/healthz\">health</a>"
+			    "</p></header>\n");
 	} else {
 		buf_puts(b, "runnerscope on ");
 		status_escape_text(b, src->host ? src->host : "");
@@ -390,11 +520,38 @@ void status_render(struct buf *b, const struct metrics_src *src, int html)
 		status_escape_text(b, src->version);
 		buf_puts(b, "\n");
 	}
+	if (src->timeline)
+		timeline__stats(src->timeline, &ts);
+	tl_view_init(&v, &(struct tl_view_opts){
+				 .w0 = now > opts->window_ns ? now - opts->window_ns : 0,
+				 .w1 = now,
+				 .max_rows = TL_MAX_ROWS,
+				 .max_bars = TL_MAX_BARS,
+			 });
+	/* the state's lock, then the timeline's: the order the finished-job callback takes them */
 	state__lock(src->state);
-	render_runners(b, src->state, html);
+	if (src->timeline)
+		timeline__lock(src->timeline);
+	build_view(&v, src, now);
+	if (html) {
+		struct tl_render ro = {
+			.now = now,
+			.wall_now = clock_boot_to_wall(now),
+			.window = opts->window,
+			.refresh = opts->refresh,
+			.dropped_end_ns = ts.dropped_end_ns,
+			.keep_jobs = TIMELINE_JOBS,
+		};
+
+		timeline_render_html(b, &v, &ro);
+	}
+	if (src->timeline)
+		timeline__unlock(src->timeline);
+	render_runners(b, src->state, html, &v, opts->window);
 	render_running(b, src->state, html, now);
 	render_recent(b, src->state, html, now);
 	state__unlock(src->state);
+	tl_view_free(&v);
 	if (html)
 		buf_puts(b, "</body></html>\n");
 }

@@ -8,11 +8,27 @@
 
 struct metrics_src;
 
+#define STATUS_WINDOW_NS (3600ULL * 1000000000ULL)
+
+/* what the page's address asks for: ?window=6h, ?refresh=0 */
+struct status_opts {
+	uint64_t window_ns; /* the timeline's, and the runners' busy fraction */
+	char window[16]; /* as the links name it: "1h", "90m" */
+	int refresh; /* the HTML page reloads itself */
+};
+
+/*
+ * The window of ?window=: minutes or hours ("30m", "6h"), 1m to 24h (what the timeline keeps).
+ * 0, or -EINVAL with the default (1h) set; NULL or "": the default.
+ */
+int status_window(const char *arg, struct status_opts *o);
+
 /*
  * Renders the page into b: a self-contained HTML page that refreshes itself (html), or
- * plain-text tables for a terminal.
+ * plain-text tables for a terminal. opts NULL: the last hour, refreshing.
  */
-void status_render(struct buf *b, const struct metrics_src *src, int html);
+void status_render(struct buf *b, const struct metrics_src *src, int html,
+		   const struct status_opts *opts);
 
 /* appends s with &, <, >, " and ' as entities, and control characters as U+FFFD */
 void status_escape_html(struct buf *b, const char *s);

@@ -188,11 +188,17 @@ enum MHD_Result http_serve_status(struct http *h, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_ACCEPT);
+	const char *window = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window");
+	const char *refresh = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "refresh");
 	int html = http_wants_html(accept);
+	struct status_opts o;
 	struct buf b;
 
+	/* a window it cannot show is the default one: the page says which it shows */
+	status_window(window, &o);
+	o.refresh = !refresh || strcmp(refresh, "0");
 	buf_init(&b);
-	status_render(&b, h->opts.metrics, html);
+	status_render(&b, h->opts.metrics, html, &o);
 	return reply_body(h, c, WEB_ROUTE_STATUS, &b,
 			  html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8",
 			  "Accept, Accept-Encoding");

@@ -120,3 +120,52 @@ def test_peak_rss_matches_getrusage(daemon, runners):
                    le=str(64 * 2**20)) == 0
     assert m.value("runnerscope_job_max_rss_bytes_bucket", kind="github", runner="rss-eater",
                    le=str(256 * 2**20)) == 1
+
+
+def proc_rss(root_pid):
+    """VmRSS (bytes) of a process and its descendants, from /proc"""
+    kids, rss = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                st = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+        except OSError:
+            continue
+        kids.setdefault(int(st["PPid"]), []).append(int(pid))
+        rss[int(pid)] = int(st.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, todo = 0, [root_pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += kids.get(p, [])
+    return total
+
+
+def test_running_job_resident_memory_matches_proc(daemon, runners, workdir):
+    """The memory a running job holds now, from the task iterator (6.1 keeps the counts in
+    mm_rss_stat, later kernels in per-CPU counters), against /proc's VmRSS of its tree."""
+    d = daemon()
+    r = runners("rss-holder").start()
+    held = os.path.join(workdir, "held")
+    os.mkfifo(held)
+    r.submit("hold", f"step x=$(head -c 60000000 /dev/zero | tr '\\0' a); read y < {held}",
+             "exit 100")
+    wpid = r.worker_pid("hold")
+
+    def holding():
+        m = d.scrape(rs.FRESH)
+        got = m.value("runnerscope_job_resident_memory_bytes", kind="github",
+                      runner="rss-holder")
+        return (got, m) if got and got > 60e6 else None
+    got, m = wait_for(holding, 30, what="the job's 60 MB resident")
+    truth = proc_rss(wpid)
+    # /proc reads the same counters a moment later; the shell's heap moves little meanwhile
+    assert abs(got - truth) <= 0.05 * truth + 4 * 2**20, (got, truth)
+    assert m.value("runnerscope_jobs_running", kind="github", runner="rss-holder") == 1
+    rs.release(held)
+    r.result("hold")
+    m = settled(d, "rss-holder")
+    assert m.value("runnerscope_job_resident_memory_bytes", kind="github",
+                   runner="rss-holder") == 0

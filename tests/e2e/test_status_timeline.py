@@ -194,11 +194,18 @@ def test_timeline_windows_and_text(daemon, runners, workdir):
     _, body, _ = d.get("/?window=6h&refresh=0", headers={"Accept": "text/html"})
     assert b"http-equiv=\"refresh\"" not in body
     assert b"href=\"?window=24h&amp;refresh=0\"" in body
-    # a terminal: the running job's CPU beside its elapsed time, the busy fraction per runner
-    _, body, _ = d.get("/", headers={"Accept": "*/*"})
-    text = body.decode()
-    head = next(l for l in text.splitlines() if l.strip().startswith("Runner") and "PID" in l)
-    assert re.search(r"Elapsed +CPU so far$", head), head
+    # a terminal: the running job's CPU and memory beside its elapsed time, the busy
+    # fraction per runner
+    def running_table():
+        _, body, _ = d.get("/", headers={"Accept": "*/*"})
+        lines = body.decode().splitlines()
+        at = next(i for i, l in enumerate(lines)
+                  if l.strip().startswith("Runner") and "PID" in l)
+        # the held job's shell has some memory resident once a pass has read it: a size
+        return (body.decode(), lines[at]) if re.search(r" [0-9.]+ (KiB|MiB)$",
+                                                       lines[at + 1]) else None
+    text, head = wait_for(running_table, 10, what="the running job's memory")
+    assert re.search(r"Elapsed +CPU so far +Memory now$", head), head
     assert "Busy 1h" in text
     rs.release(held)
     r.result("long")

@@ -275,10 +275,10 @@ static void render_runners(struct buf *b, struct state *s, int html, const struc
 
 static void render_running(struct buf *b, struct state *s, int html, uint64_t now)
 {
-	static const char *const heads[] = { "Runner",	"Job",	   "PID",
-					     "Started", "Elapsed", "CPU so far" };
-	static const int widths[] = { 20, 36, 8, 20, 8, 10 };
-	struct table t = { b, html, 6, heads, widths, 0 };
+	static const char *const heads[] = { "Runner",	"Job",	   "PID",	 "Started",
+					     "Elapsed", "CPU so far", "Memory now" };
+	static const int widths[] = { 20, 36, 8, 20, 8, 10, 10 };
+	struct table t = { b, html, 7, heads, widths, 0 };
 	struct job *j;
 	int n = 0;
 
@@ -286,10 +286,10 @@ static void render_running(struct buf *b, struct state *s, int html, uint64_t no
 		n += !j->finished && j->runner;
 	table_begin(&t, html ? "Running jobs" : "RUNNING JOBS", "No job is running.", n);
 	for (j = state__jobs(s); j; j = j->hh.next) {
-		char name[3 * NAME_LEN + 16], pid[16], started[32], elapsed[32], cpu[32];
-		const char *cls[] = { "name", NULL, NULL, NULL, "running", NULL };
+		char name[3 * NAME_LEN + 16], pid[16], started[32], elapsed[32], cpu[32], mem[32];
+		const char *cls[] = { "name", NULL, NULL, NULL, "running", NULL, NULL };
 		const char *cells[] = { j->runner ? j->runner->name : "", name, pid, started,
-					elapsed, cpu };
+					elapsed, cpu, mem };
 		time_t t0;
 		struct tm tm;
 
@@ -304,6 +304,11 @@ static void render_running(struct buf *b, struct state *s, int html, uint64_t no
 		/* what the last pass read of its processes (and its containers') */
 		status_duration(cpu, sizeof(cpu),
 				j->acct.seen.cpu_user_ns + j->acct.seen.cpu_system_ns);
+		/* resident in its processes (its containers' included) at the last pass */
+		if (j->rss)
+			status_bytes(mem, sizeof(mem), j->rss);
+		else
+			snprintf(mem, sizeof(mem), "-");
 		table_row(&t, cells, cls);
 	}
 	table_end(&t, n);

@@ -57,34 +57,24 @@ int gitea_config_capacity(const char *text, size_t len)
 	const char *p = text, *end = text + len;
 	long indent = -1;
 	int in_runner = 0, v;
+	struct config_line l;
 
 	if (len > RUNNER_FILE_MAX)
 		return -E2BIG;
-	while (p < end) {
-		const char *line = p, *eol = memchr(p, '\n', (size_t)(end - p)), *k = p;
-
-		if (!eol)
-			eol = end;
-		p = eol + 1;
-		while (k < eol && (*k == ' ' || *k == '\t'))
-			k++;
-		if (k == eol || *k == '#' || *k == '\r')
-			continue;
-		if (k == line) {
+	while (config_next_line(&p, end, &l)) {
+		if (l.key == l.line) {
 			/* a top-level key: the runner mapping starts, or the one before ends */
 			if (in_runner)
 				break;
-			in_runner = eol - k >= 7 && !memcmp(k, "runner:", 7);
+			in_runner = l.eol - l.key >= 7 && !memcmp(l.key, "runner:", 7);
 			continue;
 		}
 		if (!in_runner)
 			continue;
 		/* the runner mapping's own keys are those at its first key's indent */
 		if (indent < 0)
-			indent = k - line;
-		if (k - line != indent)
-			continue;
-		if ((v = key_number(k, eol, "capacity", ':')) > 0)
+			indent = l.key - l.line;
+		if (l.key - l.line == indent && (v = key_number(l.key, l.eol, "capacity", ':')) > 0)
 			return v;
 	}
 	return 1;
@@ -94,29 +84,21 @@ int gitlab_config_capacity(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
 	int concurrent = 1, limit = 0, table = 0, v;
+	struct config_line l;
 
 	if (len > RUNNER_FILE_MAX)
 		return -E2BIG;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *k = p;
-
-		if (!eol)
-			eol = end;
-		p = eol + 1;
-		while (k < eol && (*k == ' ' || *k == '\t'))
-			k++;
-		if (k == eol || *k == '#')
-			continue;
-		if (*k == '[') {
+	while (config_next_line(&p, end, &l)) {
+		if (*l.key == '[') {
 			/* the top level, then the first [[runners]] table's own keys */
 			if (table == 1)
 				break;
-			table = eol - k >= 11 && !strncmp(k, "[[runners]]", 11) ? 1 : 2;
+			table = l.eol - l.key >= 11 && !strncmp(l.key, "[[runners]]", 11) ? 1 : 2;
 			continue;
 		}
-		if (table == 0 && (v = key_number(k, eol, "concurrent", '=')) > 0)
+		if (table == 0 && (v = key_number(l.key, l.eol, "concurrent", '=')) > 0)
 			concurrent = v;
-		else if (table == 1 && (v = key_number(k, eol, "limit", '=')) > 0)
+		else if (table == 1 && (v = key_number(l.key, l.eol, "limit", '=')) > 0)
 			limit = v;
 	}
 	return limit && limit < concurrent ? limit : concurrent;

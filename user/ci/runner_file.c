@@ -87,27 +87,42 @@ static int toml_string(const char *s, const char *end, char *out, size_t sz)
 	return 0;
 }
 
+int config_next_line(const char **p, const char *end, struct config_line *l)
+{
+	while (*p < end) {
+		const char *eol = memchr(*p, '\n', (size_t)(end - *p)), *k = *p;
+
+		if (!eol)
+			eol = end;
+		l->line = *p;
+		*p = eol + 1;
+		if (eol > k && eol[-1] == '\r')
+			eol--;
+		while (k < eol && (*k == ' ' || *k == '\t'))
+			k++;
+		if (k == eol || *k == '#')
+			continue;
+		l->key = k;
+		l->eol = eol;
+		return 1;
+	}
+	return 0;
+}
+
 int gitlab_config_parse(const char *text, size_t len, char *name, size_t name_sz, char *token,
 			size_t token_sz)
 {
 	const char *p = text, *end = text + len;
 	int in_runner = 0, found = 0;
+	struct config_line l;
 
 	if (len > RUNNER_FILE_MAX)
 		return -E2BIG;
 	name[0] = token[0] = '\0';
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *k, *v;
+	while (config_next_line(&p, end, &l)) {
+		const char *k = l.key, *eol = l.eol, *v;
 		size_t klen;
 
-		if (!eol)
-			eol = end;
-		k = p;
-		p = eol + 1;
-		while (k < eol && (*k == ' ' || *k == '\t'))
-			k++;
-		if (k == eol || *k == '#')
-			continue;
 		if (*k == '[') {
 			/* only the first [[runners]] table's own keys, not its [runners.*] tables */
 			if (in_runner)

@@ -17,6 +17,16 @@ int runner_file_parse_key(const char *text, size_t len, const char *key, char *n
 			  size_t name_sz);
 
 /*
+ * The next line of a config file (TOML, YAML) that says something: *p moves past it; line is
+ * where it starts, key where its text starts after the indent, eol where it ends (before the
+ * newline and a CR). Blank lines and comments ('#') are skipped. 0 at the end of the text.
+ */
+struct config_line {
+	const char *line, *key, *eol;
+};
+int config_next_line(const char **p, const char *end, struct config_line *l);
+
+/*
  * GitLab Runner's config.toml: name and token of its first [[runners]] table (token "" when it
  * has none). 0; -ENOENT when no [[runners]] table has a name; -E2BIG past RUNNER_FILE_MAX.
  */

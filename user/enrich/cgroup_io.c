@@ -97,7 +97,7 @@ int cgroup_io_stat_parse(const char *text, size_t len, struct io_totals *out)
 				uint64_t v, *sum = k < 2 ? &t.bytes[k] : &t.ops[k - 2];
 				const char *p = line + kl;
 
-				if ((size_t)(f_end - line) <= kl || memcmp(line, keys[k], kl))
+				if ((size_t)(f_end - line) < kl || memcmp(line, keys[k], kl))
 					continue;
 				if (digits(&p, f_end, &v) || p != f_end || add(sum, v))
 					return -EINVAL;

@@ -175,8 +175,13 @@ int netns_read(int pid, const struct cgroup_paths *cg, struct net_totals *out)
 	memset(out, 0, sizeof(*out));
 	if (pid <= 0)
 		return -ESRCH;
+	/*
+	 * the host's namespace is that of process 1; where even root may not look at it (an
+	 * init that is not dumpable in a sandbox), runnerscope's own, which is the host's where
+	 * it runs as documented (hostNetwork, or a host service)
+	 */
 	snprintf(path, sizeof(path), "%s/1/ns/net", procfs_root());
-	if (stat(path, &host))
+	if (stat(path, &host) && stat("/proc/self/ns/net", &host))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/%d", procfs_root(), pid);
 	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -10,7 +10,8 @@
  * The interface counters (netdev_parse()) of the network namespace of process pid, read
  * through <--proc.root>/<pid>/net/dev while the process is one of the cgroup cg names (a pid
  * reused by another process is not read). 0 and out; -EEXIST when the namespace is the host's
- * (<--proc.root>/1's: a host-network container has no counters of its own); -ESRCH when the
+ * (<--proc.root>/1's, or runnerscope's own where that one cannot be looked at: a host-network
+ * container has no counters of its own); -ESRCH when the
  * process is gone or in another cgroup; another -errno.
  */
 int netns_read(int pid, const struct cgroup_paths *cg, struct net_totals *out);

@@ -52,7 +52,8 @@ static void test_io_stat(void **state)
 	assert_int_equal(t.ops[CG_IO_READ], 4);
 	assert_int_equal(t.ops[CG_IO_WRITE], 6);
 	/* 2^64 - 1 is a number; one more is not */
-	assert_int_equal(io_stat("8:0 rbytes=18446744073709551615 wbytes=0 rios=0 wios=0\n", &t), 0);
+	assert_int_equal(io_stat("8:0 rbytes=18446744073709551615 wbytes=0 rios=0 wios=0\n", &t),
+			 0);
 	assert_true(t.bytes[CG_IO_READ] == UINT64_MAX);
 	/* nothing accounted yet: absent, not 0 */
 	assert_int_equal(io_stat("", &t), -ENOENT);
@@ -149,9 +150,9 @@ static void test_netdev(void **state)
 	assert_int_equal(t.bytes[NET_TRANSMIT], 120200);
 	assert_int_equal(t.packets[NET_TRANSMIT], 2002);
 	/* --network none: only lo, 0 */
-	assert_int_equal(netdev(NETDEV_HEAD "    lo:    1456       8    0    0    0     0          0"
-					    "         0     1456       8    0    0    0     0       "
-					    "0          0\n",
+	assert_int_equal(netdev(NETDEV_HEAD "    lo:    1456       8    0    0    0     0"
+				"          0         0     1456       8    0    0    0     0"
+				"       0          0\n",
 				&t),
 			 0);
 	assert_int_equal(t.bytes[NET_RECEIVE] | t.bytes[NET_TRANSMIT], 0);

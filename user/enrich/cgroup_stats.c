@@ -419,8 +419,10 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 		     struct cgroup_files *keep, struct container_stats *out)
 {
 	enum { ACCT, CPU, MEM, BLKIO, PIDS, UNI };
-	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu, l->memory, l->blkio, l->pids, l->unified };
-	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu, p->memory, p->blkio, p->pids, p->unified };
+	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu,  l->memory,
+					l->blkio,   l->pids, l->unified };
+	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu,  p->memory,
+				       p->blkio,   p->pids, p->unified };
 	int fds[CG_DIRS] = { -1, -1, -1, -1, -1, -1 }, err = -ENOENT, i, n;
 	struct cgdir d[CG_DIRS];
 

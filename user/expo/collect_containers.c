@@ -119,8 +119,8 @@ void collect_containers(struct buf *b, struct containers *c)
 		{ NS "container_pids", "gauge", "Tasks (processes and threads) in the container.",
 		  CG_PIDS, offsetof(struct container_stats, pids), 1 },
 		{ NS "container_pids_limit", "gauge",
-		  "The container's limit of tasks (pids.max); absent when unlimited.", CG_PIDS_LIMIT,
-		  offsetof(struct container_stats, pids_limit), 1 },
+		  "The container's limit of tasks (pids.max); absent when unlimited.",
+		  CG_PIDS_LIMIT, offsetof(struct container_stats, pids_limit), 1 },
 	};
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
 		expo_family(b, gauges[i].name, gauges[i].type, gauges[i].help);

@@ -10,8 +10,8 @@ shift || true
 
 build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libmicrohttpd-dev libjson-c-dev uthash-dev libyaml-dev libgnutls28-dev libcrypt-dev"
-test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io
-	busybox-static prometheus util-linux procps openssl curl chromium
+test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io podman
+	busybox-static prometheus util-linux procps iproute2 e2fsprogs mount openssl curl chromium
 	fonts-dejavu-core libclang-rt-dev valgrind debootstrap systemd
 	qemu-system-x86 xz-utils zstd"
 bench_pkgs="python3 util-linux procps wrk bpftrace prometheus-node-exporter

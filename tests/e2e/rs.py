@@ -590,3 +590,36 @@ class Prometheus:
             except OSError:
                 return None
         return wait_for(got, timeout, interval=0.5, what=f"Prometheus: {q}")
+
+
+class LoopFs:
+    """An ext4 on a loop device over a file in dir, mounted at dir/mnt: a block device of the
+    test's own, whose I/O nothing else on the host does. with LoopFs(dir) as fs: fs.dev,
+    fs.mnt, fs.majmin."""
+
+    def __init__(self, dir, size="128M"):
+        self.img = os.path.join(dir, "disk.img")
+        self.mnt = os.path.join(dir, "mnt")
+        self.size = size
+        self.dev = None
+
+    def __enter__(self):
+        run = lambda *c: subprocess.run(c, check=True, capture_output=True, text=True,
+                                        timeout=60).stdout
+        os.makedirs(self.mnt)
+        run("truncate", "-s", self.size, self.img)
+        self.dev = run("losetup", "-f", "--show", self.img).strip()
+        try:
+            run("mkfs.ext4", "-q", self.dev)
+            run("mount", self.dev, self.mnt)
+        except BaseException:
+            run("losetup", "-d", self.dev)
+            raise
+        with open(f"/sys/class/block/{os.path.basename(self.dev)}/dev") as f:
+            self.majmin = f.read().strip()
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", self.mnt], capture_output=True, timeout=60)
+        subprocess.run(["losetup", "-d", self.dev], capture_output=True, timeout=60)
+        return False

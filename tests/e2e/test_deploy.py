@@ -132,20 +132,42 @@ def start_prometheus(workdir, port, rules):
     return p
 
 
+def io_cgroup(cg, relpath, fs):
+    """the container's block I/O on the test's own device: on v1 a blkio cgroup beside the
+    others, with throttling set up for that device (a rate never reached), without which v1
+    counts nothing; cgroup2 counts it in io.stat where the io controller is on"""
+    blkio = os.path.join(rs.CGROOT, "blkio")
+    if os.path.isfile(os.path.join(blkio, "blkio.reset_stats")):
+        d = os.path.join(blkio, relpath)
+        os.makedirs(d, exist_ok=True)
+        cg.dirs.append(d)
+        with open(os.path.join(d, "blkio.throttle.write_bps_device"), "w") as f:
+            f.write(f"{fs.majmin} {2**40}")
+
+
 def test_dashboard_queries_and_rules_against_a_real_prometheus(daemon, runners, workdir):
     d = daemon("--containers=all")
-    cg = rs.Cgroup(f"docker/{rs.fake_container_id()}")
+    relpath = f"docker/{rs.fake_container_id()}"
+    cg = rs.Cgroup(relpath)
+    fs = rs.LoopFs(workdir).__enter__()
     try:
-        r = runners("dash", cgroup=cg).start()
+        io_cgroup(cg, relpath, fs)
+        cg.write("pids", "pids.max", 1000)
+        # the Listener, first in its cgroup, in a network namespace of its own: the
+        # container's network panel has its (zero) counters
+        r = runners("dash", cgroup=cg, wrap=("unshare", "-n")).start()
         with start_prometheus(workdir, d.port,
                               os.path.join(DEPLOY, "prometheus", "runnerscope-rules.yml")) as p:
             p.wait('up{job="runnerscope"} == 1')
+            r.submit("io", f"step dd if=/dev/zero of={fs.mnt}/f bs=64k count=64 oflag=direct",
+                     "exit 100")
             for i, code in enumerate((100, 102, 100, 101)):
                 r.submit(f"j{i}", "step sleep 1.2", f"exit {code}")
             r.submit("long", "step sleep 60", "exit 100")
             for i in range(4):
                 r.result(f"j{i}", timeout=60)
-            p.wait('sum(runnerscope_jobs_finished_total{runner="dash"}) == 4')
+            r.result("io", timeout=60)
+            p.wait('sum(runnerscope_jobs_finished_total{runner="dash"}) == 5')
             p.wait('runnerscope_jobs_running{runner="dash"} == 1')
             time.sleep(3)  # a few scrapes of the final state, for rate()
             with open(os.path.join(DEPLOY, "grafana", "runnerscope.json")) as f:
@@ -173,6 +195,7 @@ def test_dashboard_queries_and_rules_against_a_real_prometheus(daemon, runners, 
             assert len(rules) == 17 and not [r for r in rules if r.get("lastError")]
     finally:
         cg.remove()
+        fs.__exit__()
 
 
 def docker_run_rs(engine, name, port, caps):

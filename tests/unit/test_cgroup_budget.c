@@ -71,11 +71,11 @@ static void test_read_kept_dirs_of_a_removed_cgroup(void **state)
 	}
 	layout(root, &l);
 	assert_int_equal(paths(TEXT_HYBRID, &p), 0);
-	/* a budget of exactly one container's directories: half the soft limit, less 256 (taken
-	 * once in a process: so this test has a binary of its own) */
+	/* a budget of exactly one container's directories (the hierarchies it is in): half the
+	 * soft limit, less 256 (taken once in a process: so this test has a binary of its own) */
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
 	rl = was;
-	rl.rlim_cur = 2 * (256 + CG_DIRS);
+	rl.rlim_cur = 2 * (256 + sizeof(hier) / sizeof(hier[0]));
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 
 	assert_int_equal(cgroupfs_read_kept(&l, &p, &keep, &st), 0);

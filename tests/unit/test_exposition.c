@@ -86,6 +86,7 @@ static struct state *synthetic_state(void)
 struct cgroup_text {
 	const char *cpu_stat, *memory_current, *memory_stat, *memory_max, *memory_events;
 	const char *cpu_pressure, *memory_pressure, *io_pressure;
+	const char *io_stat, *pids_current, *pids_max;
 };
 
 static const struct cgroup_text runner_cgroup = {
@@ -101,6 +102,11 @@ static const struct cgroup_text runner_cgroup = {
 	"full avg10=0.00 avg60=0.01 avg300=0.00 total=100000\n",
 	"some avg10=0.12 avg60=0.33 avg300=0.10 total=750000\n"
 	"full avg10=0.10 avg60=0.30 avg300=0.09 total=600000\n",
+	/* two devices */
+	"8:0 rbytes=104857600 wbytes=52428800 rios=2000 wios=800 dbytes=0 dios=0\n"
+	"259:0 rbytes=1048576 wbytes=4194304 rios=16 wios=64 dbytes=0 dios=0\n",
+	"37\n",
+	"512\n",
 };
 
 /* unlimited, and OOM-killed twice before it went */
@@ -117,6 +123,10 @@ static const struct cgroup_text service_cgroup = {
 	"full avg10=2.00 avg60=0.90 avg300=0.30 total=250000\n",
 	"some avg10=0.00 avg60=0.00 avg300=0.00 total=5000\n"
 	"full avg10=0.00 avg60=0.00 avg300=0.00 total=4000\n",
+	/* no I/O accounted yet: absent; no pids limit */
+	"",
+	"3\n",
+	"max\n",
 };
 
 /* the file dir/name holding text, its directories made */
@@ -148,6 +158,9 @@ static void put_cgroup(const char *root, const char *id, const struct cgroup_tex
 		{ "cpu.pressure", t->cpu_pressure },
 		{ "memory.pressure", t->memory_pressure },
 		{ "io.pressure", t->io_pressure },
+		{ "io.stat", t->io_stat },
+		{ "pids.current", t->pids_current },
+		{ "pids.max", t->pids_max },
 	};
 	char dir[512];
 

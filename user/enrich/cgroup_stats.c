@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * A cgroup's CPU, memory, throttling and PSI from its files in each hierarchy, on v1 and v2;
- * the files are kept open between reads while the fd budget has room.
+ * A cgroup's CPU, memory, throttling and PSI from its files in each hierarchy, on v1 and v2
+ * (block I/O and pids: cgroup_io.c); the files are kept open between reads while the fd
+ * budget has room.
  *
  * Files read, per hierarchy (all tiny, rewritten by the kernel on each read):
  *   v1 cpuacct  cpuacct.usage, cpuacct.usage_user, cpuacct.usage_sys (4.7+), else cpuacct.stat
  *   v1 cpu      cpu.stat throttled_time
  *   v1 memory   memory.usage_in_bytes, memory.stat, memory.limit_in_bytes, memory.oom_control
  *   cgroup2     cpu.stat, memory.current, memory.stat, memory.max, memory.events, *.pressure
+ *   any         cgroup.procs (its first process, for the container's network namespace)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +24,6 @@
 
 /* v1 shows "no limit" as PAGE_COUNTER_MAX in bytes: LONG_MAX rounded down to a page */
 #define V1_UNLIMITED (1ULL << 62)
-
-/* a cgroup directory being read, and where its open files are kept (cache NULL: nowhere) */
-struct cgdir {
-	int fd;
-	int slot;
-	struct cgroup_files *cache;
-};
 
 /* fds a process may keep for cgroup files: half its limit, less a margin for the rest */
 static _Atomic int kept_fds;
@@ -73,7 +68,7 @@ static int kept_fd(const struct cgdir *d, const char *name)
  * A kept file is read again from offset 0, which makes cgroupfs produce it anew: no open,
  * no path walk, no close.
  */
-static ssize_t read_small(const struct cgdir *d, const char *name, char *buf, size_t cap)
+ssize_t cgdir_read(const struct cgdir *d, const char *name, char *buf, size_t cap)
 {
 	size_t n = 0;
 	int fd = d->cache ? kept_fd(d, name) : -1, kept = fd >= 0;
@@ -162,7 +157,7 @@ static int text_u64(const char *buf, uint64_t *v)
 static int file_u64(const struct cgdir *dirfd, const char *name, uint64_t *v)
 {
 	char buf[64];
-	ssize_t n = read_small(dirfd, name, buf, sizeof(buf));
+	ssize_t n = cgdir_read(dirfd, name, buf, sizeof(buf));
 
 	return n < 0 ? (int)n : text_u64(buf, v);
 }
@@ -197,7 +192,7 @@ static int psi_some_total(const struct cgdir *dirfd, const char *name, uint64_t 
 {
 	char buf[256];
 	const char *s, *t;
-	ssize_t n = read_small(dirfd, name, buf, sizeof(buf));
+	ssize_t n = cgdir_read(dirfd, name, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -230,7 +225,7 @@ static int split_from_ticks(const struct cgdir *fd, uint64_t usage, uint64_t *us
 {
 	char buf[256];
 	uint64_t u, s;
-	ssize_t n = read_small(fd, "cpuacct.stat", buf, sizeof(buf));
+	ssize_t n = cgdir_read(fd, "cpuacct.stat", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -265,7 +260,7 @@ static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
 {
 	char buf[1024];
 
-	if (read_small(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+	if (cgdir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
 		return;
 	if (!key_u64(buf, "throttled_time", &st->throttled_ns))
 		st->have |= CG_THROTTLE;
@@ -283,7 +278,7 @@ static void memory_usage(const struct cgdir *fd, const char *usage_file, const c
 	uint64_t usage, inactive, rss;
 
 	if (!file_u64(fd, usage_file, &usage) &&
-	    read_small(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
+	    cgdir_read(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, inactive_key, &inactive) && !key_u64(buf, rss_key, &rss)) {
 		st->mem_usage = usage;
 		st->mem_working_set = usage > inactive ? usage - inactive : 0;
@@ -303,7 +298,7 @@ static void memory_v1(const struct cgdir *fd, struct container_stats *st)
 		st->have |= CG_LIMIT;
 	}
 	/* oom_kill joined oom_kill_disable and under_oom in 4.13 */
-	if (read_small(fd, "memory.oom_control", buf, sizeof(buf)) >= 0 &&
+	if (cgdir_read(fd, "memory.oom_control", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, "oom_kill", &st->oom_kills))
 		st->have |= CG_OOM;
 }
@@ -314,7 +309,7 @@ static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle,
 	char buf[1024];
 	uint64_t usage, user, sys, thr;
 
-	if (read_small(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+	if (cgdir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
 		return;
 	if (want_usage && !key_u64(buf, "usage_usec", &usage) &&
 	    !key_u64(buf, "user_usec", &user) && !key_u64(buf, "system_usec", &sys)) {
@@ -336,12 +331,12 @@ static void memory_v2(const struct cgdir *fd, struct container_stats *st)
 	uint64_t v;
 
 	memory_usage(fd, "memory.current", "inactive_file", "anon", st);
-	if (read_small(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
+	if (cgdir_read(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
 	    !text_u64(buf, &v)) {
 		st->mem_limit = v;
 		st->have |= CG_LIMIT;
 	}
-	if (read_small(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
+	if (cgdir_read(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, "oom_kill", &st->oom_kills))
 		st->have |= CG_OOM;
 }
@@ -404,13 +399,31 @@ void cgroupfs_files_close(struct cgroup_files *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* the first process cgroup.procs lists: v1 lists them sorted, so that is the oldest pid */
+static void first_pid(const struct cgdir *d, struct container_stats *st)
+{
+	char buf[64];
+	uint64_t v;
+	char *nl;
+
+	if (cgdir_read(d, "cgroup.procs", buf, sizeof(buf)) <= 0)
+		return;
+	nl = strchr(buf, '\n');
+	if (nl)
+		nl[1] = '\0';
+	if (!parse_u64(buf, 0, &v) && v > 0 && v <= INT_MAX)
+		st->pid = (int)v;
+}
+
 static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p,
 		     struct cgroup_files *keep, struct container_stats *out)
 {
-	enum { ACCT, CPU, MEM, UNI };
-	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu, l->memory, l->unified };
-	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu, p->memory, p->unified };
-	int fds[CG_DIRS] = { -1, -1, -1, -1 }, err = -ENOENT, i;
+	enum { ACCT, CPU, MEM, BLKIO, PIDS, UNI };
+	const char *mounts[CG_DIRS] = { l->cpuacct, l->cpu,  l->memory,
+					l->blkio,   l->pids, l->unified };
+	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu,  p->memory,
+				       p->blkio,   p->pids, p->unified };
+	int fds[CG_DIRS] = { -1, -1, -1, -1, -1, -1 }, err = -ENOENT, i, n;
 	struct cgdir d[CG_DIRS];
 
 	memset(out, 0, sizeof(*out));
@@ -443,13 +456,13 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 		}
 		if (err)
 			goto cleanup;
-		/* the directories are kept with the files, while the budget has room */
-		if (keep && atomic_load(&kept_fds) + CG_DIRS <= fd_budget()) {
+		/* the directories are kept with the files, while the budget has room for them */
+		for (i = 0, n = 0; i < CG_DIRS; i++)
+			n += fds[i] >= 0;
+		if (keep && atomic_load(&kept_fds) + n <= fd_budget()) {
 			memcpy(keep->dirs, fds, sizeof(fds));
 			keep->open = 1;
-			for (i = 0; i < CG_DIRS; i++)
-				if (fds[i] >= 0)
-					atomic_fetch_add(&kept_fds, 1);
+			atomic_fetch_add(&kept_fds, n);
 		}
 	}
 	for (i = 0; i < CG_DIRS; i++)
@@ -461,11 +474,26 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 		throttle_v1(&d[CPU], out);
 	if (fds[MEM] >= 0)
 		memory_v1(&d[MEM], out);
+	if (fds[BLKIO] >= 0)
+		cgroup_io_v1(&d[BLKIO], out);
+	if (fds[PIDS] >= 0)
+		cgroup_pids(&d[PIDS], out);
 	if (fds[UNI] >= 0) {
 		cpu_v2(&d[UNI], fds[ACCT] < 0, fds[CPU] < 0, out);
 		if (fds[MEM] < 0)
 			memory_v2(&d[UNI], out);
+		if (fds[BLKIO] < 0)
+			cgroup_io_v2(&d[UNI], out);
+		if (fds[PIDS] < 0)
+			cgroup_pids(&d[UNI], out);
 		psi(&d[UNI], out);
+	}
+	/* a process of the cgroup, from the first hierarchy it has of these */
+	for (i = 0; i < CG_DIRS && !out->pid; i++) {
+		static const int order[CG_DIRS] = { MEM, UNI, PIDS, ACCT, CPU, BLKIO };
+
+		if (fds[order[i]] >= 0)
+			first_pid(&d[order[i]], out);
 	}
 cleanup:
 	if (!keep || !keep->open)

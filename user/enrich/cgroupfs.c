@@ -21,6 +21,9 @@ static const struct hier v1_cpuacct = { "cpuacct.usage",
 					{ "cpuacct", "cpu,cpuacct", "cpuacct,cpu" } };
 static const struct hier v1_cpu = { "cpu.shares", { "cpu", "cpu,cpuacct", "cpuacct,cpu" } };
 static const struct hier v1_memory = { "memory.usage_in_bytes", { "memory" } };
+static const struct hier v1_blkio = { "blkio.reset_stats", { "blkio" } };
+/* the root of v1 pids has only the files every v1 root has: its name tells it */
+static const struct hier v1_pids = { "cgroup.procs", { "pids" } };
 
 static int exists(const char *dir, const char *name)
 {
@@ -60,7 +63,9 @@ static int find_v1(const char *root, const struct hier *h, char *out, size_t sz)
 			if (lstat(path, &st))
 				continue;
 		}
-		if (!S_ISDIR(st.st_mode) || !exists(path, h->marker))
+		/* a cgroup2 mount has a cgroup.procs too */
+		if (!S_ISDIR(st.st_mode) || !exists(path, h->marker) ||
+		    exists(path, "cgroup.controllers"))
 			continue;
 		if ((size_t)snprintf(out, sz, "%s/%s", root, name) >= sz)
 			return -ENAMETOOLONG;
@@ -78,6 +83,8 @@ int cgroupfs_layout(const char *root, struct cgroup_layout *out)
 		{ &v1_cpuacct, out->cpuacct },
 		{ &v1_cpu, out->cpu },
 		{ &v1_memory, out->memory },
+		{ &v1_blkio, out->blkio },
+		{ &v1_pids, out->pids },
 	};
 	char r[CGROUPFS_PATH_MAX];
 	size_t n;
@@ -103,7 +110,8 @@ int cgroupfs_layout(const char *root, struct cgroup_layout *out)
 			return -ENAMETOOLONG;
 		}
 	}
-	if (!out->unified[0] && !out->cpuacct[0] && !out->cpu[0] && !out->memory[0])
+	if (!out->unified[0] && !out->cpuacct[0] && !out->cpu[0] && !out->memory[0] &&
+	    !out->blkio[0] && !out->pids[0])
 		return -ENOENT;
 	return 0;
 }
@@ -185,6 +193,10 @@ static int parse_line(const char *s, size_t n, struct cgroup_paths *out)
 	if (has_controller(ctl, ctl_len, "cpu") && set_path(out->cpu, path, path_len))
 		return -EINVAL;
 	if (has_controller(ctl, ctl_len, "memory") && set_path(out->memory, path, path_len))
+		return -EINVAL;
+	if (has_controller(ctl, ctl_len, "blkio") && set_path(out->blkio, path, path_len))
+		return -EINVAL;
+	if (has_controller(ctl, ctl_len, "pids") && set_path(out->pids, path, path_len))
 		return -EINVAL;
 	return 0;
 }

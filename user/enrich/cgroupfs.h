@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A container's resource usage from cgroupfs under --cgroup.root, on cgroup v2, v1 and hybrid
- * hosts. v1 controllers win where the process has a v1 path (hybrid hosts keep CPU and memory
- * accounting there); cgroup2 serves the rest, and PSI.
+ * hosts. v1 controllers win where the process has a v1 path (hybrid hosts keep CPU, memory,
+ * block I/O and pids accounting there); cgroup2 serves the rest, and PSI.
  */
 #ifndef RUNNERSCOPE_CGROUPFS_H
 #define RUNNERSCOPE_CGROUPFS_H
@@ -18,12 +18,15 @@ struct cgroup_layout {
 	char cpuacct[CGROUPFS_PATH_MAX]; /* v1 cpuacct: the joint cpu,cpuacct mount if joint */
 	char cpu[CGROUPFS_PATH_MAX]; /* v1 cpu */
 	char memory[CGROUPFS_PATH_MAX]; /* v1 memory */
+	char blkio[CGROUPFS_PATH_MAX]; /* v1 blkio */
+	char pids[CGROUPFS_PATH_MAX]; /* v1 pids */
 };
 
 /*
  * Finds the hierarchies under root by the files only they have (cgroup.controllers,
- * cpuacct.usage, cpu.shares, memory.usage_in_bytes), following systemd's sibling symlinks
- * (cpuacct -> cpu,cpuacct). 0, -ENOENT when root holds none of them, -ENAMETOOLONG.
+ * cpuacct.usage, cpu.shares, memory.usage_in_bytes, blkio.reset_stats; v1 pids has no file of
+ * its own at its root: the "pids" directory with a cgroup.procs), following systemd's sibling
+ * symlinks (cpuacct -> cpu,cpuacct). 0, -ENOENT when root holds none of them, -ENAMETOOLONG.
  */
 int cgroupfs_layout(const char *root, struct cgroup_layout *out);
 
@@ -33,6 +36,8 @@ struct cgroup_paths {
 	char cpuacct[CGROUPFS_PATH_MAX]; /* the v1 line whose controllers hold cpuacct */
 	char cpu[CGROUPFS_PATH_MAX];
 	char memory[CGROUPFS_PATH_MAX];
+	char blkio[CGROUPFS_PATH_MAX];
+	char pids[CGROUPFS_PATH_MAX];
 };
 
 /*
@@ -52,9 +57,13 @@ enum {
 	CG_PSI_CPU = 1 << 5,
 	CG_PSI_MEMORY = 1 << 6,
 	CG_PSI_IO = 1 << 7,
+	CG_IO = 1 << 8, /* some device's I/O accounted to the cgroup */
+	CG_PIDS = 1 << 9,
+	CG_PIDS_LIMIT = 1 << 10, /* unset when "max" */
 };
 
 enum cg_psi { CG_PSI_RES_CPU, CG_PSI_RES_MEMORY, CG_PSI_RES_IO, CG_PSI_RES_MAX };
+enum cg_io_dir { CG_IO_READ, CG_IO_WRITE, CG_IO_DIR_MAX };
 
 struct container_stats {
 	unsigned int have; /* CG_* bits: what this host and cgroup provide; absent is never 0 */
@@ -63,6 +72,9 @@ struct container_stats {
 	uint64_t oom_kills;
 	uint64_t throttled_ns;
 	uint64_t psi_some_us[CG_PSI_RES_MAX]; /* the "some … total=" field, by enum cg_psi */
+	uint64_t io_bytes[CG_IO_DIR_MAX], io_ops[CG_IO_DIR_MAX]; /* summed over devices */
+	uint64_t pids, pids_limit;
+	int pid; /* a process directly in the cgroup (the first cgroup.procs lists); 0: none */
 };
 
 /*
@@ -82,8 +94,8 @@ int cgroupfs_read(const struct cgroup_layout *l, const struct cgroup_paths *p,
  * cgroupfs each) is most of what a read costs. Zeroed is empty; up to half the process's
  * file limit is used for all of them together, and past it files are opened for each read.
  */
-#define CG_DIRS 4
-#define CG_FILES_MAX 16
+#define CG_DIRS 6
+#define CG_FILES_MAX 24
 struct cgroup_files {
 	int open; /* dirs[] hold the cgroup's directories, one per hierarchy (or -1) */
 	int stale; /* a kept file's cgroup was removed */

@@ -8,6 +8,7 @@
 #include "lib/cputime.h"
 #include "lib/log.h"
 #include "enrich/containers_priv.h"
+#include "enrich/netns_stats.h"
 
 #define DISCOVER_NS 1000000000ULL /* --containers=all walks the cgroup tree at most this often */
 #define DISCOVER_DEPTH 12
@@ -204,10 +205,11 @@ static void discover_dir(struct containers *c, const char *rel)
 	/* the same relative path in each hierarchy that has it (cgroupfs and systemd drivers
 	 * alike name a container's cgroup the same everywhere) */
 	const char *mounts[] = { c->layout.unified, c->layout.cpuacct, c->layout.cpu,
-				 c->layout.memory };
-	char *outs[] = { paths.unified, paths.cpuacct, paths.cpu, paths.memory };
+				 c->layout.memory,  c->layout.blkio,   c->layout.pids };
+	char *outs[] = { paths.unified, paths.cpuacct, paths.cpu,
+			 paths.memory,	paths.blkio,   paths.pids };
 
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
 		if (!mounts[i][0])
 			continue;
 		snprintf(dir, sizeof(dir), "%s%s", mounts[i], rel);
@@ -269,6 +271,38 @@ static void split_cpu(struct container *x)
 		x->cpu_system_ns = sys;
 }
 
+/*
+ * A sum steps back when a device or an interface goes, or when the process read through is in
+ * another namespace: nothing is added for that read, and the counter goes on from the new sum.
+ */
+static void advance(struct container_counter *k, uint64_t sum)
+{
+	if (sum >= k->last)
+		k->shown += sum - k->last;
+	k->last = sum;
+}
+
+/* block I/O from the cgroup's read; the network from its namespace, unless the host's */
+static void counters(struct container *x, const struct container_stats *st)
+{
+	struct net_totals n;
+
+	if (st->have & CG_IO) {
+		for (int i = 0; i < CG_IO_DIR_MAX; i++) {
+			advance(&x->io_bytes[i], st->io_bytes[i]);
+			advance(&x->io_ops[i], st->io_ops[i]);
+		}
+		x->counters |= CONTAINER_IO;
+	}
+	if (!netns_read(st->pid, &x->paths, &n)) {
+		for (int i = 0; i < NET_DIR_MAX; i++) {
+			advance(&x->net_bytes[i], n.bytes[i]);
+			advance(&x->net_packets[i], n.packets[i]);
+		}
+		x->counters |= CONTAINER_NET;
+	}
+}
+
 void containers__refresh(struct containers *c)
 {
 	struct container *x, *t;
@@ -306,6 +340,7 @@ void containers__refresh(struct containers *c)
 		} else if (!err) {
 			x->stats = st;
 			split_cpu(x);
+			counters(x, &st);
 			if ((st.have & CG_MEMORY) && st.mem_usage > x->mem_peak)
 				x->mem_peak = st.mem_usage;
 		}

@@ -10,6 +10,7 @@
 #include <uthash.h>
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
+#include "enrich/cgroup_io.h"
 #include "lib/utf8.h"
 
 /* what a container is called, from the runtime's and kubelet's files; "" when unknown */
@@ -18,6 +19,17 @@ struct container_names {
 	char pod[NAME_LEN];
 	char ns[NAME_LEN];
 	char image[NAME_LEN]; /* the image it was made from, as the runtime names it */
+};
+
+/* a counter exported from a sum the kernel keeps (over devices, over interfaces) */
+struct container_counter {
+	uint64_t shown; /* exported: never steps back */
+	uint64_t last; /* the sum last read */
+};
+
+enum {
+	CONTAINER_IO = 1 << 0, /* io_* read at least once */
+	CONTAINER_NET = 1 << 1, /* net_* read at least once: the container has a netns of its own */
 };
 
 struct container {
@@ -34,6 +46,11 @@ struct container {
 	uint64_t cpu_user_ns; /* exported: the measured usage split by the sampled ratio */
 	uint64_t cpu_system_ns;
 	uint64_t mem_peak; /* the highest memory usage read (once a pass), bytes; 0: none read */
+	/* block I/O (by enum cg_io_dir) and network (by enum net_dir) counters. Their series
+	 * stay once read, with their last values while a read fails, as a gone container's do */
+	unsigned int counters; /* CONTAINER_* */
+	struct container_counter io_bytes[CG_IO_DIR_MAX], io_ops[CG_IO_DIR_MAX];
+	struct container_counter net_bytes[NET_DIR_MAX], net_packets[NET_DIR_MAX];
 	uint64_t gone_ns; /* CLOCK_MONOTONIC when its cgroup was found gone; 0 while it is there.
 			   * Its final values stay for the grace period (containers_opts) */
 	/* names that may come later (kubelet links a container's log once it runs): when to

@@ -13,6 +13,52 @@
 	for (x = containers__list(c); x; x = x->hh.next) \
 		if (x->stats.have & (bit))
 
+/* the block I/O and network counters, by direction, for the containers that have them */
+static void counters(struct buf *b, struct containers *c)
+{
+	static const char *const io_dirs[CG_IO_DIR_MAX] = { "read", "write" };
+	static const char *const net_dirs[NET_DIR_MAX] = { "receive", "transmit" };
+	struct {
+		const char *name, *help;
+		unsigned int bit;
+		size_t off; /* of the first of two struct container_counter, by direction */
+		const char *const *dirs;
+	} const fams[] = {
+		{ NS "container_io_bytes_total",
+		  "Bytes the container read from and wrote to block devices, summed over devices.",
+		  CONTAINER_IO, offsetof(struct container, io_bytes), io_dirs },
+		{ NS "container_io_operations_total",
+		  "Block I/O operations of the container, summed over devices.", CONTAINER_IO,
+		  offsetof(struct container, io_ops), io_dirs },
+		{ NS "container_network_bytes_total",
+		  "Bytes received and transmitted on the interfaces of the container's network "
+		  "namespace but lo.",
+		  CONTAINER_NET, offsetof(struct container, net_bytes), net_dirs },
+		{ NS "container_network_packets_total",
+		  "Packets received and transmitted on the interfaces of the container's network "
+		  "namespace but lo.",
+		  CONTAINER_NET, offsetof(struct container, net_packets), net_dirs },
+	};
+	struct container *x;
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		expo_family(b, fams[i].name, "counter", fams[i].help);
+		for (x = containers__list(c); x; x = x->hh.next) {
+			const struct container_counter *k =
+				(const void *)((const char *)x + fams[i].off);
+
+			if (!(x->counters & fams[i].bit))
+				continue;
+			for (int d = 0; d < 2; d++) {
+				struct label l[] = { { "container_id", x->id },
+						     { "direction", fams[i].dirs[d] } };
+
+				expo_sample(b, fams[i].name, l, 2, (double)k[d].shown);
+			}
+		}
+	}
+}
+
 void collect_containers(struct buf *b, struct containers *c)
 {
 	static const char *const psi_names[CG_PSI_RES_MAX] = { "cpu", "memory", "io" };
@@ -70,6 +116,11 @@ void collect_containers(struct buf *b, struct containers *c)
 		{ NS "container_cpu_throttled_seconds_total", "counter",
 		  "Time the container's CPU quota held it back.", CG_THROTTLE,
 		  offsetof(struct container_stats, throttled_ns), 1e-9 },
+		{ NS "container_pids", "gauge", "Tasks (processes and threads) in the container.",
+		  CG_PIDS, offsetof(struct container_stats, pids), 1 },
+		{ NS "container_pids_limit", "gauge",
+		  "The container's limit of tasks (pids.max); absent when unlimited.",
+		  CG_PIDS_LIMIT, offsetof(struct container_stats, pids_limit), 1 },
 	};
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
 		expo_family(b, gauges[i].name, gauges[i].type, gauges[i].help);
@@ -90,6 +141,7 @@ void collect_containers(struct buf *b, struct containers *c)
 				    (double)x->stats.psi_some_us[r] / 1e6);
 		}
 	}
+	counters(b, c);
 	containers__unlock(c);
 }
 #undef FOR_CONTAINERS

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The parsers of a cgroup's block I/O and pids files and of a network namespace's interface
+ * counters: text in, numbers out, no file touched (cgroup_io.c, netns_stats.c read the files).
+ */
+#ifndef RUNNERSCOPE_CGROUP_IO_H
+#define RUNNERSCOPE_CGROUP_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* by enum cg_io_dir: read, write */
+struct io_totals {
+	uint64_t bytes[2];
+	uint64_t ops[2];
+};
+
+/*
+ * cgroup2's io.stat, "<maj>:<min> rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N …" a line
+ * per device: rbytes, wbytes, rios and wios summed over the devices. 0; -ENOENT when it lists
+ * no device (nothing accounted yet); -EINVAL for anything else the kernel would not write.
+ */
+int cgroup_io_stat_parse(const char *text, size_t len, struct io_totals *out);
+
+/*
+ * v1 blkio's blkio.throttle.io_service_bytes(_recursive) or io_serviced(_recursive):
+ * "<maj>:<min> Read N" and "… Write N" summed over the devices into out[0] and out[1] (Sync,
+ * Async, Discard, the devices' and the whole "Total" lines are not used). 0, -ENOENT when it
+ * lists no device, -EINVAL.
+ */
+int cgroup_blkio_parse(const char *text, size_t len, uint64_t out[2]);
+
+/*
+ * pids.max or pids.current: one number and a newline, or "max" (pids.max only): 0 and *v,
+ * -ERANGE for "max", -EINVAL.
+ */
+int cgroup_pids_parse(const char *text, size_t len, uint64_t *v);
+
+/* by direction: receive, transmit */
+enum net_dir { NET_RECEIVE, NET_TRANSMIT, NET_DIR_MAX };
+struct net_totals {
+	uint64_t bytes[NET_DIR_MAX];
+	uint64_t packets[NET_DIR_MAX];
+};
+
+/*
+ * /proc/<pid>/net/dev: the receive and transmit bytes and packets of every interface but "lo"
+ * summed. Loopback traffic never leaves the namespace and would show twice (sent and
+ * received); what crosses a veth, a macvlan or a physical device shows once. 0 (every
+ * interface but lo: none is 0), -EINVAL for a line the kernel would not write.
+ */
+int netdev_parse(const char *text, size_t len, struct net_totals *out);
+
+#endif

@@ -838,7 +838,11 @@ static __always_inline __u64 rss_bytes(struct task_struct *task)
 
 	if (!mm)
 		return 0;
-	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+	/*
+	 * Asked of mm_struct's own field, not of whether struct mm_rss_stat exists: a type the
+	 * kernel lacks sends libbpf through every module's BTF looking for it
+	 */
+	if (bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat)) {
 		struct mm_struct___old *o = (void *)mm;
 
 		pages = BPF_CORE_READ(o, rss_stat.count[0].counter) +

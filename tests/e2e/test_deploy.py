@@ -45,7 +45,7 @@ def test_systemd_unit_verifies(workdir):
 def test_prometheus_rules_check_and_unit_tests():
     rules = os.path.join(DEPLOY, "prometheus", "runnerscope-rules.yml")
     out = run("promtool", "check", "rules", rules)
-    assert out.returncode == 0 and "SUCCESS: 13 rules found" in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and "SUCCESS: 17 rules found" in out.stdout, out.stdout + out.stderr
     out = run("promtool", "test", "rules", "rules-test.yml",
               cwd=os.path.join(DEPLOY, "prometheus", "tests"))
     assert out.returncode == 0 and "SUCCESS" in out.stdout, out.stdout + out.stderr

@@ -416,6 +416,24 @@ static void test_read_v1(void **state)
 		assert_int_equal(st.psi_some_us[i], 0);
 }
 
+/*
+ * A runtime that left a container's pids (or blkio) group at the root, or a group not its
+ * own: the root's pids.current (the whole host's) is not the container's
+ */
+static void test_read_v1_pids_not_its_own(void **state)
+{
+	static const char text[] = "10:memory:/docker/" ID1 "\n"
+				   "8:pids:/\n"
+				   "4:blkio:/\n"
+				   "2:cpu,cpuacct:/docker/" ID1 "\n";
+	struct container_stats st;
+
+	(void)state;
+	assert_int_equal(read_text(FX "/v1", text, &st), 0);
+	assert_int_equal(st.have, CG_CPU | CG_MEMORY | CG_LIMIT | CG_OOM | CG_THROTTLE);
+	assert_int_equal(st.pids, 0);
+}
+
 static void test_read_v1_old_kernel(void **state)
 {
 	struct container_stats st;
@@ -673,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_read_v2_malformed),
 		cmocka_unit_test(test_read_v2_file_past_buffer),
 		cmocka_unit_test(test_read_v1),
+		cmocka_unit_test(test_read_v1_pids_not_its_own),
 		cmocka_unit_test(test_read_v1_old_kernel),
 		cmocka_unit_test(test_read_v1_unlimited_64k_pages),
 		cmocka_unit_test(test_read_v1_malformed),

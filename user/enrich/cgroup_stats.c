@@ -435,9 +435,18 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 	 * leaves its containers in a shared cgroup2 group, the shim's or the root: its stats
 	 * would pass for each container's. Where both are known, they must be the same path.
 	 */
-	for (i = 0; i < UNI; i++)
+	for (i = 0; i < BLKIO; i++)
 		if (mounts[i][0] && paths[i][0] && strcmp(paths[i], paths[UNI]))
 			paths[UNI] = "";
+	/*
+	 * The same of blkio and pids where the runtime left them out (a process keeps its
+	 * parent's group, the root's at worst: the whole host's I/O): they count only where
+	 * they are the container's own group, the one its CPU and memory are in
+	 */
+	for (i = BLKIO; i <= PIDS; i++)
+		for (int o = 0; o < BLKIO; o++)
+			if (mounts[o][0] && paths[o][0] && paths[i][0] && strcmp(paths[i], paths[o]))
+				paths[i] = "";
 
 	if (keep && keep->open) {
 		memcpy(fds, keep->dirs, sizeof(fds));

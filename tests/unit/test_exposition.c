@@ -260,10 +260,8 @@ static char *normalize(const char *page)
 			memmove((char *)v + 17, q, strlen(q) + 1);
 			((char *)v)[16] = 'X';
 		}
-		/* and the busy time of a runner whose job is still running grows with the clock */
 		if (o[0] != '#' && (strstr(o, "_start_time_seconds") ||
-				    strstr(o, "scrape_duration_seconds") ||
-				    strstr(o, "runner_busy_seconds_total{kind=\"gitea\",runner=\"gitea-1\"}"))) {
+				    strstr(o, "scrape_duration_seconds"))) {
 			char *sp = strrchr(o, ' ');
 
 			if (sp)

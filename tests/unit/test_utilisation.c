@@ -81,13 +81,15 @@ static void test_busy_is_the_union_of_the_jobs_times(void **unused)
 	/* 10 … 20, then 30 … 45 overlapping 40 … 50, read in that order */
 	job(s, 1, 10, 0, 0, 0, 0, 0);
 	r = r1(s);
-	/* while it runs: to now */
-	assert_int_equal(state__runner_busy_ns(r, 15 * S), 5 * S);
+	/* while it runs: up to each pass */
+	state__busy_checkpoint(s, 15 * S);
+	assert_int_equal(r->st.busy_ns, 5 * S);
 	job(s, 1, 10, 20, 1, 0, 0, 0);
 	assert_int_equal(r->st.busy_ns, 10 * S);
 	job(s, 2, 30, 0, 0, 0, 0, 0);
 	job(s, 3, 40, 0, 0, 0, 0, 0);
-	assert_int_equal(state__runner_busy_ns(r, 42 * S), 22 * S);
+	state__busy_checkpoint(s, 42 * S);
+	assert_int_equal(r->st.busy_ns, 22 * S);
 	/* the later-starting job ends last; the other's end, read after it, does not shorten
 	 * the period */
 	job(s, 3, 40, 50, 1, 0, 0, 0);
@@ -95,27 +97,54 @@ static void test_busy_is_the_union_of_the_jobs_times(void **unused)
 	assert_int_equal(r->st.busy_ns, 30 * S);
 	assert_int_equal(r->st.busy_until, 50 * S);
 	/* idle: nothing grows */
-	assert_int_equal(state__runner_busy_ns(r, 100 * S), 30 * S);
+	state__busy_checkpoint(s, 100 * S);
+	assert_int_equal(r->st.busy_ns, 30 * S);
 	state__free(s);
 }
 
-static void test_busy_never_goes_back(void **unused)
+/* what a pass counted is kept as it was counted: the pinned counters have it */
+static void test_each_pass_is_kept(void **unused)
 {
+	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "r1" };
+	struct rs_runner_stats pinned;
 	struct state *s;
-	struct runner *r;
 
 	(void)unused;
 	mem_init(&mem);
 	s = daemon_start();
 	job(s, 1, 10, 0, 0, 0, 0, 0);
-	r = r1(s);
-	/* scraped at 21 s, the job had ended at 20 s: its exit is read after the scrape */
-	assert_int_equal(state__runner_busy_ns(r, 21 * S), 11 * S);
+	state__busy_checkpoint(s, 13 * S);
+	assert_int_equal(mem_lookup(&mem, STATE_RUNNER_STATS, &k, &pinned), 0);
+	assert_int_equal(pinned.busy_ns, 3 * S);
+	assert_int_equal(pinned.busy_until, 13 * S);
+	state__free(s);
+	/* the next daemon goes on from there, not from the job's start */
+	s = daemon_start();
 	job(s, 1, 10, 20, 1, 0, 0, 0);
-	assert_int_equal(state__runner_busy_ns(r, 22 * S), 11 * S);
-	/* the next job passes what was shown: exact again */
-	job(s, 2, 30, 32, 1, 0, 0, 0);
-	assert_int_equal(state__runner_busy_ns(r, 40 * S), 12 * S);
+	assert_int_equal(r1(s)->st.busy_ns, 10 * S);
+	state__free(s);
+}
+
+/* a job of several processes between two of them counts up to its last exit */
+static void test_a_job_between_its_processes_counts_to_its_last_exit(void **unused)
+{
+	struct rs_key k = key_of(1, 10);
+	struct rs_job rec = { .kind = RS_KIND_GITEA, .state = RS_STATE_RUNNING,
+			      .live_procs = 0, .total_procs = 2, .last_exit_ns = 14 * S };
+	struct state *s;
+
+	(void)unused;
+	mem_init(&mem);
+	s = daemon_start();
+	state__name_job(s, &k, RS_KIND_GITEA, "r1");
+	state__job(s, &k, &rec, NULL, NULL);
+	state__busy_checkpoint(s, 16 * S);
+	assert_int_equal(r1(s)->st.busy_ns, 4 * S);
+	/* its next process: running again, the gap is the job's */
+	rec.live_procs = 1;
+	state__job(s, &k, &rec, NULL, NULL);
+	state__busy_checkpoint(s, 18 * S);
+	assert_int_equal(r1(s)->st.busy_ns, 8 * S);
 	state__free(s);
 }
 
@@ -224,7 +253,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_busy_is_the_union_of_the_jobs_times),
-		cmocka_unit_test(test_busy_never_goes_back),
+		cmocka_unit_test(test_each_pass_is_kept),
+		cmocka_unit_test(test_a_job_between_its_processes_counts_to_its_last_exit),
 		cmocka_unit_test(test_busy_goes_on_across_a_restart),
 		cmocka_unit_test(test_failures_by_reason_and_io),
 		cmocka_unit_test(test_gitea_capacity),

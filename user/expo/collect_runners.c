@@ -68,7 +68,7 @@ static double job_rss(struct runner *r, int *present)
 static double busy_seconds(struct runner *r, int *present)
 {
 	(void)present;
-	return (double)state__runner_busy_ns(r, clock_ns(CLOCK_BOOTTIME)) / 1e9;
+	return (double)r->st.busy_ns / 1e9;
 }
 
 static double capacity(struct runner *r, int *present)
@@ -88,7 +88,8 @@ static const struct runner_series runner_series[] = {
 	  "epoch.",
 	  job_start },
 	{ NS "runner_busy_seconds_total", "counter",
-	  "Time the runner had at least one job running, from its jobs' start and end.",
+	  "Time the runner had at least one job running, from its jobs' start and end, up to "
+	  "the last pass.",
 	  busy_seconds },
 	{ NS "runner_capacity", "gauge",
 	  "Jobs the runner may run at once, as its configuration says.", capacity },

@@ -131,6 +131,9 @@ void probes__reconcile(struct probes *p)
 	int jobs = bpf_map__fd(p->skel->maps.jobs_map);
 	struct rs_key any;
 
+	/* before any record is read: a job its record shows running was running by then */
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
 	pthread_mutex_lock(&p->lock);
 	p->rb_behind = probes__events_waiting(p);
 	/* walking every task is worth it only while some job has a record */
@@ -140,6 +143,7 @@ void probes__reconcile(struct probes *p)
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_start, intake_forget_agent);
 	reconcile_map(p, jobs, sizeof(struct rs_job), take_job, intake_forget_job);
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_exit, intake_forget_agent);
+	state__busy_checkpoint(p->state, now);
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -295,53 +295,6 @@ void state_oldest_job(struct state *s, struct runner *r)
 			r->oldest_job_ns = j->start_ns;
 }
 
-/*
- * Busy time. A runner is busy from the start of a job while none ran, until the end of its
- * last running job: busy_ns adds each such period when it ends, so that it holds the union of
- * its jobs' times, from their kernel timestamps. busy_until, kept with it, is where the last
- * period ended: a job seen late (its start before a period this daemon already closed, or
- * taken over from an earlier daemon) adds only what lies after it.
- */
-static void busy_start(struct runner *r, uint64_t start)
-{
-	if (start < r->st.busy_until)
-		start = r->st.busy_until;
-	if (!r->jobs_running) {
-		r->busy_since = start;
-		r->busy_end = 0;
-	} else if (start < r->busy_since) {
-		r->busy_since = start;
-	}
-}
-
-/* a job of the runner ended at end; the caller has taken it off jobs_running */
-static void busy_end(struct runner *r, uint64_t end)
-{
-	if (end > r->busy_end)
-		r->busy_end = end;
-	if (r->jobs_running)
-		return;
-	if (r->busy_end > r->busy_since)
-		r->st.busy_ns += r->busy_end - r->busy_since;
-	if (r->busy_end > r->st.busy_until)
-		r->st.busy_until = r->busy_end;
-	r->busy_since = r->busy_end = 0;
-}
-
-uint64_t state__runner_busy_ns(struct runner *r, uint64_t now_boot)
-{
-	uint64_t v = r->st.busy_ns;
-
-	if (r->jobs_running && now_boot > r->busy_since)
-		v += now_boot - r->busy_since;
-	/* a period ends at its last job's exit, which the daemon learns a moment later: what
-	 * was shown meanwhile is not taken back */
-	if (v < r->busy_shown)
-		return r->busy_shown;
-	r->busy_shown = v;
-	return v;
-}
-
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
 static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
 {
@@ -434,6 +387,9 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 		j->runner->job_rss -= j->rss;
 	}
 	j->live_procs = rec->live_procs;
+	/* a job of several processes between two of them: active until its last exit */
+	j->idle_since = rec->live_procs ? 0 :
+			rec->last_exit_ns > j->start_ns ? rec->last_exit_ns : j->start_ns;
 	account(j, rec, live);
 	if (j->runner)
 		j->runner->job_rss += j->rss;

@@ -45,10 +45,10 @@ struct runner {
 	uint64_t down_since; /* CLOCK_MONOTONIC ns when the last agent exited; 0 while up */
 	int jobs_running;
 	int capacity; /* jobs it may run at once, as its configuration says; 0: not known */
-	/* CLOCK_BOOTTIME: the start of its busy period going on now, and the latest end of a job
-	 * of that period that finished (busy periods end with their last job) */
+	/* CLOCK_BOOTTIME: where the busy period going on now starts counting (its start, or the
+	 * last pass that counted it), and the latest end of a job of that period that finished */
 	uint64_t busy_since, busy_end;
-	uint64_t busy_shown; /* the busy time last exported, which it never goes below */
+	uint64_t busy_to; /* state__busy_checkpoint()'s scratch */
 	uint64_t job_procs; /* live processes of its jobs, finished ones' leftovers included */
 	uint64_t job_rss; /* bytes resident in those processes, at the last pass */
 	/*
@@ -79,6 +79,7 @@ struct job {
 	int finished;
 	uint32_t live_procs;
 	uint64_t rss; /* bytes its processes have resident, at the last pass; 0: not read */
+	uint64_t idle_since; /* CLOCK_BOOTTIME of its last exit while none of it runs; 0: running */
 	struct rs_job_acct acct; /* its runner and what the runner's counters have of it */
 	/* the containers placed in it (their processes count for it), the first few */
 	int ncontainers;
@@ -196,11 +197,12 @@ void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
 
 /*
- * The runner's busy time: every period with at least one job running, to now_boot
- * (CLOCK_BOOTTIME) for the period going on; never less than what it returned before. Under
- * state__lock()
+ * Counts each busy runner's time up to now_boot (CLOCK_BOOTTIME, taken before the pass read
+ * the kernel's records, which said its jobs were running then), into its pinned counters: a
+ * runner's busy time is what those hold, so that no daemon shows more than it keeps. A job of
+ * several processes between two of them counts up to its last exit
  */
-uint64_t state__runner_busy_ns(struct runner *r, uint64_t now_boot);
+void state__busy_checkpoint(struct state *s, uint64_t now_boot);
 
 /* Drops runners past their grace period and jobs no longer in the kernel's map. */
 void state__expire(struct state *s, uint64_t now_mono_ns);

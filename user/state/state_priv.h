@@ -72,6 +72,11 @@ struct runner *state_runner_by_key(struct state *s, const struct rs_runner_key *
 struct runner *state_job_runner(struct state *s, int kind, const char *name);
 void state_runner_free(struct runner *r);
 
+/* busy.c: a runner's busy time as its jobs start and end */
+void busy_start(struct runner *r, uint64_t start);
+/* a job of the runner ended at end; the caller has taken it off jobs_running */
+void busy_end(struct runner *r, uint64_t end);
+
 /* jobs.c */
 void state_oldest_job(struct state *s, struct runner *r);
 void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec);

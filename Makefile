@@ -122,7 +122,7 @@ test-san: fixtures
 		tests/e2e/test_eventlog.py tests/e2e/test_containers.py tests/e2e/test_cli.py \
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
 		tests/e2e/test_web_hardening.py tests/e2e/test_web_pages.py tests/e2e/test_status_page.py \
-		tests/e2e/test_status_timeline.py tests/e2e/test_usage.py tests/e2e/test_container_io.py \
+		tests/e2e/test_status_timeline.py tests/e2e/test_usage.py \
 		tests/e2e/test_markers.py \
 		tests/e2e/test_kinds.py tests/e2e/test_names.py tests/e2e/test_escape.py \
 		tests/e2e/test_storm.py" \

@@ -1,5 +1,4 @@
 import os
-import shutil
 
 import pytest
 
@@ -104,12 +103,7 @@ def runner_engine(work, cls=dockerenv.DockerEngine):
     eng = cls(str(work))
     eng.start()
     try:
-        root = dockerenv.busybox_rootfs(str(work / "rootfs"))
-        os.makedirs(os.path.join(root, "actions-runner", "bin"))
-        for b in ("Runner.Listener", "Runner.Worker"):
-            shutil.copy2(os.path.join(rs.FAKE_BIN, b), os.path.join(root, "actions-runner", "bin"))
-        for d in ("_spool", "_results"):
-            os.makedirs(os.path.join(root, "actions-runner", d))
+        root = dockerenv.runner_rootfs(work, rs.FAKE_BIN)
         # a .runner that points at a host path: must never be followed out of the container
         os.symlink("/tmp/runnerscope-host-secret/.runner",
                    os.path.join(root, "actions-runner", ".runner"))

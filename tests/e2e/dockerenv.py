@@ -82,6 +82,7 @@ at /sys/fs/cgroup/unified; no systemd running, no system dockerd):
   by the shims on normal exit.
 """
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -249,6 +250,42 @@ def _rmdir_tree(cgdir):
         os.rmdir(cgdir)
     except OSError:
         pass
+
+
+@contextlib.contextmanager
+def rootfs_tar(rootfs_dir, workdir):
+    """A tar of `rootfs_dir`, every entry owned by root, for an engine's import; removed after"""
+    rootfs_dir = os.fspath(rootfs_dir)
+    tar_path = os.path.join(workdir, "import-%d.tar" % time.monotonic_ns())
+
+    def owner_root(ti):
+        ti.uid = ti.gid = 0
+        ti.uname = ti.gname = "root"
+        return ti
+
+    with tarfile.open(tar_path, "w") as tf:
+        for entry in sorted(os.listdir(rootfs_dir)):
+            tf.add(os.path.join(rootfs_dir, entry), arcname=entry, filter=owner_root)
+    try:
+        yield tar_path
+    finally:
+        os.unlink(tar_path)
+
+
+def import_changes(changes):
+    """`--change` arguments of an import"""
+    return [a for c in changes for a in ("--change", c)]
+
+
+def runner_rootfs(work, fake_bin):
+    """A busybox root with the fake GitHub runner at /actions-runner (bin, _spool, _results)"""
+    root = busybox_rootfs(os.path.join(os.fspath(work), "rootfs"))
+    os.makedirs(os.path.join(root, "actions-runner", "bin"))
+    for b in ("Runner.Listener", "Runner.Worker"):
+        shutil.copy2(os.path.join(fake_bin, b), os.path.join(root, "actions-runner", "bin"))
+    for d in ("_spool", "_results"):
+        os.makedirs(os.path.join(root, "actions-runner", d))
+    return root
 
 
 class DockerEngine:
@@ -463,28 +500,11 @@ class DockerEngine:
         return "\n".join(l[:400] for l in tail)
 
     def import_image(self, rootfs_dir, tag, changes=('CMD ["/bin/sh"]',)):
-        """Tar `rootfs_dir` (owner forced to root) and `docker import` it as `tag`.
+        """`docker import` of `rootfs_dir` (owner forced to root) as `tag`.
 
         Returns the image id (sha256:...)."""
-        rootfs_dir = os.fspath(rootfs_dir)
-        tar_path = os.path.join(self.workdir, "import-%d.tar" % time.monotonic_ns())
-
-        def owner_root(ti):
-            ti.uid = ti.gid = 0
-            ti.uname = ti.gname = "root"
-            return ti
-
-        with tarfile.open(tar_path, "w") as tf:
-            for entry in sorted(os.listdir(rootfs_dir)):
-                tf.add(os.path.join(rootfs_dir, entry), arcname=entry, filter=owner_root)
-        try:
-            args = ["import"]
-            for c in changes:
-                args += ["--change", c]
-            p = self.docker(*(args + [tar_path, tag]))
-        finally:
-            os.unlink(tar_path)
-        return p.stdout.strip()
+        with rootfs_tar(rootfs_dir, self.workdir) as tar_path:
+            return self.docker("import", *import_changes(changes), tar_path, tag).stdout.strip()
 
     def run(self, image, *cmd, name=None, extra=()):
         """docker run -d --pull never --network none; returns the 64-hex id."""

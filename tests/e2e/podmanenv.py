@@ -27,9 +27,8 @@ Machine notes (Debian 12's podman 4.3.1, hybrid cgroups, no systemd):
 import os
 import re
 import subprocess
-import tarfile
-import time
 
+import dockerenv
 from dockerenv import mounts_under, _umount_detach
 
 PODMAN = "/usr/bin/podman"
@@ -69,22 +68,9 @@ class PodmanEngine:
         return self
 
     def import_image(self, rootfs_dir, tag, changes=('CMD ["/bin/sh"]',)):
-        tar_path = os.path.join(self.workdir, f"import-{time.monotonic_ns()}.tar")
-
-        def owner_root(ti):
-            ti.uid = ti.gid = 0
-            ti.uname = ti.gname = "root"
-            return ti
-        with tarfile.open(tar_path, "w") as tf:
-            for entry in sorted(os.listdir(rootfs_dir)):
-                tf.add(os.path.join(rootfs_dir, entry), arcname=entry, filter=owner_root)
-        try:
-            args = ["import"]
-            for c in changes:
-                args += ["--change", c]
-            return self.podman(*args, tar_path, tag).stdout.strip()
-        finally:
-            os.unlink(tar_path)
+        with dockerenv.rootfs_tar(rootfs_dir, self.workdir) as tar_path:
+            return self.podman("import", *dockerenv.import_changes(changes), tar_path,
+                               tag).stdout.strip()
 
     def run(self, image, *cmd, name=None, extra=()):
         args = ["run", "-d", *RUN_DEFAULTS]

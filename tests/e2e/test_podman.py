@@ -2,7 +2,6 @@
 from the host: names and image from podman's containers.json, runtime "podman", CPU and memory
 against the container's cgroup files, and a job run inside the runner container."""
 import os
-import shutil
 
 import pytest
 
@@ -23,12 +22,7 @@ def pod(tmp_path_factory):
     work = tmp_path_factory.mktemp("podman")
     eng = PodmanEngine(work / "engine").start()
     try:
-        root = dockerenv.busybox_rootfs(str(work / "rootfs"))
-        os.makedirs(os.path.join(root, "actions-runner", "bin"))
-        for b in ("Runner.Listener", "Runner.Worker"):
-            shutil.copy2(os.path.join(rs.FAKE_BIN, b), os.path.join(root, "actions-runner", "bin"))
-        for d in ("_spool", "_results"):
-            os.makedirs(os.path.join(root, "actions-runner", d))
+        root = dockerenv.runner_rootfs(work, rs.FAKE_BIN)
         eng.import_image(root, IMAGE, changes=('CMD ["/actions-runner/bin/Runner.Listener", "run"]',))
         yield eng
     finally:

@@ -34,9 +34,12 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-I$(dir $(VMLINUX)) -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
+# one BPF object, linked from a file per concern (bpf/*.bpf.c; what they share is in
+# bpf/common.bpf.h), with one skeleton
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_PARTS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_OBJ := $(OUTPUT)/runnerscope.bpf.o
+SKELS := $(OUTPUT)/runnerscope.skel.h
 # user/: main.c, and one folder a stage (docs/architecture.md)
 USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -54,11 +57,17 @@ all: $(OUTPUT)/runnerscope
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX)
+	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+# the file that defines the shared maps first: libbpf 1.1's linker leaves the section offsets
+# of a map declared extern before its definition unset, and the object then fails to open
+$(BPF_OBJ): $(BPF_PARTS)
+	$(BPFTOOL) gen object $@ $(OUTPUT)/bpf/jobs.bpf.o $(filter-out $(OUTPUT)/bpf/jobs.bpf.o,$^)
+
+$(OUTPUT)/runnerscope.skel.h: $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name runnerscope_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS)
 	@mkdir -p $(@D)
@@ -90,7 +99,8 @@ $(OUTPUT)/fixtures/old-layout: tests/fixtures/old-layout/old-layout.c
 # flavour and on other kernels (docker: no engine there; slow: minutes under qemu's TCG)
 KERNEL_TESTS := tests/e2e/test_attach.py tests/e2e/test_github.py tests/e2e/test_resources.py \
 	tests/e2e/test_cgroups.py tests/e2e/test_markers.py tests/e2e/test_eventlog.py \
-	tests/e2e/test_restart.py tests/e2e/test_kinds.py tests/e2e/test_cli.py
+	tests/e2e/test_restart.py tests/e2e/test_kinds.py tests/e2e/test_cli.py \
+	tests/e2e/test_cgroup_events.py
 KERNEL_MARKS := not docker and not slow
 # Debian's kernels, booted under qemu with a pure cgroup v2 hierarchy (tests/vm/)
 MATRIX ?= 6.1 6.12
@@ -123,7 +133,7 @@ test-san: fixtures
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
 		tests/e2e/test_web_hardening.py tests/e2e/test_web_pages.py tests/e2e/test_status_page.py \
 		tests/e2e/test_status_timeline.py tests/e2e/test_usage.py \
-		tests/e2e/test_markers.py \
+		tests/e2e/test_markers.py tests/e2e/test_cgroup_events.py \
 		tests/e2e/test_kinds.py tests/e2e/test_names.py tests/e2e/test_escape.py \
 		tests/e2e/test_storm.py" \
 		tests/run-e2e.sh -k "not 500_containers"

@@ -31,185 +31,32 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "jobs.h"
-#include "maps.bpf.h"
+/* the maps and settings the object's files share are defined here */
+#define RS_DEFINE_SHARED
+#include "common.bpf.h"
+#include "core_fixes.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define PF_EXITING 0x00000004 /* include/linux/sched.h: set at the start of do_exit() */
 
 /* set by the daemon before load */
-const volatile __u64 page_size = 4096;
 const volatile __u8 oom_arg_is_task = 1; /* mark_victim passes the task (6.8+) or its pid */
-/* this object's generation: it acts only while meta says it is the live one (see live_meta()) */
-const volatile __u32 gen = 0;
-/*
- * Tests only (RUNNERSCOPE_TEST_REJECT names the flavour): the programs then do what every
- * verifier rejects, so that the fall-back from tp_btf and its log can be tested on a kernel
- * that takes both flavours. 0 otherwise, and the verifier drops the branch.
- */
-const volatile __u8 test_reject = 0;
 /* 1 << kind of the kinds with each trait (user/ci/detect.c's table, set at open) */
 const volatile __u32 env_job_kinds = 0;
 const volatile __u32 context_at_start_kinds = 0;
 
 RS_MAP(rules_map, BPF_MAP_TYPE_HASH, struct rs_rule_key, struct rs_rule, 64);
 RS_MAP(rules_bloom, BPF_MAP_TYPE_ARRAY, __u32, struct rs_bloom, 1);
-RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
-/*
- * One bit per tgid, set for every process with a procs_map entry (and every container init in
- * inits_map), 63 to a word whose top bit says they are complete (RS_BITS_READY). procs_map is
- * large, so a lookup there hashes and touches cold memory; fork and exit run for every
- * process on the host, and for almost all of them one word is the whole cost: complete, and
- * the bit not set. The bit is found from the tgid alone, so it needs no task pointer the
- * verifier must trust: the same in both attach flavours, on every kernel. Memory mapped: the
- * daemon sets and clears bits with atomic operations of its own.
- */
-RS_MAP_FLAGS(procs_bits, BPF_MAP_TYPE_ARRAY, __u32, __u64, RS_BITS_WORDS, BPF_F_MMAPABLE);
 RS_MAP(agents_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_agent, 4096);
-RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
-/* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
-RS_MAP(ctx_map, BPF_MAP_TYPE_HASH, struct rs_key, __u32, 16384);
 /* container inits the daemon has not placed yet, keyed by tgid (see container_exec()) */
 RS_MAP(inits_map, BPF_MAP_TYPE_HASH, __u32, struct rs_init, 4096);
-RS_MAP(events_total, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_event_count, RS_EV_MAX);
 RS_MAP(argv_heap, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, char[RS_ARGV0_MAX], 1);
-RS_MAP(meta, BPF_MAP_TYPE_ARRAY, __u32, struct rs_meta, 1);
 /* written by the daemon only; here so that they are pinned with BTF beside the rest */
 RS_MAP_NOPREALLOC(runner_stats, BPF_MAP_TYPE_HASH, struct rs_runner_key, struct rs_runner_stats,
 		  4096);
 RS_MAP_NOPREALLOC(job_acct, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job_acct, 16384);
 RS_MAP_NOPREALLOC(agent_acct, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_runner_key, 4096);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events_rb SEC(".maps");
-
-/*
- * When a daemon replaces the programs of a pinned set, the new ones are attached beside the
- * old ones, and meta's gen, flipped in one map update, hands over from one set to the other:
- * an event is never handled by both, nor by neither. NULL while this set is not the live one.
- */
-static __always_inline struct rs_meta *live_meta(void)
-{
-	__u32 zero = 0;
-	struct rs_meta *m;
-
-	if (test_reject)
-		return (struct rs_meta *)*(volatile long *)8;
-	m = bpf_map_lookup_elem(&meta, &zero);
-	return m && m->gen == gen ? m : NULL;
-}
-
-static __always_inline __u64 *bits_word(__u32 tgid)
-{
-	__u32 w = tgid / RS_BITS_PER_WORD;
-
-	return bpf_map_lookup_elem(&procs_bits, &w);
-}
-
-static __always_inline __u64 bit_of(__u32 tgid)
-{
-	return 1ULL << (tgid % RS_BITS_PER_WORD);
-}
-
-/*
- * 1 when the process tgid is surely not tracked: its word is complete and its bit clear; 0
- * when it may be. For nearly every process on a host this is all that fork, exit and exec do,
- * so it reads one word and nothing else: not meta, nor gen (whichever set of programs is live
- * leaves an untracked process alone), nor any .rodata value. Each other cache line this
- * reads, in memory of its own, cost it tens of nanoseconds more per event in bench/run.py's
- * storms (most under a hypervisor, where a TLB miss walks two sets of page tables).
- */
-static __always_inline int surely_untracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid), v;
-
-	if (!w)
-		return 0;
-	v = *w;
-	return (v & RS_BITS_READY) && !(v & bit_of(tgid));
-}
-
-/*
- * Sets a new tracked process's bit: before its procs_map entry is made, and again after, as
- * the daemon may clear the bit of a process it has just found to be no job's (bit_clear())
- * and looks for an entry only once it has.
- */
-static __always_inline void mark_tracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid);
-
-	if (w)
-		__sync_fetch_and_or(w, bit_of(tgid));
-}
-
-static __always_inline void unmark_tracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid);
-
-	if (w)
-		__sync_fetch_and_and(w, ~bit_of(tgid));
-}
-
-/* an entry could not be made: the bit goes, unless the process has an entry after all (the
- * daemon's, made meanwhile) */
-static __always_inline void unmark_untracked(__u32 tgid)
-{
-	if (!bpf_map_lookup_elem(&procs_map, &tgid))
-		unmark_tracked(tgid);
-}
-
-static __always_inline void count_event(__u32 type, int ok)
-{
-	struct rs_event_count *c = bpf_map_lookup_elem(&events_total, &type);
-
-	if (!c)
-		return;
-	if (ok)
-		c->sent++;
-	else
-		c->lost++;
-}
-
-static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *key, __u64 ts,
-				 __s32 exit_code, __u8 kind)
-{
-	struct rs_event *e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
-
-	/*
-	 * One test of the reservation, and nothing computed from it: Linux 6.1's verifier
-	 * follows a second test's impossible branch with the reservation held and rejects the
-	 * program ("Unreleased reference"), which later kernels do not.
-	 */
-	if (!e) {
-		count_event(type, 0);
-		return;
-	}
-	count_event(type, 1);
-	e->type = type;
-	e->tgid = tgid;
-	e->key = *key;
-	e->ts_ns = ts;
-	e->exit_code = exit_code;
-	e->kind = kind;
-	bpf_ringbuf_submit(e, 0);
-}
-
-/* a process joins what it is tracked in: its bit, then its procs_map entry; 0 or -1, the
- * failure counted as a lost event of type ev */
-static __always_inline int track(__u32 tgid, struct rs_proc *st, __u64 flags, __u32 ev)
-{
-	mark_tracked(tgid);
-	if (bpf_map_update_elem(&procs_map, &tgid, st, flags)) {
-		unmark_untracked(tgid);
-		count_event(ev, 0);
-		return -1;
-	}
-	mark_tracked(tgid);
-	return 0;
-}
 
 /* how many execs in a new container are reported while the daemon has not placed it */
 #define RS_INIT_HINTS 4
@@ -264,18 +111,13 @@ static __always_inline __u32 runs_env_jobs(__u8 kind)
 static __always_inline int join_job(__u32 tgid, const struct rs_proc *of)
 {
 	struct rs_proc st = *of;
-	struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &st.job);
 	__u32 *left;
 
-	if (!j)
-		return 0;
 	/* just exec'd: one thread */
 	st.flags = RS_PROC_STEP | RS_PROC_THREADS;
 	st.threads = 1;
-	if (track(tgid, &st, BPF_NOEXIST, RS_EV_JOB_EXEC))
+	if (join_job_as(tgid, &st, RS_EV_JOB_EXEC))
 		return 0;
-	__sync_fetch_and_add(&j->live_procs, 1);
-	__sync_fetch_and_add(&j->total_procs, 1);
 	/* its environment may name the job's repository and workflow */
 	left = bpf_map_lookup_elem(&ctx_map, &st.job);
 	if (left && *left) {
@@ -403,6 +245,9 @@ static __always_inline int hint_context(struct task_struct *task, __u32 tgid)
 			     st->kind);
 		return 0;
 	}
+	/* the command a task attached to a job's container was there to run (include/jobs.h) */
+	if (st->flags & RS_PROC_STEP_NEXT)
+		st->flags = (st->flags & ~RS_PROC_STEP_NEXT) | RS_PROC_STEP;
 	if (st->job.tgid == tgid)
 		return 0;
 	left = bpf_map_lookup_elem(&ctx_map, &st->job);
@@ -582,25 +427,6 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		__sync_fetch_and_add(&j->total_procs, 1);
 	}
 	return 0;
-}
-
-/*
- * A thread's own storage I/O (the kernel's task I/O accounting, as /proc/<pid>/task/<tid>/io
- * shows it): bytes it made the block layer read, and bytes it dirtied or wrote directly. 0 on
- * a kernel built without CONFIG_TASK_IO_ACCOUNTING.
- */
-static __always_inline __u64 io_read_bytes(struct task_struct *task)
-{
-	if (!bpf_core_field_exists(task->ioac))
-		return 0;
-	return BPF_CORE_READ(task, ioac.read_bytes);
-}
-
-static __always_inline __u64 io_write_bytes(struct task_struct *task)
-{
-	if (!bpf_core_field_exists(task->ioac))
-		return 0;
-	return BPF_CORE_READ(task, ioac.write_bytes);
 }
 
 /* a container init the daemon has not placed yet ended: its exit is kept for the daemon */
@@ -813,48 +639,6 @@ int handle_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 	__sync_fetch_and_add(&j->oom_kills, 1);
 	count_event(RS_EV_OOM, 1);
 	return 0;
-}
-
-/*
- * The memory a process has resident now: its file, anonymous and shared memory pages
- * (MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES), as /proc/<pid>/statm's resident. Up to 6.1
- * an mm_struct keeps them as atomic counts in struct mm_rss_stat; since 6.2 as per-CPU
- * counters, whose count this reads without folding in what each CPU still holds back.
- */
-struct mm_rss_stat___old {
-	atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-struct mm_struct___old {
-	struct mm_rss_stat___old rss_stat;
-} __attribute__((preserve_access_index));
-struct mm_struct___new {
-	struct percpu_counter rss_stat[4];
-} __attribute__((preserve_access_index));
-
-static __always_inline __u64 rss_bytes(struct task_struct *task)
-{
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__s64 pages = 0;
-
-	if (!mm)
-		return 0;
-	/*
-	 * Asked of mm_struct's own field, not of whether struct mm_rss_stat exists: a type the
-	 * kernel lacks sends libbpf through every module's BTF looking for it
-	 */
-	if (bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat)) {
-		struct mm_struct___old *o = (void *)mm;
-
-		pages = BPF_CORE_READ(o, rss_stat.count[0].counter) +
-			BPF_CORE_READ(o, rss_stat.count[1].counter) +
-			BPF_CORE_READ(o, rss_stat.count[3].counter);
-	} else {
-		struct mm_struct___new *n = (void *)mm;
-
-		pages = BPF_CORE_READ(n, rss_stat[0].count) + BPF_CORE_READ(n, rss_stat[1].count) +
-			BPF_CORE_READ(n, rss_stat[3].count);
-	}
-	return pages > 0 ? (__u64)pages * page_size : 0;
 }
 
 /*

@@ -43,6 +43,14 @@ enum rs_event_type {
 	RS_EV_CTR_EXIT, /* a container init in inits_map exited */
 	RS_EV_CTR_EXEC, /* a process exec'd in a container the daemon has not placed yet */
 	RS_EV_AGENT_EXEC, /* a process of a gitea/gitlab agent's tree, in no job, exec'd */
+	/* cgroups (include/cgroups.h): one whose name holds a container id was made, removed,
+	 * had a task attached (counted only when its entry is made then), lost its last task,
+	 * got its first */
+	RS_EV_CG_MKDIR,
+	RS_EV_CG_RMDIR,
+	RS_EV_CG_ATTACH,
+	RS_EV_CG_EMPTIED,
+	RS_EV_CG_POPULATED,
 	RS_EV_MAX,
 };
 
@@ -111,6 +119,13 @@ _Static_assert(sizeof(struct rs_key) == 16, "rs_key layout");
  * live count at zero ends the process.
  */
 #define RS_PROC_THREADS 0x2
+/*
+ * Its first exec, or that of a process it forks before it execs, is one of its job's steps:
+ * a task attached to a job's container that runs a step there (runc's init, attached to the
+ * cgroup before its last stage execs the step's command). Kept at fork, made RS_PROC_STEP at
+ * the exec.
+ */
+#define RS_PROC_STEP_NEXT 0x4
 
 /*
  * procs_map value, keyed by tgid: who a tracked process belongs to, inherited at fork.
@@ -230,7 +245,7 @@ _Static_assert(sizeof(struct rs_env_event) == 16384 - 8, "rs_env_event layout");
  * above or below changes. A daemon that finds pinned maps of another layout copies what it
  * can field by field (by BTF member name) and says what it reset.
  */
-#define RS_LAYOUT 3
+#define RS_LAYOUT 4
 #define RS_NAME_LEN 256 /* a runner name as exported: at most 255 bytes */
 #define RS_RESULTS 6 /* success … abandoned, see user/detect.h */
 #define RS_DURATION_BUCKETS 15 /* 14 bounds, 1 s … 6 h, and +Inf */

@@ -211,6 +211,12 @@ int main(int argc, char **argv)
 	 * departure would stay spread over them.
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	/*
+	 * A fixed threshold: glibc otherwise raises it to the size of each large block freed (a
+	 * /metrics page of thousands of containers, tens of MiB), after which such pages come
+	 * from the heap and stay there once the containers are gone
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	/* cgroup files are kept open between reads (see cgroupfs_read_kept): take the room the
 	 * hard limit allows */
 	{
@@ -296,8 +302,9 @@ int main(int argc, char **argv)
 	popts.end_idle_ns = env.end_idle_ns;
 	popts.docker_root = env.docker_root;
 	popts.runtime_root = env.runtime_root;
+	popts.cg_hiers = containers__followed(containers);
 	probes = probes__new(&popts);
-	if (!probes || probes__start(probes, state)) {
+	if (!probes || probes__start(probes, state, containers)) {
 		err = 1;
 		goto cleanup;
 	}

@@ -22,7 +22,7 @@ USER = os.path.join(REPO, "user")
 STAGES = ["lib", "enrich", "ci", "state", "kernel", "intake", "expo", "web"]
 TOP = {"main.c", "flags.c", "flags.h"}
 # include/ (the BPF/user ABI) and the generated skeleton
-ABI = {"jobs.h": None, "jobs.skel.h": {"kernel", "intake"}}
+ABI = {"jobs.h": None, "cgroups.h": None, "runnerscope.skel.h": {"kernel", "intake"}}
 # private headers another stage may include, and which
 SHARED_PRIV = {"kernel/probes_priv.h": {"intake"}}
 MAX_LINES = 600

@@ -41,9 +41,18 @@ def test_5000_containers_and_20000_jobs_leave_nothing_behind(daemon, runners):
             for r in made:
                 for k in range(20):
                     r.result(f"b{k}", timeout=300)
-            wait_for(lambda: (lambda c: c[0] == n0 + 1000 and c[1] == 4000)(
-                counts(d.scrape(), wave)), 60, interval=0.5,
-                what=f"wave {wave}: 1,000 containers and 4,000 jobs")
+            seen = {}
+
+            def made_all():
+                seen["containers, jobs, runners"] = counts(d.scrape(), wave)
+                c = seen["containers, jobs, runners"]
+                return c[0] == n0 + 1000 and c[1] == 4000
+            try:
+                wait_for(made_all, 60, interval=0.5,
+                         what=f"wave {wave}: 1,000 containers and 4,000 jobs")
+            except AssertionError as e:
+                raise AssertionError(f"{e}: {seen}, want {n0 + 1000} containers\n"
+                                     f"{d.read_log()[-3000:]}") from None
             for r in made:
                 r.cleanup()
             while cgs:

@@ -6,6 +6,9 @@ import json
 import os
 import secrets
 import shlex
+import subprocess
+import threading
+import time
 
 import pytest
 
@@ -329,3 +332,114 @@ def test_arc_kubernetes_mode_job_pod_counts_for_the_job(engine, dock, daemon, tm
     got = job_cpu(m, pod)
     print(f"agreement (ARC Kubernetes mode): job CPU {got:.3f} s, expected {truth:.3f} s")
     assert abs(got - truth) <= 0.05 * truth + 0.05, (got, ru, burned)
+
+
+def cgroup_cpu(cid):
+    """The container's cgroup's CPU seconds now (cpuacct.usage, or cgroup2's cpu.stat); None
+    once it is gone"""
+    try:
+        if os.path.isdir(os.path.join(rs.CGROOT, "cpuacct")):
+            with open(os.path.join(rs.CGROOT, "cpuacct", "docker", cid, "cpuacct.usage")) as f:
+                return int(f.read()) / 1e9
+        with open(os.path.join(rs.unified_root(), "docker", cid, "cpu.stat")) as f:
+            return int(dict(line.split() for line in f)["usage_usec"]) / 1e6
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+
+
+class LastRead:
+    """Reads a container's cgroup CPU every millisecond until its runtime removes it: the last
+    read, after its last task has exited (its command ends idle), is what the cgroup's own
+    counter said just before the removal"""
+
+    def __init__(self, cid):
+        self.cid, self.last, self.reads = cid, None, 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        seen = False
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            v = cgroup_cpu(self.cid)
+            if v is None and seen:
+                return
+            if v is not None:
+                seen, self.last = True, v
+                self.reads += 1
+            time.sleep(0.001)
+
+    def value(self, timeout=60):
+        self.thread.join(timeout * rs.TIMEOUT_SCALE)
+        assert not self.thread.is_alive(), f"container {self.cid} was not removed"
+        return self.last
+
+
+# a busy loop in the container's shell, then idle for its last moments, as a step that ends
+IDLE_END = "i=0; while [ $i -lt {n} ]; do i=$((i+1)); done; sleep 0.05"
+
+
+def test_docker_run_rm_containers_keep_their_final_cpu(engine, daemon, tmp_path):
+    """Twenty `docker run --rm` containers of 100-300 ms of CPU, which docker removes the moment
+    they end: each is counted created and removed, and keeps its final CPU, within 2 % of its
+    cgroup's counter read just before the removal."""
+    docker = [*engine.cli.split(), "-H", engine.host]
+    d = daemon(f"--docker.data-root={engine.data_root}", "--containers=all")
+    m0 = d.scrape()
+    key = {"runtime": "docker", "kind": "", "runner": "", "role": ""}
+    before = [m0.value(n, **key) or 0 for n in ("runnerscope_containers_created_total",
+                                                 "runnerscope_containers_removed_total")]
+    made = []
+    for i in range(20):
+        cid = subprocess.run(
+            [*docker, "create", "--rm", "--pull", "never", "--network", "none", IMAGE, "sh",
+             "-c", IDLE_END.format(n=60000 + 8000 * i)],
+            check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+        watch = LastRead(cid)
+        subprocess.run([*docker, "start", "-a", cid], check=True, capture_output=True,
+                       timeout=120)
+        made.append((cid, watch.value()))
+    m = wait_for(lambda: (lambda m: m if [m.value(n, **key) or 0 for n in (
+        "runnerscope_containers_created_total", "runnerscope_containers_removed_total")] ==
+        [before[0] + 20, before[1] + 20] else None)(d.scrape()), 60,
+        what="20 containers created and removed")
+    bad = []
+    for cid, last in made:
+        got = sum(m.value("runnerscope_container_cpu_seconds_total", container_id=cid,
+                          mode=x) or 0 for x in ("user", "system"))
+        print(f"container {cid[:12]}: {got:.4f} s, its cgroup's last read {last:.4f} s")
+        if not abs(got - last) <= 0.02 * last + 0.002:
+            bad.append((cid, got, last))
+    assert not bad, bad
+
+
+def test_container_action_job_finished_has_its_final_cpu(engine, daemon, runners, tmp_path):
+    """A GitHub container action of about half a second, removed by docker as it ends: its
+    job_finished entry has its final CPU, within 2 % of its cgroup's counter read just before
+    the removal."""
+    d, r, label, docker, out, events = github_job_setup(engine, daemon, runners, tmp_path,
+                                                        "action-final")
+    cidfile = out / "cid"
+    go = str(tmp_path / "go")
+    name = f"runnerscopefakerunnertest_{secrets.token_hex(3)}"
+    r.submit(
+        "j1",
+        f"step {docker} create --rm --pull never --network none --label {label} "
+        f"--cidfile {cidfile} --name {name} {IMAGE} sh -c '{IDLE_END.format(n=400000)}'",
+        rs.held_step(go),
+        f"step {docker} start -a {name}",
+        "exit 100")
+    wait_for(lambda: cidfile.exists() and len(cidfile.read_text().strip()) == 64, 60,
+             what="the action's container made")
+    cid = cidfile.read_text().strip()
+    watch = LastRead(cid)
+    rs.release(go)
+    assert r.result("j1", timeout=120)[0] == 100 << 8
+    last = watch.value()
+    fin = finished_lines(events, "action-final")[0]
+    ctrs = {c["id"]: c for c in fin["containers"]}
+    assert cid in ctrs and ctrs[cid]["role"] == "action", fin["containers"]
+    got = ctrs[cid]["cpu_user_seconds"] + ctrs[cid]["cpu_system_seconds"]
+    print(f"agreement: the action's {got:.4f} s against its cgroup's last read {last:.4f} s")
+    assert last > 0.3, last
+    assert abs(got - last) <= 0.02 * last + 0.002, (got, last)

@@ -187,7 +187,8 @@ def test_thirty_restarts_lose_and_repeat_nothing(workdir, runners):
 
 def link_prog_ids(pin):
     ids = []
-    for name in ("link_exec", "link_fork", "link_exit", "link_oom"):
+    for name in ("link_exec", "link_fork", "link_exit", "link_oom", "link_cg_mkdir",
+                 "link_cg_rmdir", "link_cg_attach", "link_cg_pop"):
         path = os.path.join(pin, name)
         if os.path.exists(path):
             ids.append(json.loads(bpftool("-j", "link", "show", "pinned", path))["prog_id"])
@@ -240,9 +241,11 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     d.stop()  # SIGTERM: programs stay attached, maps pinned
     assert set(ids) <= live_prog_ids()
     assert sorted(os.listdir(d.pin_path)) == sorted(
-        ["agent_acct", "agents_map", "ctx_map", "events_rb", "events_total", "inits_map",
-         "job_acct", "jobs_map", "link_exec", "link_exit", "link_fork", "link_oom", "meta",
-         "procs_bits", "procs_map", "rules_bloom", "rules_map", "runner_stats"])
+        ["agent_acct", "agents_map", "cg_jobs", "cgroups_map", "ctr_acct", "ctr_counts",
+         "ctx_map", "events_rb", "events_total", "inits_map", "job_acct", "jobs_map",
+         "link_cg_attach", "link_cg_mkdir", "link_cg_pop", "link_cg_rmdir", "link_exec",
+         "link_exit", "link_fork", "link_oom", "meta", "procs_bits", "procs_map",
+         "rules_bloom", "rules_map", "runner_stats"])
     # a whole runner life while no daemon runs: the kernel keeps it
     r = runners("while-down").start()
     r.submit("a", "step true", "exit 101")
@@ -255,7 +258,7 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     out = subprocess.run([rs.DAEMON, "cleanup", f"--bpf.pin-path={d.pin_path}"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
-    assert "unpinned 18 maps and links" in out.stderr
+    assert "unpinned 26 maps and links" in out.stderr
     assert not os.path.exists(d.pin_path)
     wait_for(lambda: not set(ids) & live_prog_ids(), 10, what="programs gone")
     # nothing left: cleanup again is fine
@@ -315,7 +318,7 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
                        mode="system") == 2
         assert m.value("runnerscope_bpf_events_lost_total", event="job_start") >= 5
         meta = json.loads(bpftool("-j", "map", "dump", "pinned", os.path.join(pin, "meta")))
-        assert meta[0]["formatted"]["value"]["layout"] == 3  # RS_LAYOUT
+        assert meta[0]["formatted"]["value"]["layout"] == 4  # RS_LAYOUT
         # and the new layout tracks
         r = runners("after-migration").start()
         r.submit("a", "step true", "exit 100")

@@ -114,7 +114,8 @@ def test_metrics_about_runnerscope_itself(daemon, runners):
     runs0, runs = progs(m0, "runnerscope_bpf_program_runs_total"), \
         progs(m, "runnerscope_bpf_program_runs_total")
     assert set(runs) == {"handle_exec", "handle_fork", "handle_exit", "handle_mark_victim",
-                         "iter_job_cpu"}, runs
+                         "handle_cg_mkdir", "handle_cg_rmdir", "handle_cg_attach",
+                         "handle_cg_populated", "iter_job_cpu"}, runs
     for p in ("handle_exec", "handle_fork", "iter_job_cpu"):
         assert runs[p] > runs0[p], p
     secs = progs(m, "runnerscope_bpf_program_run_seconds_total")
@@ -127,7 +128,8 @@ def test_metrics_about_runnerscope_itself(daemon, runners):
     cap = {l["map"]: v for l, v in m.find("runnerscope_bpf_map_capacity")}
     assert cap == {"rules_map": 64, "procs_map": 65536, "agents_map": 4096, "jobs_map": 16384,
                    "ctx_map": 16384, "runner_stats": 4096, "job_acct": 16384,
-                   "agent_acct": 4096}
+                   "agent_acct": 4096, "cgroups_map": 65536, "cg_jobs": 16384,
+                   "ctr_counts": 4096, "ctr_acct": 65536}
     assert maps["jobs_map"] == 1 and maps["agents_map"] == 1 and maps["agent_acct"] == 1
     assert maps["runner_stats"] == 1 and maps["rules_map"] >= 2
     assert maps["procs_map"] >= 3  # the Listener, the Worker, its step

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/<pid>/cgroup and /proc/<pid>/stat as a container could shape them */
+/*
+ * /proc/<pid>/cgroup and /proc/<pid>/stat as a container could shape them, a cgroup's path as
+ * the kernel's cgroup events give it (any name a process with a delegated subtree may make),
+ * and /proc/cgroups
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct container_ref ref;
 	struct cgroup_paths paths;
 	struct proc_stat st;
+	struct cgroup_layout l = { .cpuacct = "/c", .memory = "/m" };
 
 	if (!s)
 		return 0;
@@ -20,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	cgroup_file_container(s, size, &ref);
 	cgroupfs_paths(s, size, &paths);
-	/* one path, as the discovery walk sees a directory name */
+	/* one path, as a cgroup event or the walk gives it */
 	cgroup_path_container(s, &ref);
+	cgroupfs_hier_ids(s, size, &l);
 	procfs_parse_stat(s, 100, &st);
 	free(s);
 	return 0;

@@ -7,8 +7,10 @@
  * Files read, per hierarchy (all tiny, rewritten by the kernel on each read):
  *   v1 cpuacct  cpuacct.usage, cpuacct.usage_user, cpuacct.usage_sys (4.7+), else cpuacct.stat
  *   v1 cpu      cpu.stat throttled_time
- *   v1 memory   memory.usage_in_bytes, memory.stat, memory.limit_in_bytes, memory.oom_control
- *   cgroup2     cpu.stat, memory.current, memory.stat, memory.max, memory.events, *.pressure
+ *   v1 memory   memory.usage_in_bytes, memory.stat, memory.limit_in_bytes, memory.oom_control,
+ *               memory.max_usage_in_bytes
+ *   cgroup2     cpu.stat, memory.current, memory.stat, memory.max, memory.events, memory.peak,
+ *               *.pressure
  *   any         cgroup.procs (its first process, for the container's network namespace)
  */
 #include <errno.h>
@@ -293,6 +295,8 @@ static void memory_v1(const struct cgdir *fd, struct container_stats *st)
 	uint64_t v;
 
 	memory_usage(fd, "memory.usage_in_bytes", "total_inactive_file", "total_rss", st);
+	if (!file_u64(fd, "memory.max_usage_in_bytes", &st->mem_peak))
+		st->have |= CG_PEAK;
 	if (!file_u64(fd, "memory.limit_in_bytes", &v) && v < V1_UNLIMITED) {
 		st->mem_limit = v;
 		st->have |= CG_LIMIT;
@@ -331,6 +335,8 @@ static void memory_v2(const struct cgdir *fd, struct container_stats *st)
 	uint64_t v;
 
 	memory_usage(fd, "memory.current", "inactive_file", "anon", st);
+	if (!file_u64(fd, "memory.peak", &st->mem_peak))
+		st->have |= CG_PEAK;
 	if (cgdir_read(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
 	    !text_u64(buf, &v)) {
 		st->mem_limit = v;

@@ -113,6 +113,49 @@ int cgroupfs_layout(const char *root, struct cgroup_layout *out)
 	if (!out->unified[0] && !out->cpuacct[0] && !out->cpu[0] && !out->memory[0] &&
 	    !out->blkio[0] && !out->pids[0])
 		return -ENOENT;
+	/* the v1 ids are /proc/cgroups' to tell (cgroupfs_hier_ids()) */
+	out->hier_unified = out->unified[0] ? 0 : -1;
+	out->hier_cpuacct = out->hier_cpu = out->hier_memory = out->hier_blkio = out->hier_pids = -1;
+	return 0;
+}
+
+int cgroupfs_hier_ids(const char *text, size_t len, struct cgroup_layout *l)
+{
+	struct {
+		const char *name;
+		int id;
+	} ids[] = { { "cpuacct", -1 }, { "cpu", -1 }, { "memory", -1 }, { "blkio", -1 },
+		    { "pids", -1 } };
+	size_t i = 0;
+
+	if (!len || memchr(text, '\0', len))
+		return -EINVAL;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - text - i) : len - i;
+		char line[128], name[64];
+		int hier, cgroups, enabled;
+
+		if (n && text[i] != '#') {
+			if (n >= sizeof(line))
+				return -EINVAL;
+			memcpy(line, text + i, n);
+			line[n] = '\0';
+			if (sscanf(line, "%63s %d %d %d", name, &hier, &cgroups, &enabled) != 4 ||
+			    hier < 0 || cgroups < 0)
+				return -EINVAL;
+			for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+				if (!strcmp(name, ids[k].name) && enabled)
+					ids[k].id = hier;
+		}
+		i += n + 1;
+	}
+	/* a v1 mount's id only: one bound to cgroup2 (0) has no v1 hierarchy of its own */
+	l->hier_cpuacct = l->cpuacct[0] && ids[0].id > 0 ? ids[0].id : -1;
+	l->hier_cpu = l->cpu[0] && ids[1].id > 0 ? ids[1].id : -1;
+	l->hier_memory = l->memory[0] && ids[2].id > 0 ? ids[2].id : -1;
+	l->hier_blkio = l->blkio[0] && ids[3].id > 0 ? ids[3].id : -1;
+	l->hier_pids = l->pids[0] && ids[4].id > 0 ? ids[4].id : -1;
 	return 0;
 }
 

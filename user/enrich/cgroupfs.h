@@ -20,6 +20,8 @@ struct cgroup_layout {
 	char memory[CGROUPFS_PATH_MAX]; /* v1 memory */
 	char blkio[CGROUPFS_PATH_MAX]; /* v1 blkio */
 	char pids[CGROUPFS_PATH_MAX]; /* v1 pids */
+	/* each hierarchy's id, as /proc/cgroups numbers it (cgroup2: 0); -1 when not known */
+	int hier_unified, hier_cpuacct, hier_cpu, hier_memory, hier_blkio, hier_pids;
 };
 
 /*
@@ -29,6 +31,14 @@ struct cgroup_layout {
  * symlinks (cpuacct -> cpu,cpuacct). 0, -ENOENT when root holds none of them, -ENAMETOOLONG.
  */
 int cgroupfs_layout(const char *root, struct cgroup_layout *out);
+
+/*
+ * The hierarchy ids of l's v1 hierarchies from the text of /proc/cgroups ("<controller>
+ * <hierarchy> <cgroups> <enabled>" lines after a '#' header), len bytes; cgroup2's is 0. A
+ * controller bound to cgroup2, or listed nowhere, leaves its id at -1 for a v1 mount of it.
+ * 0, or -EINVAL for text the kernel would not write (nothing of it is taken then).
+ */
+int cgroupfs_hier_ids(const char *text, size_t len, struct cgroup_layout *l);
 
 /* a process's cgroup in each hierarchy; "" when absent */
 struct cgroup_paths {
@@ -60,6 +70,7 @@ enum {
 	CG_IO = 1 << 8, /* some device's I/O accounted to the cgroup */
 	CG_PIDS = 1 << 9,
 	CG_PIDS_LIMIT = 1 << 10, /* unset when "max" */
+	CG_PEAK = 1 << 11, /* memory.peak (cgroup2, 5.19+) or memory.max_usage_in_bytes (v1) */
 };
 
 enum cg_psi { CG_PSI_RES_CPU, CG_PSI_RES_MEMORY, CG_PSI_RES_IO, CG_PSI_RES_MAX };
@@ -68,7 +79,7 @@ enum cg_io_dir { CG_IO_READ, CG_IO_WRITE, CG_IO_DIR_MAX };
 struct container_stats {
 	unsigned int have; /* CG_* bits: what this host and cgroup provide; absent is never 0 */
 	uint64_t cpu_user_ns, cpu_system_ns, cpu_usage_ns;
-	uint64_t mem_usage, mem_working_set, mem_rss, mem_limit; /* bytes */
+	uint64_t mem_usage, mem_working_set, mem_rss, mem_limit, mem_peak; /* bytes */
 	uint64_t oom_kills;
 	uint64_t throttled_ns;
 	uint64_t psi_some_us[CG_PSI_RES_MAX]; /* the "some … total=" field, by enum cg_psi */

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The table of containers: made as the kernel reports their cgroups (container_life.c), named
+ * from the runtimes' files, read once a pass while reported, kept for the grace period once
+ * gone; and the walk of the hierarchies that finds what no event told (start-up, repair)
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
@@ -9,20 +14,11 @@
 #include "lib/log.h"
 #include "enrich/containers_priv.h"
 #include "enrich/netns_stats.h"
+#include "enrich/procfs.h"
 
-#define DISCOVER_NS 1000000000ULL /* --containers=all walks the cgroup tree at most this often */
-#define DISCOVER_DEPTH 12
 /* names not found at first are looked for again after 1, 2, 4 … 32 s, then no more */
 #define NAMES_RETRY_NS 1000000000ULL
 #define NAMES_TRIES 6
-
-struct containers {
-	pthread_mutex_t lock;
-	struct containers_opts opts;
-	struct cgroup_layout layout;
-	struct container *list;
-	uint64_t last_discover;
-};
 
 struct containers *containers__new(const struct containers_opts *opts)
 {
@@ -39,6 +35,7 @@ struct containers *containers__new(const struct containers_opts *opts)
 		errno = -err;
 		return NULL;
 	}
+	containers_hier_ids(c);
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
@@ -49,11 +46,9 @@ void containers__free(struct containers *c)
 
 	if (!c)
 		return;
-	HASH_ITER(hh, c->list, x, t) {
-		HASH_DEL(c->list, x);
-		cgroupfs_files_close(&x->files);
-		free(x);
-	}
+	HASH_ITER(hh, c->list, x, t)
+		containers_drop(c, x);
+	containers_counts_free(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -110,8 +105,8 @@ static void retry_names(struct containers *c, struct container *x, uint64_t now)
 			x->names.name, x->names.pod, x->names.ns);
 }
 
-static struct container *get(struct containers *c, const struct container_ref *ref,
-			     const struct cgroup_paths *paths)
+struct container *containers_get(struct containers *c, const struct container_ref *ref,
+				 const struct cgroup_paths *paths)
 {
 	struct container *x;
 
@@ -124,13 +119,64 @@ static struct container *get(struct containers *c, const struct container_ref *r
 	memcpy(x->id, ref->id, sizeof(x->id));
 	memcpy(x->pod_uid, ref->pod_uid, sizeof(x->pod_uid));
 	x->runtime = ref->runtime;
-	x->paths = *paths;
+	if (paths)
+		x->paths = *paths;
+	x->made_ns = clock_ns(CLOCK_MONOTONIC);
+	x->reported = c->opts.all;
+	x->tasks = -1;
 	if (read_names(c, x))
-		x->names_retry_ns = clock_ns(CLOCK_MONOTONIC) + NAMES_RETRY_NS;
+		x->names_retry_ns = x->made_ns + NAMES_RETRY_NS;
 	HASH_ADD_STR(c->list, id, x);
 	pr_debug("tracking container id=%s name=%s pod=%s namespace=%s runtime=%s", x->id,
 		 x->names.name, x->names.pod, x->names.ns, cgroup_runtime_name(x->runtime));
 	return x;
+}
+
+void containers_drop(struct containers *c, struct container *x)
+{
+	HASH_DEL(c->list, x);
+	cgroupfs_files_close(&x->files);
+	free(x);
+}
+
+int containers_fill_paths(struct containers *c, struct container *x, const char *path)
+{
+	struct slot slots[] = SLOTS(c, &x->paths);
+	char dir[PATH_MAX];
+	struct stat st;
+	int added = 0;
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		if (!slots[i].mount[0] || slots[i].path[0])
+			continue;
+		snprintf(dir, sizeof(dir), "%s%s", slots[i].mount, path);
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode)) {
+			snprintf(slots[i].path, CGROUPFS_PATH_MAX, "%s", path);
+			added = 1;
+		}
+	}
+	/* the directories kept open are those it had: open them again with the new one */
+	if (added)
+		cgroupfs_files_close(&x->files);
+	return added;
+}
+
+/* the paths a process's /proc/<pid>/cgroup gives, where its cgroup event gave none */
+static void merge_paths(struct container *x, const struct cgroup_paths *p)
+{
+	char *mine[] = { x->paths.unified, x->paths.cpuacct, x->paths.cpu,
+			 x->paths.memory,  x->paths.blkio,   x->paths.pids };
+	const char *theirs[] = { p->unified, p->cpuacct, p->cpu, p->memory, p->blkio, p->pids };
+	int added = 0;
+
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		if (!mine[i][0] && theirs[i][0]) {
+			memcpy(mine[i], theirs[i], CGROUPFS_PATH_MAX);
+			added = 1;
+		}
+	}
+	if (added)
+		cgroupfs_files_close(&x->files);
 }
 
 void containers__names(struct containers *c, const struct container_ref *ref,
@@ -142,9 +188,17 @@ void containers__names(struct containers *c, const struct container_ref *ref,
 	if (!c || !ref->id[0])
 		return;
 	containers__lock(c);
-	x = get(c, ref, paths);
-	if (x)
+	x = containers_get(c, ref, paths);
+	if (x) {
+		/* a runner's (state/state.c names runners by its live process): reported, and
+		 * read on each pass */
+		x->reported = 1;
+		if (!x->gone_ns)
+			x->tasks = 1;
 		*out = x->names;
+		if (paths)
+			merge_paths(x, paths);
+	}
 	containers__unlock(c);
 }
 
@@ -176,7 +230,8 @@ int containers__names_of(struct containers *c, const char *id, struct container_
 	return err;
 }
 
-void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner)
+void containers__set_job(struct containers *c, const char *id, int kind, const char *runner,
+			 const char *role)
 {
 	struct container *x;
 
@@ -186,76 +241,25 @@ void containers__set_runner(struct containers *c, const char *id, int kind, cons
 	HASH_FIND_STR(c->list, id, x);
 	if (x) {
 		x->kind = kind;
+		x->reported = 1;
 		snprintf(x->runner, sizeof(x->runner), "%s", runner);
+		if (role)
+			snprintf(x->role, sizeof(x->role), "%s", role);
+		/* what it is known to be now is what it is counted as */
+		containers_count_created(c, x);
 	}
 	containers__unlock(c);
 }
 
-/* one cgroup directory, relative to its hierarchy's mount: a container's own? */
-static void discover_dir(struct containers *c, const char *rel)
+void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner)
 {
-	struct container_ref ref;
-	struct cgroup_paths paths = {};
-	const char *leaf = strrchr(rel, '/');
-	char dir[PATH_MAX];
-	struct stat st;
-
-	if (!cgroup_path_container(rel, &ref) || !leaf || !strstr(leaf, ref.id))
-		return;
-	/* the same relative path in each hierarchy that has it (cgroupfs and systemd drivers
-	 * alike name a container's cgroup the same everywhere) */
-	const char *mounts[] = { c->layout.unified, c->layout.cpuacct, c->layout.cpu,
-				 c->layout.memory,  c->layout.blkio,   c->layout.pids };
-	char *outs[] = { paths.unified, paths.cpuacct, paths.cpu,
-			 paths.memory,	paths.blkio,   paths.pids };
-
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
-		if (!mounts[i][0])
-			continue;
-		snprintf(dir, sizeof(dir), "%s%s", mounts[i], rel);
-		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
-			snprintf(outs[i], CGROUPFS_PATH_MAX, "%s", rel);
-	}
-	get(c, &ref, &paths);
+	containers__set_job(c, id, kind, runner, NULL);
 }
 
-static void walk(struct containers *c, const char *mount, char *rel, size_t len, int depth)
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s%s", mount, rel);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + n + 2 >= CGROUPFS_PATH_MAX)
-			continue;
-		rel[len] = '/';
-		memcpy(rel + len + 1, de->d_name, n + 1);
-		discover_dir(c, rel);
-		if (depth < DISCOVER_DEPTH)
-			walk(c, mount, rel, len + 1 + n, depth + 1);
-		rel[len] = '\0';
-	}
-	closedir(d);
-}
-
-static void discover(struct containers *c)
-{
-	/* one hierarchy that has every container: v1 memory on hybrid hosts, else cgroup2 */
-	const char *mount = c->layout.memory[0] ? c->layout.memory : c->layout.unified[0] ?
-		c->layout.unified : c->layout.cpuacct;
-	char rel[CGROUPFS_PATH_MAX] = "";
-
-	if (mount[0])
-		walk(c, mount, rel, 0, 0);
-}
-
-/* counters must not step back: the split of a growing usage can */
+/*
+ * Counters must not step back: the split of a growing usage can, and a container made again
+ * under its id starts from 0 (its earlier instance's counts are its base).
+ */
 static void split_cpu(struct container *x)
 {
 	const struct container_stats *s = &x->stats;
@@ -265,6 +269,8 @@ static void split_cpu(struct container *x)
 		return;
 	/* v1's sampled user + system can exceed the measured usage; cgroup2's add up to it */
 	cputime_split(s->cpu_usage_ns, s->cpu_user_ns, s->cpu_system_ns, &user, &sys);
+	user += x->base_user_ns;
+	sys += x->base_system_ns;
 	if (user > x->cpu_user_ns)
 		x->cpu_user_ns = user;
 	if (sys > x->cpu_system_ns)
@@ -303,6 +309,51 @@ static void counters(struct container *x, const struct container_stats *st)
 	}
 }
 
+/* what its exported figures take from stats (a read, or the kernel's at its removal) */
+void containers_apply(struct container *x)
+{
+	const struct container_stats *st = &x->stats;
+	uint64_t peak = st->have & CG_PEAK ? st->mem_peak : st->mem_usage;
+
+	split_cpu(x);
+	if ((st->have & (CG_PEAK | CG_MEMORY)) && peak > x->mem_peak)
+		x->mem_peak = peak;
+	if ((st->have & CG_OOM) && x->base_oom + st->oom_kills > x->oom_kills)
+		x->oom_kills = x->base_oom + st->oom_kills;
+}
+
+int containers_read(struct containers *c, struct container *x)
+{
+	struct container_stats st;
+	int err = cgroupfs_read_kept(&c->layout, &x->paths, &x->files, &st);
+
+	if (err)
+		return err;
+	x->stats = st;
+	containers_apply(x);
+	counters(x, &st);
+	/*
+	 * One found by a walk: whether it has tasks, until the programs see that change. Its own
+	 * and its children's (pids.current), else its own (a process directly in it)
+	 */
+	if (x->tasks < 0)
+		x->tasks = st.have & CG_PIDS ? st.pids > 0 : st.pid > 0;
+	return 0;
+}
+
+/* every followed hierarchy's cgroup of it seen, and removed: no event of it is to come */
+static int all_removed(struct containers *c, const struct container *x)
+{
+	int n = __builtin_popcount(containers__followed(c));
+
+	if (x->ncgs < n)
+		return 0;
+	for (int i = 0; i < x->ncgs; i++)
+		if (!x->cgs[i].removed)
+			return 0;
+	return 1;
+}
+
 void containers__refresh(struct containers *c)
 {
 	struct container *x, *t;
@@ -313,36 +364,34 @@ void containers__refresh(struct containers *c)
 		return;
 	containers__lock(c);
 	now = clock_ns(CLOCK_MONOTONIC);
-	if (c->opts.all && now - c->last_discover >= DISCOVER_NS) {
-		discover(c);
-		c->last_discover = now;
-	}
 	HASH_ITER(hh, c->list, x, t) {
-		struct container_stats st;
 		int err;
 
 		if (x->gone_ns) {
-			if (now - x->gone_ns >= c->opts.grace_ns) {
-				HASH_DEL(c->list, x);
-				cgroupfs_files_close(&x->files);
-				free(x);
+			/* one with no series needs no grace, once no event of it is to come */
+			if (now - x->gone_ns >= c->opts.grace_ns ||
+			    (!x->reported && all_removed(c, x))) {
+				containers_drop(c, x);
 				dropped++;
 			}
 			continue;
 		}
+		if (x->counted == CONTAINER_UNCOUNTED && now - x->made_ns >= SETTLE_NS)
+			containers_count_created(c, x);
+		if (!x->reported)
+			continue;
 		if (x->names_retry_ns && now >= x->names_retry_ns)
 			retry_names(c, x, now);
-		err = cgroupfs_read_kept(&c->layout, &x->paths, &x->files, &st);
+		/* one with no task does nothing: it was read when its last task left */
+		if (!x->tasks)
+			continue;
+		err = containers_read(c, x);
 		if (err == -ENOENT) {
+			/* its rmdir went unseen (or is on its way): it is gone all the same */
 			pr_debug("container gone id=%s", x->id);
 			x->gone_ns = now ? now : 1;
 			cgroupfs_files_close(&x->files);
-		} else if (!err) {
-			x->stats = st;
-			split_cpu(x);
-			counters(x, &st);
-			if ((st.have & CG_MEMORY) && st.mem_usage > x->mem_peak)
-				x->mem_peak = st.mem_usage;
+			containers_count_removed(c, x);
 		}
 	}
 	/* a container in a runner's pod that hosts no runner itself (a dind sidecar's nested job
@@ -355,6 +404,7 @@ void containers__refresh(struct containers *c)
 		for (y = c->list; y; y = y->hh.next) {
 			if (y->kind && !strcmp(y->pod_uid, x->pod_uid)) {
 				x->kind = y->kind;
+				x->reported = 1;
 				memcpy(x->runner, y->runner, sizeof(x->runner));
 				break;
 			}
@@ -365,3 +415,73 @@ void containers__refresh(struct containers *c)
 	if (dropped)
 		malloc_trim(0);
 }
+
+struct container_count *containers__counts(struct containers *c)
+{
+	return c->counts;
+}
+
+void containers__tasks(struct containers *c, const char *id, int tasks, uint64_t emptied_ns)
+{
+	struct container *x;
+
+	containers__lock(c);
+	HASH_FIND_STR(c->list, id, x);
+	if (x && !x->gone_ns) {
+		struct slot slots[] = SLOTS(c, &x->paths);
+
+		/* what it did, before the runtime removes it: block I/O, throttling, PSI */
+		if (!tasks && x->reported)
+			containers_read(c, x);
+		/* a task in it: the runtime has made its every directory by now (the v1 ones
+		 * under the same path) */
+		for (size_t i = 0; tasks && i < sizeof(slots) / sizeof(slots[0]); i++) {
+			if (slots[i].path[0]) {
+				char known[CGROUPFS_PATH_MAX];
+
+				memcpy(known, slots[i].path, sizeof(known));
+				containers_fill_paths(c, x, known);
+				break;
+			}
+		}
+		x->tasks = tasks;
+		if (!tasks)
+			x->emptied_ns = emptied_ns;
+		pr_debug("container %s id=%s", tasks ? "populated" : "emptied", x->id);
+	}
+	containers__unlock(c);
+}
+
+int containers__cgroup_keys(struct containers *c, const char *id, struct rs_cg_key *keys, int n)
+{
+	struct container *x;
+	int k = 0;
+
+	containers__lock(c);
+	HASH_FIND_STR(c->list, id, x);
+	for (int i = 0; x && !x->gone_ns && i < x->ncgs && k < n; i++)
+		if (!x->cgs[i].removed)
+			keys[k++] = x->cgs[i].key;
+	containers__unlock(c);
+	return k;
+}
+
+int containers__cgroup_dir(struct containers *c, const char *id, char *out, size_t sz)
+{
+	struct container *x;
+	int err = -ENOENT;
+
+	containers__lock(c);
+	HASH_FIND_STR(c->list, id, x);
+	if (x) {
+		struct slot slots[] = SLOTS(c, &x->paths);
+
+		for (size_t i = 0; err && i < sizeof(slots) / sizeof(slots[0]); i++)
+			if (slots[i].mount[0] && slots[i].path[0] &&
+			    (size_t)snprintf(out, sz, "%s%s", slots[i].mount, slots[i].path) < sz)
+				err = 0;
+	}
+	containers__unlock(c);
+	return err;
+}
+

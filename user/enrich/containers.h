@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The containers runnerscope reports: those hosting a runner, or with --containers=all every
- * container on the host. Their cgroups are read on each pass and before each scrape.
+ * The containers on the host, known from the kernel's cgroup events (intake/cgroups.c hands
+ * them over) from their cgroup's mkdir to its rmdir, with the final figures the kernel kept
+ * then; each counted once as created and once as removed. Those reported with series are the
+ * ones hosting a runner, those a job started, or with --containers=all every one; their cgroups
+ * are read on each pass and before each scrape.
  */
 #ifndef RUNNERSCOPE_CONTAINERS_H
 #define RUNNERSCOPE_CONTAINERS_H
 
 #include <stdint.h>
 #include <uthash.h>
+#include <linux/types.h>
+#include "jobs.h"
+#include "cgroups.h"
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
 #include "enrich/cgroup_io.h"
@@ -32,6 +38,27 @@ enum {
 	CONTAINER_NET = 1 << 1, /* net_* read at least once: the container has a netns of its own */
 };
 
+/* its cgroups the kernel follows (a v1 host has one in each followed hierarchy) */
+#define CONTAINER_CGROUPS 6
+struct container_cg {
+	struct rs_cg_key key;
+	int removed;
+};
+
+/* how far its lifecycle is counted (runnerscope_containers_created_total, _removed_total) */
+enum container_counted {
+	CONTAINER_UNCOUNTED,
+	CONTAINER_CREATED,
+	CONTAINER_REMOVED,
+};
+
+/* one label set of the lifecycle counters, with its counts */
+struct container_count {
+	UT_hash_handle hh;
+	struct rs_ctr_labels labels;
+	struct rs_ctr_count n;
+};
+
 struct container {
 	UT_hash_handle hh;
 	char id[CONTAINER_ID_LEN + 1];
@@ -45,7 +72,10 @@ struct container {
 	char runner[NAME_LEN];
 	uint64_t cpu_user_ns; /* exported: the measured usage split by the sampled ratio */
 	uint64_t cpu_system_ns;
-	uint64_t mem_peak; /* the highest memory usage read (once a pass), bytes; 0: none read */
+	/* the peak of its memory usage (memory.peak, memory.max_usage_in_bytes; where a kernel has
+	 * neither, the highest usage read), bytes; 0: none read */
+	uint64_t mem_peak;
+	uint64_t oom_kills; /* exported: its OOM kills, earlier instances' included */
 	/* block I/O (by enum cg_io_dir) and network (by enum net_dir) counters. Their series
 	 * stay once read, with their last values while a read fails, as a gone container's do */
 	unsigned int counters; /* CONTAINER_* */
@@ -57,6 +87,18 @@ struct container {
 	 * look again (CLOCK_MONOTONIC), 0 when they are complete or looked for long enough */
 	uint64_t names_retry_ns;
 	unsigned int names_tries;
+	int reported; /* has series: it hosts a runner, a job started it, or --containers=all */
+	char role[RS_ROLE_LEN]; /* a job's container's role (job, service, action, step) */
+	struct container_cg cgs[CONTAINER_CGROUPS];
+	int ncgs;
+	uint64_t made_ns; /* CLOCK_MONOTONIC when it was first known (or made again) */
+	uint64_t emptied_ns; /* CLOCK_BOOTTIME its last task left, as the kernel said; 0: not */
+	int tasks; /* 1: it has tasks, 0: none (its files are not read again), -1: not known */
+	int counted; /* enum container_counted */
+	struct rs_ctr_labels as; /* the labels it was counted under */
+	/* a container made again under its id (a restart) goes on from the earlier instance's
+	 * counters: what those had reached */
+	uint64_t base_user_ns, base_system_ns, base_oom;
 };
 
 struct containers;
@@ -68,13 +110,31 @@ struct containers_opts {
 	const char *runtime_root; /* where containerd's, CRI-O's and podman's files are: "/" */
 	int all; /* every container on the host, not only runners' */
 	uint64_t grace_ns; /* how long a gone container's final values stay */
+	/* /proc/cgroups, for the hierarchies' ids: NULL, the text is read from procfs */
+	const char *proc_cgroups;
+};
+
+/*
+ * Where the lifecycle counters are kept, so that they outlive the daemon (the pinned maps
+ * ctr_counts and ctr_acct, include/cgroups.h; memory in the unit tests). Each returns 0 or
+ * -errno (-ENOENT: no such key).
+ */
+struct containers_store_ops {
+	int (*count_get)(void *ctx, const struct rs_ctr_labels *k, struct rs_ctr_count *v);
+	int (*count_put)(void *ctx, const struct rs_ctr_labels *k, const struct rs_ctr_count *v);
+	/* the label set after k (NULL: the first) into next; -ENOENT after the last */
+	int (*count_next)(void *ctx, const struct rs_ctr_labels *k, struct rs_ctr_labels *next);
+	int (*acct_get)(void *ctx, const struct rs_ctr_id *id, struct rs_ctr_acct *v);
+	int (*acct_put)(void *ctx, const struct rs_ctr_id *id, const struct rs_ctr_acct *v);
+	int (*acct_del)(void *ctx, const struct rs_ctr_id *id);
 };
 
 /* NULL with errno set, after logging why */
 struct containers *containers__new(const struct containers_opts *opts);
 void containers__free(struct containers *c);
 
-/* Tracks the container (if it is not yet) and copies its names into out. */
+/* Tracks the container (if it is not yet; paths: its cgroups, NULL when not known) as reported,
+ * and copies its names into out. */
 void containers__names(struct containers *c, const struct container_ref *ref,
 		       const struct cgroup_paths *paths, struct container_names *out);
 /*
@@ -89,12 +149,75 @@ struct container_usage {
 int containers__usage(struct containers *c, const char *id, struct container_usage *out);
 /* the names of a container tracked already into out: 0, or -ENOENT */
 int containers__names_of(struct containers *c, const char *id, struct container_names *out);
-/* a runner lives in container id */
+/* a runner lives in container id: reported, and counted as the runner's */
 void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner);
+/* container id is a job's of that runner, with that role: the same, and the role */
+void containers__set_job(struct containers *c, const char *id, int kind, const char *runner,
+			 const char *role);
 
-/* reads every tracked cgroup; finds new containers (--containers=all); drops those gone for
- * longer than the grace period */
+/*
+ * Reads every reported container's cgroups; counts as created those known for a second;
+ * drops those gone for longer than the grace period. Finds no containers: the kernel's
+ * cgroup events do (containers__cgroup()), and containers__walk() at start-up and for repair.
+ */
 void containers__refresh(struct containers *c);
+
+/* the lifecycle counters kept in a store from now on (ctx must outlive c); what an earlier
+ * daemon kept there is taken */
+void containers__set_store(struct containers *c, const struct containers_store_ops *ops,
+			   void *ctx);
+
+/* bit h: hierarchy id h is one whose containers' cgroups the kernel follows (cgroup2 on a v2
+ * host; v1 cpuacct's and memory's where those are mounted) */
+uint32_t containers__followed(struct containers *c);
+
+/* the kernel's record of one of a container's cgroups (include/cgroups.h) */
+struct container_cgroup {
+	struct rs_cg_key key;
+	const char *path; /* in its hierarchy */
+	int removed;
+	int tasks; /* as containers' tasks field */
+	uint64_t emptied_ns; /* CLOCK_BOOTTIME */
+	const struct rs_cg_final *fin; /* its counters at removal; NULL while it is there */
+};
+
+enum {
+	CONTAINER_MADE = 1 << 0, /* a container new to it (or made again under its id) */
+	CONTAINER_GONE = 1 << 1, /* the container is gone with this cgroup */
+};
+
+/*
+ * A cgroup of container ref, made or removed: the container is made the first time (its names
+ * read), its cgroup's removal gives it its final values, counts its removal and starts its
+ * grace period (an unreported container is dropped then). CONTAINER_* bits, or -errno.
+ */
+int containers__cgroup(struct containers *c, const struct container_ref *ref,
+		       const struct container_cgroup *cg);
+/*
+ * Its last task left (tasks 0, at emptied_ns): its cgroup files are read now, before the
+ * runtime may remove them, and not again on each pass while it has none; or its first came
+ * (tasks 1)
+ */
+void containers__tasks(struct containers *c, const char *id, int tasks, uint64_t emptied_ns);
+/* the keys of container id's cgroups there now, into keys (up to n); how many (0 once it is
+ * gone, however its going was found) */
+int containers__cgroup_keys(struct containers *c, const char *id, struct rs_cg_key *keys, int n);
+/* one of its cgroups' directories (an absolute path, to read cgroup.procs): 0 or -ENOENT */
+int containers__cgroup_dir(struct containers *c, const char *id, char *out, size_t sz);
+
+/*
+ * Walks the followed hierarchies (at start-up, and to repair what lost events missed): cb is
+ * called for each container's own cgroup directory found, with its key and path
+ */
+int containers__walk(struct containers *c,
+		     void (*cb)(void *ctx, const struct rs_cg_key *key, const char *path),
+		     void *ctx);
+
+/* containers whose cgroups are gone with no removal told: gone (after lost events) */
+void containers__check_gone(struct containers *c);
+
+/* the lifecycle counters, for the exposition: under containers__lock() */
+struct container_count *containers__counts(struct containers *c);
 
 /* for the exposition, which only reads: under containers__lock() */
 void containers__lock(struct containers *c);

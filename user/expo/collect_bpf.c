@@ -67,4 +67,16 @@ void collect_bpf(struct buf *b, struct probes *p)
 		struct label l[] = { { "event", probes_event_name(t) } };
 		expo_sample(b, NS "bpf_events_lost_total", l, 1, (double)c[t].lost);
 	}
+	{
+		uint64_t startup, lost;
+		struct label ls[] = { { "reason", "startup" } };
+		struct label ll[] = { { "reason", "lost_events" } };
+
+		probes__cgroup_walks(p, &startup, &lost);
+		expo_family(b, NS "container_walks_total", "counter",
+			    "Walks of the cgroup hierarchies for containers no cgroup event told of: "
+			    "at start-up, and after cgroup events were lost.");
+		expo_sample(b, NS "container_walks_total", ls, 1, (double)startup);
+		expo_sample(b, NS "container_walks_total", ll, 1, (double)lost);
+	}
 }

@@ -8,10 +8,10 @@
 
 #define NS "runnerscope_"
 
-/* one sample per container that has the stats behind `bit` */
+/* one sample per reported container that has the stats behind `bit` */
 #define FOR_CONTAINERS(bit) \
 	for (x = containers__list(c); x; x = x->hh.next) \
-		if (x->stats.have & (bit))
+		if (x->reported && (x->stats.have & (bit)))
 
 /* the block I/O and network counters, by direction, for the containers that have them */
 static void counters(struct buf *b, struct containers *c)
@@ -47,7 +47,7 @@ static void counters(struct buf *b, struct containers *c)
 			const struct container_counter *k =
 				(const void *)((const char *)x + fams[i].off);
 
-			if (!(x->counters & fams[i].bit))
+			if (!x->reported || !(x->counters & fams[i].bit))
 				continue;
 			for (int d = 0; d < 2; d++) {
 				struct label l[] = { { "container_id", x->id },
@@ -55,6 +55,33 @@ static void counters(struct buf *b, struct containers *c)
 
 				expo_sample(b, fams[i].name, l, 2, (double)k[d].shown);
 			}
+		}
+	}
+}
+
+/* containers created and removed, however short-lived, by the labels they were counted under */
+static void lifecycle(struct buf *b, struct containers *c)
+{
+	static const char *const names[2] = { NS "containers_created_total",
+					       NS "containers_removed_total" };
+	static const char *const helps[2] = {
+		"Containers whose cgroup was made, counted once each (again when one is made again "
+		"under its id), by runtime and the runner and role they were known by then.",
+		"Containers whose cgroup was removed, under the labels they were counted created "
+		"by.",
+	};
+
+	for (int i = 0; i < 2; i++) {
+		expo_family(b, names[i], "counter", helps[i]);
+		for (struct container_count *k = containers__counts(c); k; k = k->hh.next) {
+			struct label l[] = {
+				{ "runtime", cgroup_runtime_name((int)k->labels.runtime) },
+				{ "kind", k->labels.kind ? detect_kind_name((int)k->labels.kind) : "" },
+				{ "runner", k->labels.runner },
+				{ "role", k->labels.role },
+			};
+
+			expo_sample(b, names[i], l, 4, (double)(i ? k->n.removed : k->n.created));
 		}
 	}
 }
@@ -72,6 +99,8 @@ void collect_containers(struct buf *b, struct containers *c)
 	expo_family(b, NS "container_info", "gauge",
 		    "Containers hosting runners (or every container, with --containers=all).");
 	for (x = containers__list(c); x; x = x->hh.next) {
+		if (!x->reported)
+			continue;
 		struct label l[] = {
 			{ "container_id", x->id },
 			{ "container", x->names.name },
@@ -110,9 +139,6 @@ void collect_containers(struct buf *b, struct containers *c)
 		{ NS "container_memory_limit_bytes", "gauge",
 		  "The container's memory limit; absent when unlimited.", CG_LIMIT,
 		  offsetof(struct container_stats, mem_limit), 1 },
-		{ NS "container_oom_kills_total", "counter",
-		  "Processes of the container killed by the OOM killer.", CG_OOM,
-		  offsetof(struct container_stats, oom_kills), 1 },
 		{ NS "container_cpu_throttled_seconds_total", "counter",
 		  "Time the container's CPU quota held it back.", CG_THROTTLE,
 		  offsetof(struct container_stats, throttled_ns), 1e-9 },
@@ -131,6 +157,22 @@ void collect_containers(struct buf *b, struct containers *c)
 			expo_sample(b, gauges[i].name, l, 1, (double)v * gauges[i].scale);
 		}
 	}
+	expo_family(b, NS "container_oom_kills_total", "counter",
+		    "Processes of the container killed by the OOM killer.");
+	FOR_CONTAINERS(CG_OOM) {
+		struct label l[] = { { "container_id", x->id } };
+
+		expo_sample(b, NS "container_oom_kills_total", l, 1, (double)x->oom_kills);
+	}
+	expo_family(b, NS "container_memory_peak_bytes", "gauge",
+		    "The highest memory usage of the container (its cgroup's memory.peak or "
+		    "memory.max_usage_in_bytes; at its removal, as the kernel had it).");
+	FOR_CONTAINERS(CG_MEMORY | CG_PEAK) {
+		struct label l[] = { { "container_id", x->id } };
+
+		if (x->mem_peak)
+			expo_sample(b, NS "container_memory_peak_bytes", l, 1, (double)x->mem_peak);
+	}
 	expo_family(b, NS "container_pressure_waiting_seconds_total", "counter",
 		    "Time some of the container's tasks waited for a resource (PSI some).");
 	for (int r = 0; r < CG_PSI_RES_MAX; r++) {
@@ -142,6 +184,7 @@ void collect_containers(struct buf *b, struct containers *c)
 		}
 	}
 	counters(b, c);
+	lifecycle(b, c);
 	containers__unlock(c);
 }
 #undef FOR_CONTAINERS

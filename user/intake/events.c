@@ -18,6 +18,9 @@ static const char *const event_names[RS_EV_MAX] = {
 	[RS_EV_OOM] = "oom",		     [RS_EV_JOB_EXEC] = "job_exec",
 	[RS_EV_CTR_INIT] = "container_init", [RS_EV_CTR_EXIT] = "container_exit",
 	[RS_EV_CTR_EXEC] = "container_exec", [RS_EV_AGENT_EXEC] = "agent_exec",
+	[RS_EV_CG_MKDIR] = "cgroup_mkdir",   [RS_EV_CG_RMDIR] = "cgroup_rmdir",
+	[RS_EV_CG_ATTACH] = "cgroup_attach", [RS_EV_CG_EMPTIED] = "cgroup_emptied",
+	[RS_EV_CG_POPULATED] = "cgroup_populated",
 };
 
 const char *probes_event_name(int type)
@@ -62,6 +65,14 @@ static void take_event(struct probes *p, const void *data, size_t len)
 	const struct rs_event *e = data;
 	struct rs_agent a;
 
+	/* a cgroup's event is a record of its own (include/cgroups.h), its type first */
+	if (len >= sizeof(struct rs_cg_event) && e->type >= RS_EV_CG_MKDIR &&
+	    e->type <= RS_EV_CG_POPULATED) {
+		pthread_mutex_lock(&p->lock);
+		cgroups_take_event(p, data);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
 	if (len < sizeof(*e))
 		return;
 	pthread_mutex_lock(&p->lock);
@@ -159,11 +170,13 @@ int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX])
 	return 0;
 }
 
-int probes__start(struct probes *p, struct state *state)
+int probes__start(struct probes *p, struct state *state, struct containers *containers)
 {
 	int err;
 
 	p->state = state;
+	p->containers = containers;
+	containers__set_store(containers, &cgroups_store, p);
 	p->store.fd[STATE_RUNNER_STATS] = bpf_map__fd(p->skel->maps.runner_stats);
 	p->store.fd[STATE_JOB_ACCT] = bpf_map__fd(p->skel->maps.job_acct);
 	p->store.fd[STATE_AGENT_ACCT] = bpf_map__fd(p->skel->maps.agent_acct);

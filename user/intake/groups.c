@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Jobs of several processes in turn (Gitea's and GitLab's, see ci/jobid.h): the record made
- * for each, the processes that join it, and its end once idle. And the containers a job
- * starts: each container's init, when it first execs, placed in the job its runtime's files
- * name or mark (docs/architecture.md, "Placing containers")
+ * for each, the processes that join it, and its end: once idle, or when its job container is
+ * removed. (The containers a job starts are placed in it by placing.c.)
  */
 #include <bpf/bpf.h>
 #include "lib/clock.h"
@@ -18,19 +17,8 @@ static int key_is_zero(const struct rs_key *k)
 	return k->tgid == 0 && k->start_ns == 0;
 }
 
-/* the job hints of a process's environment, and of its container's runtime files */
-struct hint_vals {
-	char buf[JK_MAX][NAME_LEN];
-	char *v[JK_MAX];
-	char name[NAME_LEN];
-	char pod[NAME_LEN]; /* under kubelet: its pod, as the runtime's files say */
-	int docker; /* the runtime's files were read: what they say is all there is */
-};
-
-static void read_hints(struct probes *p, pid_t pid, int with_container, struct hint_vals *h)
+void read_hints(struct probes *p, const struct container_ref *ref, pid_t pid, struct hint_vals *h)
 {
-	struct container_ref ref;
-
 	memset(h->name, 0, sizeof(h->name));
 	memset(h->pod, 0, sizeof(h->pod));
 	h->docker = 0;
@@ -38,12 +26,11 @@ static void read_hints(struct probes *p, pid_t pid, int with_container, struct h
 		h->v[i] = h->buf[i];
 		h->buf[i][0] = '\0';
 	}
-	if (with_container && pid_cgroup(pid, &ref, NULL) > 0 && ref.runtime == RUNTIME_DOCKER &&
-	    !ref.nested) {
+	if (ref && ref->runtime == RUNTIME_DOCKER && !ref->nested) {
 		struct proc_stat st;
 
 		h->docker = p->docker_root[0] &&
-			    !containers_docker_meta(p->docker_root, ref.id, h->name,
+			    !containers_docker_meta(p->docker_root, ref->id, h->name,
 						    sizeof(h->name), jobid_keys, h->v, NAME_LEN,
 						    JK_MAX);
 		/*
@@ -52,26 +39,25 @@ static void read_hints(struct probes *p, pid_t pid, int with_container, struct h
 		 * keeps its files in that container's filesystem, which the container's shim,
 		 * the init's parent, has as its root
 		 */
-		if (!h->docker && !procfs_stat(pid, &st) && st.ppid > 1)
-			h->docker = !containers_docker_meta_in(st.ppid, ref.id, h->name,
+		if (!h->docker && pid && !procfs_stat(pid, &st) && st.ppid > 1)
+			h->docker = !containers_docker_meta_in(st.ppid, ref->id, h->name,
 							       sizeof(h->name), jobid_keys, h->v,
 							       NAME_LEN, JK_MAX);
-	} else if (with_container && ref.id[0] && ref.pod_uid[0] && p->runtime_root[0]) {
+	} else if (ref && ref->id[0] && ref->pod_uid[0] && p->runtime_root[0]) {
 		/* a pod's container (not its sandbox, which has no container name): its pod's
 		 * name from the CRI bundle, there before it starts */
 		struct container_names n = {};
 
-		containers_runtime_names(p->runtime_root, ref.runtime, ref.id, &n);
+		containers_runtime_names(p->runtime_root, ref->runtime, ref->id, &n);
 		memcpy(h->pod, n.pod, sizeof(h->pod));
 		memcpy(h->name, n.name, sizeof(h->name));
 	}
-	if (!h->docker)
+	if (!h->docker && pid)
 		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
 }
 
-/* the group of a job, made with its record the first time; NULL once it has ended */
-static struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t start_ns,
-			       const struct rs_key *agent)
+struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t start_ns,
+			const struct rs_key *agent)
 {
 	struct rs_key runner = {};
 	struct group *g;
@@ -112,9 +98,8 @@ static struct group *group_get(struct probes *p, const struct job_hint *h, uint6
 	return g;
 }
 
-/* a process of the job ended before it could join: what the kernel would have noted */
-static void part_ended(struct probes *p, const struct rs_key *job, int step, int code,
-		       uint64_t end_ns, int joined)
+void part_ended(struct probes *p, const struct rs_key *job, int step, int code, uint64_t end_ns,
+		int joined)
 {
 	int fd = bpf_map__fd(p->skel->maps.jobs_map);
 	struct rs_job j;
@@ -130,24 +115,26 @@ static void part_ended(struct probes *p, const struct rs_key *job, int step, int
 	bpf_map_update_elem(fd, job, &j, BPF_EXIST);
 }
 
-/* a running process joins the job; step: its failing exit fails the job */
-static int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind, int step)
+int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind, int step)
 {
 	int jobs = bpf_map__fd(p->skel->maps.jobs_map), procs = bpf_map__fd(p->skel->maps.procs_map);
-	int err;
+	int err, had;
 	struct rs_proc pr = {};
 	struct rs_job j;
 
 	if (bpf_map_lookup_elem(jobs, job, &j))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(procs, &tgid, &pr) == 0 && !key_is_zero(&pr.job))
+	had = !bpf_map_lookup_elem(procs, &tgid, &pr);
+	if (had && !key_is_zero(&pr.job))
 		return -EEXIST; /* in a job already */
 	pr.job = *job;
 	if (key_is_zero(&pr.runner))
 		pr.runner = j.runner;
 	pr.kind = (__u8)kind;
 	pr.flags = step ? RS_PROC_STEP : 0;
-	if ((err = probes_add_proc(p, tgid, &pr, BPF_ANY)))
+	/* one untracked until now may have joined meanwhile (a task attached to a placed
+	 * container's cgroup): the programs counted it then */
+	if ((err = probes_add_proc(p, tgid, &pr, had ? BPF_EXIST : BPF_NOEXIST)))
 		return err;
 	/* the kernel counts the processes it adds atomically; this count races only with a
 	 * fork or exit in this same job at this same moment */
@@ -159,111 +146,12 @@ static int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind
 	return 0;
 }
 
-/*
- * a container's init joins the job: or, if it ended before it could, its exit is noted. runner:
- * the runner a job of several processes names, NULL for another job
- */
-static void join_init(struct probes *p, const struct rs_key *job, const char *runner, __u32 tgid,
-		      int kind, int step, const char *role)
-{
-	int inits = bpf_map__fd(p->skel->maps.inits_map);
-	struct rs_init in;
-	struct rs_job j;
-
-	if (!bpf_map_lookup_elem(inits, &tgid, &in) && in.state == RS_STATE_FINISHED) {
-		part_ended(p, job, step, in.exit_code, in.end_ns, 0);
-	} else if (!join(p, job, tgid, kind, step) && !bpf_map_lookup_elem(inits, &tgid, &in) &&
-		   in.state == RS_STATE_FINISHED) {
-		/* it exited between the look and the join: the kernel noted it in inits_map */
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid);
-		part_ended(p, job, step, in.exit_code, in.end_ns, 1);
-	}
-	bpf_map_delete_elem(inits, &tgid);
-	/* its container is reported, as the job's runner's */
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), job, &j))
-		state__job_container(p->state, &j.runner, kind, runner, (pid_t)tgid, job, role);
-}
-
-static int in_job(struct probes *p, __u32 tgid)
+int in_job(struct probes *p, __u32 tgid)
 {
 	struct rs_proc pr;
 
 	return !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.procs_map), &tgid, &pr) &&
 	       !key_is_zero(&pr.job);
-}
-
-/* the init of a new container: a job's (by its name, labels or environment), or not */
-void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *key)
-{
-	struct job_mark mark;
-	struct hint_vals *h;
-	struct rs_key job;
-	struct job_hint jh;
-	struct group *g;
-
-	/* placed already (found again at start-up), or tracked otherwise since (an init that
-	 * exec'd a runner agent) */
-	if (probes__tracked(p, tgid))
-		return;
-	h = malloc(sizeof(*h));
-	if (!h)
-		return;
-	read_hints(p, (pid_t)tgid, 1, h);
-	if (jobid_classify(h->name, (const char *const *)h->v, &jh)) {
-		g = group_get(p, &jh, key->start_ns, NULL);
-		if (g)
-			join_init(p, &g->key, g->runner, tgid, jh.kind, jh.step,
-				  jobid_role(jh.kind, &jh, h->name, (const char *const *)h->v));
-		else
-			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
-	} else if ((jobid_mark((const char *const *)h->v, &mark) || jobid_k8s_mark(h->name[0] ? h->pod : NULL, &mark)) &&
-		   !state__job_by_mark(p->state, &mark, &job)) {
-		/* a GitHub job's job, service or action container, or its pod under ARC's
-		 * Kubernetes mode; a Buildkite plugin's */
-		pr_debug("container %s (init pid %u) is %s job pid %u's", h->name, tgid,
-			 detect_kind_name(mark.kind), job.tgid);
-		join_init(p, &job, NULL, tgid, mark.kind, 0,
-			  mark.pod[0] ? (mark.step ? "step" : "job") :
-					jobid_role(mark.kind, NULL, h->name,
-						   (const char *const *)h->v));
-	} else if (h->docker || h->v[JK_GITEA_ACTIONS][0]) {
-		/* named, and no job's: forgotten, and its processes are not looked at again */
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
-		probes_bit_clear(p, tgid);
-	}
-	/* else its first processes may say (a Gitea job container's steps carry the marks) */
-	free(h);
-}
-
-void groups_container_exit(struct probes *p, __u32 tgid)
-{
-	struct rs_init in;
-	int fd = bpf_map__fd(p->skel->maps.inits_map);
-
-	/* placed by now or never: a container that ran nothing a job's */
-	if (!bpf_map_lookup_elem(fd, &tgid, &in) && in.state == RS_STATE_FINISHED)
-		bpf_map_delete_elem(fd, &tgid);
-}
-
-/* a process exec'd in a container not placed yet: its environment may place it */
-void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *init)
-{
-	struct hint_vals *h = malloc(sizeof(*h));
-	struct job_hint jh;
-	struct group *g;
-
-	if (!h)
-		return;
-	read_hints(p, (pid_t)tgid, 0, h);
-	if (jobid_classify(NULL, (const char *const *)h->v, &jh)) {
-		g = group_get(p, &jh, init->start_ns, NULL);
-		if (g) {
-			/* the init only holds the container; this process is a step */
-			join_init(p, &g->key, g->runner, init->tgid, jh.kind, 0, "job");
-			join(p, &g->key, tgid, jh.kind, 1);
-		}
-	}
-	free(h);
 }
 
 /*
@@ -285,7 +173,7 @@ void groups_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent,
 	h = malloc(sizeof(*h));
 	if (!h)
 		return;
-	read_hints(p, (pid_t)tgid, 0, h);
+	read_hints(p, NULL, (pid_t)tgid, h);
 	if (!jobid_classify(NULL, (const char *const *)h->v, &jh) || jh.kind != kind)
 		goto out;
 	for (__u32 cur = tgid; n < 64; n++) {
@@ -310,11 +198,9 @@ out:
 /* jobs of several processes end once none of their processes has been alive for a while */
 void groups_end_idle(struct probes *p)
 {
-	int fd = bpf_map__fd(p->skel->maps.jobs_map);
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct group *g, *t;
 	struct live_cpu *l;
-	struct rs_job j;
 
 	HASH_ITER(hh, p->groups, g, t) {
 		if (g->ended_at) {
@@ -331,19 +217,32 @@ void groups_end_idle(struct probes *p)
 		}
 		if (!g->idle_since)
 			g->idle_since = now;
-		if (now - g->idle_since < p->end_idle_ns)
-			continue;
-		g->ended_at = now;
-		if (bpf_map_lookup_elem(fd, &g->key, &j) || j.state == RS_STATE_FINISHED)
-			continue;
-		j.state = RS_STATE_FINISHED;
-		j.end_ns = j.last_exit_ns > g->key.start_ns ? j.last_exit_ns : g->key.start_ns;
-		j.exit_code = j.failed_steps ? 1 << 8 : 0;
-		j.live_procs = 0;
-		bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
-		pr_debug("job %s ended after %u processes, %u failed steps", g->hkey, j.total_procs,
-			 j.failed_steps);
+		/* one with its job container there (or stopped between GitLab's stages) ends
+		 * when that is removed, not when idle */
+		if (now - g->idle_since >= p->end_idle_ns && !placed_holds(p, g->hkey))
+			group_end(p, g, "idle");
 	}
+	placed_stopped(p);
+}
+
+void group_end(struct probes *p, struct group *g, const char *why)
+{
+	int fd = bpf_map__fd(p->skel->maps.jobs_map);
+	struct rs_job j;
+
+	if (g->ended_at)
+		return;
+	g->ended_at = clock_ns(CLOCK_MONOTONIC);
+	if (bpf_map_lookup_elem(fd, &g->key, &j) || j.state == RS_STATE_FINISHED)
+		return;
+	/* at its last exit, as the kernel would have ended it */
+	j.state = RS_STATE_FINISHED;
+	j.end_ns = j.last_exit_ns > g->key.start_ns ? j.last_exit_ns : g->key.start_ns;
+	j.exit_code = j.failed_steps ? 1 << 8 : 0;
+	j.live_procs = 0;
+	bpf_map_update_elem(fd, &g->key, &j, BPF_EXIST);
+	pr_debug("job %s ended (%s) after %u processes, %u failed steps", g->hkey, why,
+		 j.total_procs, j.failed_steps);
 }
 
 static int restored_id(struct probes *p, const struct rs_key *job, char *hkey, size_t sz)
@@ -361,9 +260,11 @@ static int restored_id(struct probes *p, const struct rs_key *job, char *hkey, s
 		more = !bpf_map_get_next_key(fd, &tgid, &next);
 		if (bpf_map_lookup_elem(fd, &tgid, &pr) || memcmp(&pr.job, job, sizeof(*job)))
 			continue;
-		read_hints(p, (pid_t)tgid, 1, h);
+		struct container_ref ref;
+
+		read_hints(p, pid_cgroup((pid_t)tgid, &ref, NULL) > 0 ? &ref : NULL, (pid_t)tgid, h);
 		if (jobid_classify(h->name, (const char *const *)h->v, &jh) ||
-		    (read_hints(p, (pid_t)tgid, 0, h),
+		    (read_hints(p, NULL, (pid_t)tgid, h),
 		     jobid_classify(NULL, (const char *const *)h->v, &jh))) {
 			snprintf(hkey, sz, "%d/%s", jh.kind, jh.id);
 			found = 0;
@@ -403,15 +304,6 @@ void groups_restore(struct probes *p)
 	}
 	if (n)
 		pr_info("%d Gitea/GitLab jobs carried over from before", n);
-}
-
-void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
-{
-	struct rs_key k = { .tgid = tgid, .start_ns = start_ns };
-
-	pthread_mutex_lock(&p->lock);
-	groups_container_init(p, tgid, &k);
-	pthread_mutex_unlock(&p->lock);
 }
 
 void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,

@@ -140,6 +140,7 @@ void probes__reconcile(struct probes *p)
 	if (!bpf_map_get_next_key(jobs, NULL, &any))
 		read_live_cpu(p);
 	groups_end_idle(p);
+	cgroups_reconcile(p);
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_start, intake_forget_agent);
 	reconcile_map(p, jobs, sizeof(struct rs_job), take_job, intake_forget_job);
 	reconcile_map(p, agents, sizeof(struct rs_agent), take_agent_exit, intake_forget_agent);

@@ -187,5 +187,7 @@ int scan_running(struct probes *p)
 	pr_info("found %d runner agents and %d jobs already running (%d processes)", agents, jobs,
 		seeded);
 	free(v);
+	/* and the containers there before: from now on the kernel's cgroup events tell */
+	probes__found_cgroups(p);
 	return seeded;
 }

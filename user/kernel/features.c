@@ -106,3 +106,68 @@ void probes_kernel_btf_facts(int *oom, int *cast)
 	}
 	btf__free(btf);
 }
+
+/* the byte offset of member name in the struct t of btf, and its type id; -1 when none */
+static long member_at(const struct btf *btf, const struct btf_type *t, const char *name,
+		      __u32 *type)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
+			continue;
+		*type = m->type;
+		return (long)(btf_member_bit_offset(t, i) / 8);
+	}
+	return -1;
+}
+
+void probes_rstat_offsets(struct probes_rstat *out)
+{
+	static const char *const fields[] = { "rstat_base_cpu", "rstat_cpu" };
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t, *pc;
+	long off = -1, bstat, last;
+	__u32 type = 0, unused;
+	int id;
+
+	memset(out, 0, sizeof(*out));
+	id = btf ? btf__find_by_name_kind(btf, "cgroup", BTF_KIND_STRUCT) : -1;
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (size_t i = 0; t && off < 0 && i < sizeof(fields) / sizeof(fields[0]); i++)
+		off = member_at(btf, t, fields[i], &type);
+	/* a pointer (per-CPU) to the struct that holds bstat and last_bstat */
+	pc = off >= 0 ? btf__type_by_id(btf, type) : NULL;
+	pc = pc && btf_is_ptr(pc) ? btf__type_by_id(btf, pc->type) : NULL;
+	while (pc && (btf_is_typedef(pc) || btf_is_mod(pc)))
+		pc = btf__type_by_id(btf, pc->type);
+	if (pc && btf_is_struct(pc)) {
+		bstat = member_at(btf, pc, "bstat", &unused);
+		last = member_at(btf, pc, "last_bstat", &unused);
+		if (bstat >= 0 && last >= 0) {
+			out->cgroup_off = (__u32)off;
+			out->bstat_off = (__u32)bstat;
+			out->last_off = (__u32)last;
+		}
+	}
+	btf__free(btf);
+}
+
+/*
+ * Told by the kernel's BTF, which has every helper's function (both are base helpers, there
+ * for every program type), not by loading a probe: libbpf's probe reads back a verifier log
+ * the kernel wrote, which valgrind takes for uninitialised memory
+ */
+int probes_percpu_reads(void)
+{
+	static int have = -1;
+	struct btf *btf;
+
+	if (have >= 0)
+		return have;
+	btf = btf__load_vmlinux_btf();
+	have = btf && btf__find_by_name_kind(btf, "bpf_map_lookup_percpu_elem", BTF_KIND_FUNC) > 0 &&
+	       btf__find_by_name_kind(btf, "bpf_loop", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return have;
+}

@@ -11,7 +11,7 @@
 #include "kernel/probes_priv.h"
 
 /* rules_map and its bloom filter, before the programs that read them run */
-static int set_rules(struct jobs_bpf *skel)
+static int set_rules(struct runnerscope_bpf *skel)
 {
 	struct rs_rule_key keys[32];
 	struct rs_rule vals[32];
@@ -39,9 +39,10 @@ static int set_rules(struct jobs_bpf *skel)
 /* maps that keep state across restarts, pinned under --bpf.pin-path by these names */
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
-	X(runner_stats) X(job_acct) X(agent_acct) X(procs_bits) X(rules_bloom) X(inits_map)
+	X(runner_stats) X(job_acct) X(agent_acct) X(procs_bits) X(rules_bloom) X(inits_map)       \
+	X(cgroups_map) X(cg_jobs) X(ctr_counts) X(ctr_acct)
 
-struct bpf_map *probes_pin_map(struct jobs_bpf *skel, int i)
+struct bpf_map *probes_pin_map(struct runnerscope_bpf *skel, int i)
 {
 #define X(n) skel->maps.n,
 	struct bpf_map *maps[] = { PIN_MAPS(X) };
@@ -49,16 +50,31 @@ struct bpf_map *probes_pin_map(struct jobs_bpf *skel, int i)
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
 }
 
-const char *const probes_link_names[PROBES_LINKS] = { "link_exec", "link_fork", "link_exit",
-					   "link_oom" };
+const char *const probes_link_names[PROBES_LINKS] = {
+	"link_exec",	 "link_fork",	  "link_exit",	    "link_oom",
+	"link_cg_mkdir", "link_cg_rmdir", "link_cg_attach", "link_cg_pop",
+};
 
 /* link i of the programs of p's flavour; NULL-valued while they are not attached by p->skel */
 struct bpf_link **probes_link(const struct probes *p, int i)
 {
-	struct jobs_bpf *skel = p->skel;
+	struct runnerscope_bpf *skel = p->skel;
 
-	if (i >= 3)
+	if (i == PROBES_LINK_OOM)
 		return &skel->links.handle_mark_victim;
+	if (i > PROBES_LINK_OOM) {
+		/* the cgroup programs read their arguments with probe reads: one raw_tp set */
+		struct bpf_link **btf[] = { &skel->links.tp_btf_handle_cg_mkdir,
+					    &skel->links.tp_btf_handle_cg_rmdir,
+					    &skel->links.tp_btf_handle_cg_attach,
+					    &skel->links.tp_btf_handle_cg_populated };
+		struct bpf_link **raw[] = { &skel->links.raw_tp_handle_cg_mkdir,
+					    &skel->links.raw_tp_handle_cg_rmdir,
+					    &skel->links.raw_tp_handle_cg_attach,
+					    &skel->links.raw_tp_handle_cg_populated };
+
+		return (p->mode != ATTACH_RAW_TP ? btf : raw)[i - PROBES_LINK_OOM - 1];
+	}
 	if (p->mode != ATTACH_RAW_TP) {
 		struct bpf_link **l[] = { &skel->links.tp_btf_handle_exec,
 					  &skel->links.tp_btf_handle_fork,
@@ -85,14 +101,16 @@ int probes_pin_file(const struct probes *p, const char *name, char *out, size_t 
 __u64 probes_build_hash(const struct probes_opts *opts, int oom)
 {
 	size_t sz;
-	const unsigned char *b = jobs_bpf__elf_bytes(&sz);
+	const unsigned char *b = runnerscope_bpf__elf_bytes(&sz);
 	/* everything the rodata and the maps are made from besides the object: the kinds'
 	 * traits come from ci/detect.c's table, which a new daemon may change under the same
 	 * object */
 	__u64 h = 0xcbf29ce484222325ULL,
-	      extra[5] = { (__u64)sysconf(_SC_PAGESIZE), (__u64)(oom > 0),
+	      extra[8] = { (__u64)sysconf(_SC_PAGESIZE), (__u64)(oom > 0),
 			   opts->ringbuf_bytes ? opts->ringbuf_bytes : 256 * 1024,
-			   detect_kinds_with(KIND_ENV_JOBS), detect_kinds_with(KIND_CONTEXT_AT_START) };
+			   detect_kinds_with(KIND_ENV_JOBS), detect_kinds_with(KIND_CONTEXT_AT_START),
+			   opts->cg_hiers, (__u64)probes_percpu_reads(),
+			   (__u64)libbpf_num_possible_cpus() };
 
 	for (size_t i = 0; i < sz; i++)
 		h = (h ^ b[i]) * 0x100000001b3ULL;
@@ -122,10 +140,10 @@ static int test_reject(const struct probes *p)
 	return reject;
 }
 
-struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *opts, int oom,
+struct runnerscope_bpf *probes_open(const struct probes *p, const struct probes_opts *opts, int oom,
 			     __u32 gen, int tracepoints)
 {
-	struct jobs_bpf *skel = jobs_bpf__open();
+	struct runnerscope_bpf *skel = runnerscope_bpf__open();
 	int btf = p->mode != ATTACH_RAW_TP, arg = !btf && !p->raw_cur, cur = !btf && p->raw_cur;
 
 	if (!skel)
@@ -140,6 +158,14 @@ struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *o
 	bpf_program__set_autoload(skel->progs.raw_tp_cur_handle_fork, tracepoints && cur);
 	bpf_program__set_autoload(skel->progs.raw_tp_cur_handle_exit, tracepoints && cur);
 	bpf_program__set_autoload(skel->progs.handle_mark_victim, tracepoints && oom >= 0);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_cg_mkdir, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_cg_rmdir, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_cg_attach, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.tp_btf_handle_cg_populated, tracepoints && btf);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_cg_mkdir, tracepoints && !btf);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_cg_rmdir, tracepoints && !btf);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_cg_attach, tracepoints && !btf);
+	bpf_program__set_autoload(skel->progs.raw_tp_handle_cg_populated, tracepoints && !btf);
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events_rb, opts->ringbuf_bytes);
 	skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
@@ -148,11 +174,22 @@ struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *o
 	skel->rodata->test_reject = test_reject(p);
 	skel->rodata->env_job_kinds = detect_kinds_with(KIND_ENV_JOBS);
 	skel->rodata->context_at_start_kinds = detect_kinds_with(KIND_CONTEXT_AT_START);
+	skel->rodata->cg_hiers = opts->cg_hiers;
+	skel->rodata->percpu_reads = (__u8)probes_percpu_reads();
+	skel->rodata->nr_cpus = (__u32)(libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);
+	{
+		struct probes_rstat r;
+
+		probes_rstat_offsets(&r);
+		skel->rodata->rstat_cpu_off = r.cgroup_off;
+		skel->rodata->rstat_bstat_off = r.bstat_off;
+		skel->rodata->rstat_last_off = r.last_off;
+	}
 	return skel;
 }
 
 /* reuse (or create and pin at load) the pinned maps; the ring buffer too when asked */
-static int set_pin_paths(struct probes *p, struct jobs_bpf *skel, int with_rb)
+static int set_pin_paths(struct probes *p, struct runnerscope_bpf *skel, int with_rb)
 {
 	char path[PATH_MAX];
 	struct bpf_map *m;
@@ -205,7 +242,7 @@ static void rejected(const char *prog, const char *log)
 #define VERIFIER_LOG_SIZE (16UL << 20)
 #define VERIFIER_LOGS 16
 
-static int load_logged(struct jobs_bpf *skel)
+static int load_logged(struct runnerscope_bpf *skel)
 {
 	size_t len = VERIFIER_LOG_SIZE * VERIFIER_LOGS;
 	char *vlog = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -220,7 +257,7 @@ static int load_logged(struct jobs_bpf *skel)
 		if (vlog && i < VERIFIER_LOGS)
 			bpf_program__set_log_buf(prog, vlog + VERIFIER_LOG_SIZE * i++,
 						 VERIFIER_LOG_SIZE - 1);
-	err = jobs_bpf__load(skel);
+	err = runnerscope_bpf__load(skel);
 	i = 0;
 	bpf_object__for_each_program(prog, skel->obj) {
 		char *log = vlog ? vlog + VERIFIER_LOG_SIZE * i : NULL;
@@ -237,11 +274,11 @@ static int load_logged(struct jobs_bpf *skel)
 }
 
 /* loads with tp_btf, then raw_tp if that fails and the choice was left to us */
-struct jobs_bpf *probes_load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
+struct runnerscope_bpf *probes_load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
 			     enum probes_pins pins, int *err)
 {
 	for (;;) {
-		struct jobs_bpf *skel = probes_open(p, opts, oom, gen, 1);
+		struct runnerscope_bpf *skel = probes_open(p, opts, oom, gen, 1);
 
 		reject_reason[0] = '\0';
 		if (!skel) {
@@ -256,7 +293,7 @@ struct jobs_bpf *probes_load(struct probes *p, const struct probes_opts *opts, i
 			*err = set_rules(skel);
 		if (!*err)
 			return skel;
-		jobs_bpf__destroy(skel);
+		runnerscope_bpf__destroy(skel);
 		if (p->mode == ATTACH_RAW_TP && !p->raw_cur) {
 			/* a kernel with the kfunc that still refuses it to raw_tp programs */
 			pr_warn("raw_tp programs that read their arguments were not loaded (%s): "
@@ -275,10 +312,10 @@ struct jobs_bpf *probes_load(struct probes *p, const struct probes_opts *opts, i
 	}
 }
 
-struct jobs_bpf *probes_load_iter(struct probes *p, const struct probes_opts *opts, int oom,
+struct runnerscope_bpf *probes_load_iter(struct probes *p, const struct probes_opts *opts, int oom,
 				  __u32 gen, int *err)
 {
-	struct jobs_bpf *skel = probes_open(p, opts, oom, gen, 0);
+	struct runnerscope_bpf *skel = probes_open(p, opts, oom, gen, 0);
 
 	if (!skel) {
 		*err = -errno;
@@ -286,7 +323,7 @@ struct jobs_bpf *probes_load_iter(struct probes *p, const struct probes_opts *op
 	}
 	if ((*err = set_pin_paths(p, skel, 1)) || (*err = load_logged(skel)) ||
 	    (*err = set_rules(skel))) {
-		jobs_bpf__destroy(skel);
+		runnerscope_bpf__destroy(skel);
 		return NULL;
 	}
 	return skel;

@@ -17,7 +17,7 @@ static int pin_links(struct probes *p)
 	char path[PATH_MAX];
 	int err;
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < PROBES_LINKS; i++) {
 		struct bpf_link *l = *probes_link(p, i);
 
 		if (!l)
@@ -33,7 +33,7 @@ static int pin_links(struct probes *p)
 	 * load, a replacement, adopted pins): removing a pin detaches its program, the same for
 	 * every daemon, and probes__health() sees it.
 	 */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < PROBES_LINKS; i++) {
 		struct bpf_link **l = probes_link(p, i);
 
 		bpf_link__destroy(*l);
@@ -75,7 +75,7 @@ static int read_pinned(struct probes *p, struct rs_meta *m, int *others)
 }
 
 /* every pinned map is there, and as this build would make it */
-static int pinned_compatible(struct probes *p, struct jobs_bpf *skel)
+static int pinned_compatible(struct probes *p, struct runnerscope_bpf *skel)
 {
 	char path[PATH_MAX];
 	struct bpf_map *m;
@@ -108,8 +108,10 @@ static int links_pinned(struct probes *p, int oom)
 {
 	char path[PATH_MAX];
 
-	for (int i = 0; i < (oom >= 0 ? 4 : 3); i++)
-		if (probes_pin_file(p, probes_link_names[i], path, sizeof(path)) || access(path, F_OK))
+	for (int i = 0; i < PROBES_LINKS; i++)
+		if ((i != PROBES_LINK_OOM || oom >= 0) &&
+		    (probes_pin_file(p, probes_link_names[i], path, sizeof(path)) ||
+		     access(path, F_OK)))
 			return 0;
 	return 1;
 }
@@ -210,7 +212,7 @@ out:
  */
 static int migrate(struct probes *p, const struct probes_opts *opts, int oom, int others)
 {
-	int old_fds[16], n = 0, err;
+	int old_fds[32], n = 0, err;
 	char path[PATH_MAX];
 	struct bpf_map *m;
 	struct rs_meta meta = { .layout = RS_LAYOUT, .build = probes_build_hash(opts, oom),
@@ -222,13 +224,13 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	p->skel = probes_load(p, opts, oom, 0, PINS_NONE, &err);
 	if (!p->skel)
 		return err;
-	for (int i = 0; (m = probes_pin_map(p->skel, i)) && n < 16; i++, n++) {
+	for (int i = 0; (m = probes_pin_map(p->skel, i)) && n < 32; i++, n++) {
 		old_fds[n] = -1;
 		if (!probes_pin_file(p, bpf_map__name(m), path, sizeof(path)))
 			old_fds[n] = bpf_obj_get(path);
 	}
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
-	if ((err = write_meta(p, &meta)) || (err = jobs_bpf__attach(p->skel)))
+	if ((err = write_meta(p, &meta)) || (err = runnerscope_bpf__attach(p->skel)))
 		goto out;
 	err = pin_dir_clear(p->pin_path, 0);
 	if (err < 0)
@@ -275,11 +277,11 @@ static int replace(struct probes *p, const struct probes_opts *opts, int oom,
 	if (!p->skel)
 		return err;
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
-	if ((err = jobs_bpf__attach(p->skel)) || (err = write_meta(p, &meta)))
+	if ((err = runnerscope_bpf__attach(p->skel)) || (err = write_meta(p, &meta)))
 		return err;
 	/* the old programs do nothing from here on; their links go, and the task storage that
 	 * builds before procs_bits kept their markers in */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < PROBES_LINKS; i++)
 		if (!probes_pin_file(p, probes_link_names[i], path, sizeof(path)))
 			unlink(path);
 	if (!probes_pin_file(p, "procs_ts", path, sizeof(path)))
@@ -322,7 +324,7 @@ static int fresh(struct probes *p, const struct probes_opts *opts, int oom, int 
 	if (!p->skel)
 		return err;
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
-	if ((err = write_meta(p, &meta)) || (err = jobs_bpf__attach(p->skel)))
+	if ((err = write_meta(p, &meta)) || (err = runnerscope_bpf__attach(p->skel)))
 		return err;
 	return pins ? pin_links(p) : 0;
 }
@@ -331,7 +333,7 @@ int probes_setup(struct probes *p, const struct probes_opts *opts)
 {
 	struct rs_meta old = {};
 	int oom, cast, others = 0, same, err = 0;
-	struct jobs_bpf *probe;
+	struct runnerscope_bpf *probe;
 
 	probes_kernel_btf_facts(&oom, &cast);
 	p->raw_cur = !cast;
@@ -348,7 +350,7 @@ int probes_setup(struct probes *p, const struct probes_opts *opts)
 		if (!probe)
 			return -errno;
 		same = pinned_compatible(p, probe);
-		jobs_bpf__destroy(probe);
+		runnerscope_bpf__destroy(probe);
 	}
 	if (!same)
 		return migrate(p, opts, oom, others);
@@ -358,7 +360,7 @@ int probes_setup(struct probes *p, const struct probes_opts *opts)
 		return 0;
 	if (p->skel) {
 		pr_warn("cannot adopt the pinned programs (%s): replacing them", strerror(-err));
-		jobs_bpf__destroy(p->skel);
+		runnerscope_bpf__destroy(p->skel);
 		p->skel = NULL;
 	}
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;

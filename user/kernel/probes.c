@@ -77,6 +77,10 @@ struct probes *probes__new(const struct probes_opts *opts)
 		goto fail;
 	}
 	probes_bits_ready(p);
+	if (!probes_percpu_reads())
+		pr_info("kernel lacks bpf_map_lookup_percpu_elem() or bpf_loop() (Linux 5.19): a "
+			"container's CPU at its removal is what the last pass read, its memory peak "
+			"and OOM kills are the kernel's");
 	pr_info("bpf programs attached via %s%s on Linux %s%s%s", probes__attach_name(p),
 		p->mode == ATTACH_RAW_TP && p->raw_cur ? " (current read through a helper)" : "",
 		p->kernel, p->pin_path[0] ? ", pinned under " : ", not pinned", p->pin_path);
@@ -108,7 +112,7 @@ void probes__free(struct probes *p)
 	}
 	if (p->bits)
 		munmap((void *)p->bits, RS_BITS_WORDS * sizeof(__u64));
-	jobs_bpf__destroy(p->skel);
+	runnerscope_bpf__destroy(p->skel);
 	if (p->pin_fd >= 0)
 		close(p->pin_fd);
 	if (p->stats_fd >= 0)

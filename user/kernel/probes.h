@@ -25,15 +25,20 @@ struct probes_opts {
 	uint64_t end_idle_ns; /* a job of several processes ends after this long with none */
 	const char *docker_root; /* docker's data root: job containers' names and labels */
 	const char *runtime_root; /* containerd's and CRI-O's files: job pods' names */
+	/* bit h: hierarchy id h holds the containers' cgroups whose removal the programs keep
+	 * (enrich/cgroupfs.h, cgroupfs_followed()) */
+	uint32_t cg_hiers;
 };
 
 /* NULL with errno set; the reason has been logged in one line */
 struct probes *probes__new(const struct probes_opts *opts);
 /*
- * intake/: from now on what the maps say goes to state: its counters kept in the pinned maps,
- * the ring buffer opened, jobs of several processes carried over. 0 or -errno
+ * intake/: from now on what the maps say goes to state and the containers: their counters
+ * kept in the pinned maps, the ring buffer opened, jobs of several processes carried over.
+ * 0 or -errno
  */
-int probes__start(struct probes *p, struct state *state);
+struct containers;
+int probes__start(struct probes *p, struct state *state, struct containers *containers);
 void probes__free(struct probes *p);
 
 /* the attach flavour in use: "tp_btf" or "raw_tp" */
@@ -56,9 +61,11 @@ int probes__events_waiting(struct probes *p);
  */
 void probes__reconcile(struct probes *p);
 /* a program's run time and runs, from the kernel's BPF statistics */
-#define PROBES_PROGS 5
+#define PROBES_PROGS 9
 struct probes_prog_stat {
-	const char *name; /* handle_exec, handle_fork, handle_exit, handle_mark_victim, iter_job_cpu */
+	/* handle_exec, handle_fork, handle_exit, handle_mark_victim, handle_cg_mkdir, …,
+	 * iter_job_cpu */
+	const char *name;
 	uint64_t run_ns;
 	uint64_t runs;
 };
@@ -66,7 +73,7 @@ struct probes_prog_stat {
 int probes__prog_stats(struct probes *p, struct probes_prog_stat out[PROBES_PROGS]);
 
 /* a hash map's entries and capacity */
-#define PROBES_MAPS 8
+#define PROBES_MAPS 12
 struct probes_map_stat {
 	const char *name;
 	uint64_t entries;
@@ -97,6 +104,10 @@ void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
 void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
 				 int kind);
 int probes__tracked(struct probes *p, uint32_t tgid);
+/* the cgroup hierarchies walked for the containers there before the programs saw them */
+void probes__found_cgroups(struct probes *p);
+/* walks of the hierarchies so far: at start-up, and after cgroup events were lost */
+void probes__cgroup_walks(struct probes *p, uint64_t *startup, uint64_t *lost);
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc);
 
 #endif

@@ -17,7 +17,7 @@
 #include "ci/jobid.h"
 #include "kernel/probes.h"
 #include "state/state.h"
-#include "jobs.skel.h"
+#include "runnerscope.skel.h"
 
 /* live CPU of one job, summed from iter_job_cpu's records */
 struct live_cpu {
@@ -42,11 +42,35 @@ struct group {
 /* an ended job's id is kept this long, so that a late process does not start it again */
 #define GROUP_KEEP_NS (600ULL * 1000000000ULL)
 
+/*
+ * A container placed in a job (intake/groups.c): the tasks attached to its cgroups join the job
+ * (cg_jobs), until it is gone
+ */
+struct placed {
+	UT_hash_handle hh;
+	char id[CONTAINER_ID_LEN + 1];
+	struct rs_key job;
+	struct rs_cg_job cj; /* what cg_jobs holds for its cgroups */
+	int step; /* its init is one of the job's steps (a GitLab stage's container) */
+	int ends_job; /* the job container of a job of several processes: its removal ends it */
+	/* a job of several processes' container whose cgroup was removed while its runtime still
+	 * had it: stopped, not gone, and its job goes on */
+	int stopped;
+	char group[JOBID_LEN + 8]; /* the hkey of its job of several processes, "" otherwise */
+};
+
+/* which walk of the cgroup hierarchies, for runnerscope_container_walks_total */
+enum cgroups_walk {
+	CGROUPS_WALK_STARTUP,
+	CGROUPS_WALK_LOST, /* cgroup events were lost */
+	CGROUPS_WALK_MAX,
+};
+
 struct probes {
 	/* one reader of the records at a time (event loop, reconcile, a scrape's refresh): a
 	 * record consumed by one and re-read by another would count twice */
 	pthread_mutex_t lock;
-	struct jobs_bpf *skel;
+	struct runnerscope_bpf *skel;
 	struct live_cpu *live;
 	struct ring_buffer *rb;
 	struct state *state;
@@ -70,9 +94,14 @@ struct probes {
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
 	char runtime_root[PATH_MAX];
+	struct containers *containers; /* told of the containers' cgroups (intake/cgroups.c) */
+	struct placed *placed; /* by container id */
+	uint64_t cg_lost_seen; /* cgroup events lost, at the last walk */
+	_Atomic uint64_t cg_walks[CGROUPS_WALK_MAX];
 };
-/* the pinned links: exec, fork, exit, oom:mark_victim */
-#define PROBES_LINKS 4
+/* the pinned links: exec, fork, exit, oom:mark_victim, then the cgroup events */
+#define PROBES_LINKS 8
+#define PROBES_LINK_OOM 3
 extern const char *const probes_link_names[PROBES_LINKS];
 /* link i of the programs of p's flavour; NULL-valued while they are not attached by p->skel */
 struct bpf_link **probes_link(const struct probes *p, int i);
@@ -90,18 +119,18 @@ enum probes_pins {
  * load.c: the object opened with the programs of p's flavour and loaded (rejected by the
  * verifier with auto: the next flavour down); NULL with *err set
  */
-struct jobs_bpf *probes_load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
+struct runnerscope_bpf *probes_load(struct probes *p, const struct probes_opts *opts, int oom, __u32 gen,
 			     enum probes_pins pins, int *err);
 /* the iterator alone, loaded against the pinned maps and ring buffer, whose pinned programs
  * keep running */
-struct jobs_bpf *probes_load_iter(struct probes *p, const struct probes_opts *opts, int oom,
+struct runnerscope_bpf *probes_load_iter(struct probes *p, const struct probes_opts *opts, int oom,
 				  __u32 gen, int *err);
 /* the object opened, its programs of p's flavour to load (only the iterator without
  * tracepoints), its rodata set; NULL and errno */
-struct jobs_bpf *probes_open(const struct probes *p, const struct probes_opts *opts, int oom,
+struct runnerscope_bpf *probes_open(const struct probes *p, const struct probes_opts *opts, int oom,
 			     __u32 gen, int tracepoints);
 /* the i-th pinned map of skel (each but the ring buffer), NULL past the last */
-struct bpf_map *probes_pin_map(struct jobs_bpf *skel, int i);
+struct bpf_map *probes_pin_map(struct runnerscope_bpf *skel, int i);
 /* what the pinned programs were built from: options and kernel facts, as meta.build */
 __u64 probes_build_hash(const struct probes_opts *opts, int oom);
 /* why the verifier rejected a program in the last load, "" when none was */
@@ -126,5 +155,19 @@ int probes_preflight(void);
 /* what the kernel's BTF says: oom:mark_victim's argument (1 task, 0 pid, -1 no tracepoint);
  * whether it has the kfunc bpf_rdonly_cast() */
 void probes_kernel_btf_facts(int *oom, int *cast);
+/* the kernel has bpf_map_lookup_percpu_elem() (5.19) and bpf_loop() (5.17): the cgroup programs
+ * read a removed cgroup's per-CPU counters (bpf/core_fixes.bpf.h) */
+int probes_percpu_reads(void);
+/*
+ * Where cgroup2's per-CPU base statistics are (bpf/core_fixes.bpf.h): the offset of the
+ * per-CPU pointer in struct cgroup (rstat_base_cpu, or rstat_cpu before the rstat trees were
+ * made per subsystem) and of bstat and last_bstat in what it points to; all 0 when the BTF
+ * does not tell. Read from the BTF here, not by CO-RE: a relocation against a type one
+ * kernel lacks makes libbpf search every module's BTF for it at each load.
+ */
+struct probes_rstat {
+	__u32 cgroup_off, bstat_off, last_off;
+};
+void probes_rstat_offsets(struct probes_rstat *out);
 
 #endif

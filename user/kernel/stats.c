@@ -6,9 +6,12 @@
 #include "lib/log.h"
 #include "kernel/probes_priv.h"
 
-static const char *const prog_names[PROBES_PROGS] = { "handle_exec", "handle_fork",
-						       "handle_exit", "handle_mark_victim",
-						       "iter_job_cpu" };
+/* by link (probes_link_names), then the iterator */
+static const char *const prog_names[PROBES_PROGS] = {
+	"handle_exec",	   "handle_fork",     "handle_exit",	  "handle_mark_victim",
+	"handle_cg_mkdir", "handle_cg_rmdir", "handle_cg_attach", "handle_cg_populated",
+	"iter_job_cpu",
+};
 
 /* link i's fd, ours or from its pin (then *owned: close it); -1 when it is gone */
 static int link_fd(struct probes *p, int i, int *owned)
@@ -64,13 +67,14 @@ int probes__prog_stats(struct probes *p, struct probes_prog_stat out[PROBES_PROG
 
 	if (!p->stats)
 		return -ENODATA;
-	for (int i = 0; i < 4; i++) {
-		if ((i == 3 && !p->has_oom) || link_prog_info(p, i, &info))
+	for (int i = 0; i < PROBES_LINKS; i++) {
+		if ((i == PROBES_LINK_OOM && !p->has_oom) || link_prog_info(p, i, &info))
 			continue;
 		out[n++] = (struct probes_prog_stat){ prog_names[i], info.run_time_ns, info.run_cnt };
 	}
 	if (!prog_info(bpf_program__fd(p->skel->progs.iter_job_cpu), &info))
-		out[n++] = (struct probes_prog_stat){ prog_names[4], info.run_time_ns, info.run_cnt };
+		out[n++] = (struct probes_prog_stat){ prog_names[PROBES_LINKS], info.run_time_ns,
+						      info.run_cnt };
 	return n;
 }
 
@@ -78,8 +82,8 @@ int probes__health(struct probes *p, char *reason, size_t sz)
 {
 	struct bpf_prog_info info;
 
-	for (int i = 0; i < (p->has_oom ? 4 : 3); i++) {
-		if (!link_prog_info(p, i, &info))
+	for (int i = 0; i < PROBES_LINKS; i++) {
+		if ((i == PROBES_LINK_OOM && !p->has_oom) || !link_prog_info(p, i, &info))
 			continue;
 		if (p->pin_path[0])
 			snprintf(reason, sz, "program %s is not attached: %s/%s is gone", prog_names[i],
@@ -140,7 +144,8 @@ int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS])
 	struct bpf_map *maps[PROBES_MAPS] = {
 		p->skel->maps.rules_map,    p->skel->maps.procs_map, p->skel->maps.agents_map,
 		p->skel->maps.jobs_map,	    p->skel->maps.ctx_map,   p->skel->maps.runner_stats,
-		p->skel->maps.job_acct,	    p->skel->maps.agent_acct,
+		p->skel->maps.job_acct,	    p->skel->maps.agent_acct, p->skel->maps.cgroups_map,
+		p->skel->maps.cg_jobs,	    p->skel->maps.ctr_counts, p->skel->maps.ctr_acct,
 	};
 
 	for (int i = 0; i < PROBES_MAPS; i++) {

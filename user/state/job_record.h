@@ -19,8 +19,8 @@ struct job_record_container {
 	char role[12]; /* job, service, action or step */
 	char name[NAME_LEN];
 	char image[NAME_LEN];
-	uint64_t cpu_user_ns, cpu_system_ns; /* its cgroup's, read once a pass */
-	uint64_t mem_peak; /* the highest memory usage read, bytes; 0: never read */
+	uint64_t cpu_user_ns, cpu_system_ns; /* its cgroup's: at its removal, or as last read */
+	uint64_t mem_peak; /* its cgroup's memory peak, bytes; 0: not had */
 };
 
 struct job_record {

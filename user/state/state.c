@@ -7,7 +7,6 @@
 #include <errno.h>
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "enrich/pid_cgroup.h"
 #include "state/state_priv.h"
 
 _Static_assert(RESULT_MAX == RS_RESULTS, "results in the pinned counters");
@@ -304,16 +303,15 @@ struct runner *state_job_runner(struct state *s, int kind, const char *name)
 }
 
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
-			  const char *name, pid_t pid, const struct rs_key *job, const char *role)
+			  const char *name, const struct container_ref *ref,
+			  const struct cgroup_paths *paths, const struct rs_key *job,
+			  const char *role)
 {
 	struct container_names names;
-	struct identity id = {};
 	char runner[NAME_LEN] = "";
 	struct runner *r;
 	struct agent *a;
 
-	if (pid_cgroup(pid, &id.ctr, &id.cg) <= 0)
-		return;
 	state__lock(s);
 	HASH_FIND(hh, s->agents, agent, sizeof(*agent), a);
 	r = a ? a->runner : state_job_runner(s, kind, name);
@@ -323,9 +321,9 @@ void state__job_container(struct state *s, const struct rs_key *agent, int kind,
 	state__unlock(s);
 	if (!runner[0])
 		return;
-	containers__names(s->opts.containers, &id.ctr, &id.cg, &names);
-	containers__set_runner(s->opts.containers, id.ctr.id, kind, runner);
-	state_job_add_container(s, job, id.ctr.id, role);
+	containers__names(s->opts.containers, ref, paths, &names);
+	containers__set_job(s->opts.containers, ref->id, kind, runner, role);
+	state_job_add_container(s, job, ref->id, role);
 }
 
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name)

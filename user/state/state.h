@@ -188,11 +188,13 @@ void state__sync_names(struct state *s);
 int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job);
 
 /*
- * a job's container (the one process pid is in): reported, as its runner's, and listed with
- * role in the job's record
+ * a job's container (paths: its cgroups, where known; NULL when the containers know them):
+ * reported, as its runner's, and listed with role in the job's record
  */
 void state__job_container(struct state *s, const struct rs_key *agent, int kind,
-			  const char *name, pid_t pid, const struct rs_key *job, const char *role);
+			  const char *name, const struct container_ref *ref,
+			  const struct cgroup_paths *paths, const struct rs_key *job,
+			  const char *role);
 /* the runner a job without an agent is counted for (until its record is first seen) */
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
 

@@ -35,7 +35,7 @@ def burner(cg, seconds, mem=0, before_exec=False, code=0):
     """A process attached to cg that uses `seconds` of CPU and touches `mem` bytes. before_exec:
     it burns in the forked child between its attach and its exec (runc's init is attached so),
     then execs a program that only exits. Returns (pid, the CPU seconds it had used when it was
-    attached: its runtime from /proc/self/schedstat)."""
+    attached: its CPU clock just before)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid:
@@ -44,9 +44,13 @@ def burner(cg, seconds, mem=0, before_exec=False, code=0):
             return pid, int(f.read() or 0) / 1e9
     try:
         os.close(r)
+        # the CPU clock brings the task's runtime up to date, so what it ran so far is charged
+        # to the cgroup it was in; what it runs from here on (the move itself included) is the
+        # new cgroup's. /proc/self/schedstat would miss what it ran since the last tick, which
+        # the new cgroup is then charged with (4 ms a tick at HZ=250, tens of ms under TCG)
+        ran = time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
         cg.enter()
-        with open("/proc/self/schedstat") as f:
-            os.write(w, f.read().split()[0].encode())
+        os.write(w, str(ran).encode())
         os.close(w)
         if before_exec:
             t = time.process_time()

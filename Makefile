@@ -167,9 +167,20 @@ $(BENCH)/status_page: bench/status_page.c $(filter-out $(OUTPUT)/user/main.o,$(U
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) $(LDLIBS) \
 		-o $@
 
-bench-tools: $(BENCH)/floor $(BENCH)/execstorm $(BENCH)/status_page
+# the daemon before containers were found from cgroup events (it walked the cgroup tree every
+# second), for bench/run.py's containers_pass: its own tree from git archive, built there
+BENCH_BEFORE := 5022870
+$(BENCH)/before-$(BENCH_BEFORE)/build/runnerscope: | $(BENCH)
+	rm -rf $(BENCH)/before-$(BENCH_BEFORE)
+	mkdir -p $(BENCH)/before-$(BENCH_BEFORE)
+	git archive $(BENCH_BEFORE) | tar -x -C $(BENCH)/before-$(BENCH_BEFORE)
+	$(MAKE) -C $(BENCH)/before-$(BENCH_BEFORE) OUTPUT=build SAN= FUZZ= all
 
-# ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency,status_page
+bench-tools: $(BENCH)/floor $(BENCH)/execstorm $(BENCH)/status_page \
+	$(BENCH)/before-$(BENCH_BEFORE)/build/runnerscope
+
+# ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency,
+# status_page,cgroup_cost,containers_pass
 bench: all fixtures bench-tools
 	bench/run.py $(ARGS)
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The floor for the BPF cost benchmark: programs on runnerscope's three tracepoints that do
- * nothing, in both attach flavours. What the kernel reports for them is the cost of running
+ * The floor for the BPF cost benchmark: programs on runnerscope's tracepoints (sched's exec,
+ * fork and exit; cgroup's mkdir, rmdir, attach_task and notify_populated) that do nothing, in
+ * both attach flavours. What the kernel reports for them is the cost of running
  * any program there, its own timing included; what runnerscope's programs cost above it is
  * their own work.
  */
@@ -11,38 +12,23 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(tp_btf_exec, struct task_struct *p)
-{
-	return 0;
-}
+/* an empty program on tracepoint tp in both flavours: tp_btf_<name> and raw_tp_<name> */
+#define FLOOR(tp, name)                                                                            \
+	SEC("tp_btf/" tp)                                                                          \
+	int BPF_PROG(tp_btf_##name)                                                                \
+	{                                                                                          \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("raw_tp/" tp)                                                                          \
+	int BPF_PROG(raw_tp_##name)                                                                \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(tp_btf_fork, struct task_struct *parent, struct task_struct *child)
-{
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tp_btf_exit, struct task_struct *p)
-{
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(raw_tp_exec)
-{
-	return 0;
-}
-
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(raw_tp_fork)
-{
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(raw_tp_exit)
-{
-	return 0;
-}
+FLOOR("sched_process_exec", exec)
+FLOOR("sched_process_fork", fork)
+FLOOR("sched_process_exit", exit)
+FLOOR("cgroup_mkdir", cg_mkdir)
+FLOOR("cgroup_rmdir", cg_rmdir)
+FLOOR("cgroup_attach_task", cg_attach)
+FLOOR("cgroup_notify_populated", cg_populated)

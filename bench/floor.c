@@ -14,20 +14,28 @@
 
 static void print_stats(struct floor_bpf *skel, int raw)
 {
-	struct bpf_program *progs[] = {
-		raw ? skel->progs.raw_tp_exec : skel->progs.tp_btf_exec,
-		raw ? skel->progs.raw_tp_fork : skel->progs.tp_btf_fork,
-		raw ? skel->progs.raw_tp_exit : skel->progs.tp_btf_exit,
+	/* by the event names bench/run.py uses */
+	const struct {
+		const char *name;
+		struct bpf_program *prog;
+	} progs[] = {
+		{ "exec", raw ? skel->progs.raw_tp_exec : skel->progs.tp_btf_exec },
+		{ "fork", raw ? skel->progs.raw_tp_fork : skel->progs.tp_btf_fork },
+		{ "exit", raw ? skel->progs.raw_tp_exit : skel->progs.tp_btf_exit },
+		{ "cg_mkdir", raw ? skel->progs.raw_tp_cg_mkdir : skel->progs.tp_btf_cg_mkdir },
+		{ "cg_rmdir", raw ? skel->progs.raw_tp_cg_rmdir : skel->progs.tp_btf_cg_rmdir },
+		{ "cg_attach", raw ? skel->progs.raw_tp_cg_attach : skel->progs.tp_btf_cg_attach },
+		{ "cg_populated",
+		  raw ? skel->progs.raw_tp_cg_populated : skel->progs.tp_btf_cg_populated },
 	};
-	static const char *const names[] = { "exec", "fork", "exit" };
 
 	printf("{");
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len);
-		printf("%s\"%s\": {\"run_ns\": %llu, \"runs\": %llu}", i ? ", " : "", names[i],
+		bpf_obj_get_info_by_fd(bpf_program__fd(progs[i].prog), &info, &len);
+		printf("%s\"%s\": {\"run_ns\": %llu, \"runs\": %llu}", i ? ", " : "", progs[i].name,
 		       (unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
 	}
 	printf("}\n");

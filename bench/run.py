@@ -10,12 +10,14 @@ median with its spread (min … max).
 """
 import argparse
 import errno
+import http.client
 import json
 import os
 import platform
 import random
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -41,6 +43,9 @@ tracepoint:sched:sched_process_fork { @forks = count(); }
 tracepoint:sched:sched_process_exit { @exits = count(); }
 """
 PROGS = {"exec": "handle_exec", "fork": "handle_fork", "exit": "handle_exit"}
+# the programs on the cgroup tracepoints, by the names bench/floor.c prints them under
+CG_PROGS = {"cg_mkdir": "handle_cg_mkdir", "cg_rmdir": "handle_cg_rmdir",
+            "cg_attach": "handle_cg_attach", "cg_populated": "handle_cg_populated"}
 # the BPF cost columns: runnerscope in each attach flavour, for host processes and inside a job
 COST_CONFIGS = {"tp_btf": "runnerscope tp_btf, host process",
                 "raw_tp": "runnerscope raw_tp, host process",
@@ -73,6 +78,23 @@ def proc_cpu(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def host_busy():
+    """CPU seconds all of the host's CPUs have spent busy (neither idle nor waiting for I/O)"""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_reads(pid):
+    """read(2)-like system calls a process has made (/proc/<pid>/io syscr): each file of a
+    cgroup read once is one or more"""
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("syscr:"):
+                return int(line.split()[1])
+    return None
 
 
 def proc_rss(pid):
@@ -120,14 +142,18 @@ class Runnerscope:
     def pid(self):
         return self.d.proc.pid
 
-    def prog_stats(self):
+    def prog_stats(self, progs=PROGS):
+        return self.stats(progs)[0]
+
+    def stats(self, progs=PROGS):
+        """(run ns and runs of each program, events sent by event name), from one scrape"""
         m = self.d.scrape(rs.FRESH)  # the counters now, not a kept page's
         out = {}
-        for ev, prog in PROGS.items():
+        for ev, prog in progs.items():
             run = m.value("runnerscope_bpf_program_run_seconds_total", program=prog)
             runs = m.value("runnerscope_bpf_program_runs_total", program=prog)
             out[ev] = (run * 1e9, runs)
-        return out
+        return out, {l["event"]: v for l, v in m.find("runnerscope_bpf_events_total")}
 
 
 class Floor:
@@ -203,9 +229,9 @@ def mount_tracefs():
         subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=False)
 
 
-def per_run(before, after):
+def per_run(before, after, events=("exec", "fork", "exit")):
     out = {}
-    for ev in ("exec", "fork", "exit"):
+    for ev in events:
         if ev in before and ev in after:
             runs = after[ev][1] - before[ev][1]
             out[ev] = (after[ev][0] - before[ev][0]) / runs if runs else None
@@ -608,6 +634,327 @@ def bench_status_page(runners, jobs, rounds):
     return json.loads(out.stdout)
 
 
+# ---- 7. BPF cost per cgroup event ----
+
+# the cgroup cost columns: runnerscope in each attach flavour, and the empty programs
+CG_CONFIGS = {"tp_btf": "runnerscope tp_btf", "raw_tp": "runnerscope raw_tp",
+              "floor": "empty tp_btf program (floor)", "floor_raw_tp": "empty raw_tp program"}
+CG_LOADS = {"every": "every hierarchy", "followed": "followed hierarchies only"}
+
+
+def hierarchy_count(ctrls, v2):
+    """the hierarchies the v1 controllers ctrls are in (a cpu,cpuacct mount is one, reached
+    by either name), and cgroup2 if v2 and the host has it"""
+    v1 = {os.path.realpath(os.path.join(rs.CGROOT, c)) for c in ctrls}
+    return len(v1) + (1 if v2 and rs.unified_root() else 0)
+
+
+def followed_v1():
+    """the v1 controllers whose hierarchies runnerscope follows containers in
+    (containers__followed() in user/enrich/containers.c): cpuacct's and memory's; where the
+    host has neither, it follows cgroup2"""
+    return [c for c in rs.v1_controllers() if c in ("cpuacct", "memory")]
+
+
+class FollowedCgroup(rs.Cgroup):
+    """A cgroup made only in the hierarchies runnerscope follows: every event of it is one
+    the programs do their whole work for (in the others they stop at the hierarchy's id)."""
+
+    def __init__(self, relpath):
+        v1 = followed_v1()
+        if not v1:
+            rs.Cgroup.__init__(self, relpath, hierarchies=("v2",))
+            return
+        self.relpath = relpath.strip("/")
+        self.dirs = sorted({os.path.realpath(os.path.join(rs.CGROOT, c, self.relpath))
+                            for c in v1})
+        for d in self.dirs:
+            os.makedirs(d, exist_ok=True)
+
+
+def cgroup_storm(n, cgroup):
+    """n containers' cgroups as docker names them, one after another: each made, one process
+    moved in (attach_task; populated, and its parent where that was empty) that then exits
+    (emptied), and removed. The process is a `cat` waiting for its input: started without a
+    preexec_fn it is spawned, not forked from this Python: 12 ms a cgroup here, against 39 ms
+    with a forked child that moves itself in."""
+    cat = shutil.which("cat")
+    for _ in range(n):
+        cg = cgroup(f"docker/{rs.fake_container_id()}")
+        try:
+            p = subprocess.Popen([cat], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+            try:
+                cg.enter(p.pid)
+            finally:
+                p.stdin.close()
+                p.wait()
+        finally:
+            cg.remove()
+
+
+def bench_cgroup_cost(work, rounds, n):
+    """ns per run of the four cgroup programs under cgroup_storm(), runnerscope (with
+    --containers=all, so that a container's mkdir makes its entry and its rmdir reads its
+    counters) and the empty programs in both flavours, interleaved; the same with the cgroups
+    made only in the followed hierarchies, where every run does the whole work."""
+    loads = {"every": rs.Cgroup}
+    hier = {"every": hierarchy_count(rs.v1_controllers(), True),
+            "followed": hierarchy_count(followed_v1(), not followed_v1())}
+    # on a pure cgroup2 host the one hierarchy is the followed one
+    if hier["followed"] < hier["every"]:
+        loads["followed"] = FollowedCgroup
+    res = {cfg: {load: {"ns_per_run": {}, "runs_per_container": {}, "ns_per_container": {}}
+                 for load in loads} for cfg in CG_CONFIGS}
+    sent = {load: {} for load in loads}  # events the programs sent, per container
+
+    def record(cfg, load, before, after):
+        r = res[cfg][load]
+        for ev, ns in per_run(before, after, CG_PROGS).items():
+            r["ns_per_run"].setdefault(ev, []).append(ns)
+            r["runs_per_container"].setdefault(ev, []).append(
+                (after[ev][1] - before[ev][1]) / n)
+            r["ns_per_container"].setdefault(ev, []).append(
+                (after[ev][0] - before[ev][0]) / n)
+        r["ns_per_container"].setdefault("all", []).append(
+            sum(after[ev][0] - before[ev][0] for ev in CG_PROGS) / n)
+
+    def rs_step(attach):
+        def step():
+            with Runnerscope(work, "--containers=all", attach=attach) as d:
+                for load, cgroup in loads.items():
+                    s0, e0 = d.stats(CG_PROGS)
+                    cgroup_storm(n, cgroup)
+                    s1, e1 = d.stats(CG_PROGS)
+                    record(attach, load, s0, s1)
+                    for ev in ("cgroup_mkdir", "cgroup_rmdir"):
+                        sent[load].setdefault(ev, []).append((e1[ev] - e0[ev]) / n)
+        step.__name__ = f"runnerscope_{attach}"
+        return step
+
+    def floor():
+        for attach, cfg in (("tp_btf", "floor"), ("raw_tp", "floor_raw_tp")):
+            for load, cgroup in loads.items():
+                with Floor(attach=attach) as f:
+                    cgroup_storm(n, cgroup)
+                    record(cfg, load, {e: (0, 0) for e in CG_PROGS}, f.stats())
+
+    steps = [rs_step("tp_btf"), rs_step("raw_tp"), floor]
+    for r in range(rounds):
+        random.shuffle(steps)
+        for step in steps:
+            log(f"cgroup cost: round {r + 1}/{rounds}: {step.__name__}, {n} cgroups a load")
+            step()
+    return {"containers": n, "rounds": rounds, "hierarchies": hier,
+            "events_sent_per_container": {load: {ev: spread(v) for ev, v in evs.items()}
+                                          for load, evs in sent.items()},
+            "configs": {cfg: {load: {k: {ev: spread(v) for ev, v in by.items()}
+                                     for k, by in r.items()}
+                              for load, r in loads_.items()}
+                        for cfg, loads_ in res.items()}}
+
+
+# ---- 8. the pass at 5,000 containers, before and after cgroup events ----
+
+# the daemon that walked the cgroup tree every second with --containers=all (DISCOVER_NS in
+# its user/enrich/containers.c), built by `make bench-tools` from `git archive`
+BEFORE_REV = "5022870"
+BEFORE_DAEMON = os.path.join(OUT, f"before-{BEFORE_REV}", "build", "runnerscope")
+PASS_DAEMONS = {"before": f"before ({BEFORE_REV}, a walk of the cgroup tree each second)",
+                "after": "after (build/runnerscope, cgroup events)"}
+PASS_CASES = {"tasks": "one live task in each container", "empty": "every container empty"}
+PASS_LINE = re.compile(rb'refresh pass took ([\d.]+) ms')
+TRACKING = re.compile(rb'tracking container id=([0-9a-f]{64})')
+CONTAINER_INFO = re.compile(rb'^runnerscope_container_info\{[^\n]*container_id="([0-9a-f]{64})"',
+                            re.M)
+
+
+class FakeContainers:
+    """n containers' cgroups as docker makes them (rs.Cgroup("docker/<id>"), every
+    hierarchy), each named in a docker data root of ours: a container with no name has it
+    looked for again 1, 2, 4 … 32 s after it is found, which would fall in the window. fill()
+    moves one `busybox sleep` into each; empty() ends them; close() ends them and removes
+    the cgroups, whatever has failed before."""
+
+    def __init__(self, work, n):
+        self.root = os.path.join(work, "docker")
+        self.cgs, self.procs, self.ids = [], [], set()
+        try:
+            for i in range(n):
+                cid = rs.fake_container_id()
+                self.ids.add(cid.encode())
+                os.makedirs(os.path.join(self.root, "containers", cid))
+                with open(os.path.join(self.root, "containers", cid, "config.v2.json"),
+                          "w") as f:
+                    json.dump({"ID": cid, "Name": f"/bench-{i:05d}", "Config": {"Labels": {}}},
+                              f)
+                self.cgs.append(rs.Cgroup(f"docker/{cid}"))
+        except BaseException:
+            self.close()
+            raise
+
+    def fill(self):
+        busybox = shutil.which("busybox")
+        for cg in self.cgs:
+            p = subprocess.Popen([busybox, "sleep", "3600"], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            self.procs.append(p)
+            cg.enter(p.pid)
+
+    def empty(self):
+        for p in self.procs:
+            p.kill()
+        for p in self.procs:
+            p.wait()
+        self.procs = []
+
+    def close(self):
+        try:
+            self.empty()
+        finally:
+            failed = []
+            for cg in self.cgs:
+                try:
+                    cg.remove()
+                except Exception as e:  # the rest go all the same
+                    failed.append(str(e))
+            self.cgs = []
+            shutil.rmtree(self.root, ignore_errors=True)
+            if failed:
+                raise AssertionError(f"{len(failed)} cgroups left: {failed[:3]}")
+
+
+def pass_run(work, binary, ctrs, window):
+    """One daemon with --containers=all on the containers: from its start until /metrics
+    shows them all, then window seconds untouched (no scrape: a scrape makes a pass of its
+    own), in which its once-a-second passes are the only work it has. It reports every
+    container on the host: those not ours are counted (others), not waited for."""
+    n = len(ctrs.ids)
+    d = rs.Daemon(work, ("--bpf.pin-path=", "--containers=all", "--log.level=debug",
+                         f"--docker.data-root={ctrs.root}"), cleanup=False)
+    d.args[0] = binary
+    out = {}
+    t0 = time.monotonic()
+    d.start(timeout=120)
+    try:
+        seen = {"failed": 0, "scrapes": 0, "unanswered_since_logged": 0, "others": None,
+                "attach": None, "by": "metrics"}
+
+        def all_logged():
+            with open(d.log_path, "rb") as f:
+                return len(set(TRACKING.findall(f.read())) & ctrs.ids) >= n
+
+        def all_there():
+            # a page waits for a pass of its own, and a pass here may take seconds: a page
+            # not ready within --web.timeout (10 s) is a closed connection, counted
+            c = d.connection(timeout=120)
+            seen["scrapes"] += 1
+            try:
+                c.request("GET", "/metrics", headers={"Accept-Encoding": "identity"})
+                body = c.getresponse().read()
+            except (OSError, http.client.HTTPException):
+                seen["failed"] += 1
+                if d.proc.poll() is not None:
+                    raise AssertionError(f"{binary} exited {d.proc.returncode}:\n"
+                                         + d.read_log()[-3000:])
+                # passes of over a second, back to back, can keep every scrape from its
+                # own (seen with 5,000 containers): then its log, which names each
+                # container it tracks, says when it has them all
+                if all_logged():
+                    seen["unanswered_since_logged"] += 1
+                    if seen["unanswered_since_logged"] >= 3:
+                        seen["by"] = "log"
+                        return True
+                return False
+            finally:
+                c.close()
+            ids = set(CONTAINER_INFO.findall(body))
+            seen["containers"] = len(ids & ctrs.ids)
+            seen["others"] = len(ids - ctrs.ids)
+            m = re.search(rb'runnerscope_bpf_attach_info\{attach="([^"]*)"', body)
+            seen["attach"] = m.group(1).decode() if m else None
+            return seen["containers"] >= n
+        rs.wait_for(all_there, 600, interval=1, what=f"{n} containers in /metrics")
+        out["seconds_to_all"] = time.monotonic() - t0
+        out["all_seen_by"] = seen["by"]
+        if not seen["attach"]:
+            with open(d.log_path, "rb") as f:
+                m = re.search(rb'bpf programs attached via ([a-z_]+)', f.read())
+            seen["attach"] = m.group(1).decode() if m else None
+        out["attach"] = seen["attach"]
+        out["other_containers"] = seen["others"]
+        out["failed_scrapes"] = seen["failed"]
+        out["scrapes"] = seen["scrapes"]
+        log_at = os.path.getsize(d.log_path)
+        busy0, cpu0, reads0 = host_busy(), proc_cpu(d.proc.pid), proc_reads(d.proc.pid)
+        w0 = time.monotonic()
+        time.sleep(window)
+        busy1, cpu1, reads1 = host_busy(), proc_cpu(d.proc.pid), proc_reads(d.proc.pid)
+        w1 = time.monotonic()
+        out["rss_bytes"] = proc_rss(d.proc.pid)
+        with open(d.log_path, "rb") as f:
+            f.seek(log_at)
+            passes = [float(x) for x in PASS_LINE.findall(f.read())]
+        out["window_seconds"] = w1 - w0
+        out["passes"] = len(passes)
+        out["pass_ms"] = passes
+        out["pass_ms_median"] = statistics.median(passes) if passes else None
+        out["pass_ms_max"] = max(passes) if passes else None
+        out["core_percent"] = 100 * (cpu1 - cpu0) / (w1 - w0)
+        out["reads_per_second"] = (reads1 - reads0) / (w1 - w0)
+        # what else ran in the window (the bench itself only sleeps then)
+        out["others_core_percent"] = 100 * ((busy1 - busy0) - (cpu1 - cpu0)) / (w1 - w0)
+    finally:
+        d.stop()
+    return out
+
+
+def bench_containers_pass(work, rounds, n, window):
+    """The pass and the daemon's CPU with n containers, before and after, one daemon at a
+    time and in a new order each round: first with one live task in each container, then
+    with all of them empty."""
+    daemons = {"before": BEFORE_DAEMON, "after": rs.DAEMON}
+    runs = {case: {k: [] for k in daemons} for case in PASS_CASES}
+    t0 = time.monotonic()
+    log(f"containers pass: making {n} containers")
+    ctrs = FakeContainers(work, n)
+    try:
+        ctrs.fill()
+        setup = time.monotonic() - t0
+        for case in PASS_CASES:
+            if case == "empty":
+                ctrs.empty()
+            for r in range(rounds):
+                order = list(daemons)
+                random.shuffle(order)
+                for k in order:
+                    log(f"containers pass: {case}: round {r + 1}/{rounds}: {k}")
+                    runs[case][k].append(pass_run(work, daemons[k], ctrs, window))
+    finally:
+        ctrs.close()
+    out = {"containers": n, "rounds": rounds, "window_seconds": window,
+           "setup_seconds": setup, "cases": {}}
+    for case, by in runs.items():
+        out["cases"][case] = {}
+        for k, rr in by.items():
+            out["cases"][case][k] = {
+                "pass_ms_median": spread([x["pass_ms_median"] for x in rr]),
+                "pass_ms_max": spread([x["pass_ms_max"] for x in rr]),
+                "core_percent": spread([x["core_percent"] for x in rr]),
+                "reads_per_second": spread([x["reads_per_second"] for x in rr]),
+                "others_core_percent": spread([x["others_core_percent"] for x in rr]),
+                "rss_bytes": spread([x["rss_bytes"] for x in rr]),
+                "seconds_to_all": spread([x["seconds_to_all"] for x in rr]),
+                "passes": sum(x["passes"] for x in rr),
+                "other_containers": max(x["other_containers"] or 0 for x in rr),
+                "failed_scrapes": sum(x["failed_scrapes"] for x in rr),
+                "scrapes": sum(x["scrapes"] for x in rr),
+                "all_seen_by": sorted({x["all_seen_by"] for x in rr}),
+                "attach": sorted({x["attach"] for x in rr if x["attach"]}),
+                "runs": rr}
+    return out
+
+
 # ---- the table ----
 
 def fmt(x, unit="", digits=0):
@@ -720,7 +1067,89 @@ def table(r):
             add(f"| {k} | {v['bytes']:,} | {v['gzip_bytes']:,} | {v['ms_mean']:.1f} ms | "
                 f"{v['ms_min']:.1f} ms |")
         add("")
-    if "targets" in r:
+    if "cgroup_cost" in r:
+        c = r["cgroup_cost"]
+        h = c["hierarchies"]
+        add(f"**BPF cost per cgroup event** on Linux {r['kernel']}, runnerscope with "
+            f"`--containers=all` in both attach flavours beside empty programs: "
+            f"{c['containers']:,} docker cgroups (`docker/<id>`) a load, made one after another, "
+            "one process moved into each, which then exits, then removed; "
+            f"{c['rounds']} interleaved rounds (ns per program run, from the kernel's run-time "
+            "statistics; median, min … max over rounds). Every hierarchy: the "
+            f"{h['every']} the tests' cgroups are made in (v1 cpu, cpuacct, memory and pids "
+            "where the host has them, and cgroup2; docker also uses the host's other v1 "
+            f"ones); followed: the {h['followed']} runnerscope follows containers in, where "
+            "every run does the program's whole work.")
+        add("")
+        add("| cgroups in | program | runs per container | "
+            + " | ".join(CG_CONFIGS.values()) + " |")
+        add("|---|---|---|" + "---|" * len(CG_CONFIGS))
+        for load in c["configs"]["tp_btf"]:
+            lname = f"{CG_LOADS[load]} ({h[load]})"
+            for ev in CG_PROGS:
+                add(f"| {lname} | {ev[3:]} | "
+                    f"{fmt_spread(c['configs']['floor'][load]['runs_per_container'].get(ev))} | "
+                    + " | ".join(fmt_spread(c["configs"][cfg][load]["ns_per_run"].get(ev))
+                                 for cfg in CG_CONFIGS) + " |")
+            add(f"| {lname} | all four, ns per container | – | "
+                + " | ".join(fmt_spread(c["configs"][cfg][load]["ns_per_container"].get("all"))
+                             for cfg in CG_CONFIGS) + " |")
+        sent = c["events_sent_per_container"]
+        add("")
+        add("Events runnerscope's programs sent per container (both flavours): " + "; ".join(
+            f"{CG_LOADS[load]}: " + ", ".join(f"{ev} {fmt_spread(v, '', 1)}"
+                                              for ev, v in evs.items())
+            for load, evs in sent.items()) + ".")
+        add("")
+    if "containers_pass" in r:
+        p = r["containers_pass"]
+        att = sorted({a for case in p["cases"].values() for v in case.values()
+                      for a in v["attach"]})
+        add(f"**The pass at {p['containers']:,} containers** on Linux {r['kernel']} "
+            f"(attached with {', '.join(att) or '?'}): each daemon alone with "
+            "`--containers=all --log.level=debug`, started on the same containers "
+            "(`docker/<id>` cgroups in every hierarchy, named in a docker data root), measured "
+            f"for {p['window_seconds']} s once `/metrics` shows them all, with no scrape; "
+            f"{p['rounds']} interleaved rounds (median, min … max). Pass: the `refresh pass "
+            "took` lines (median and max in each window); CPU: utime+stime over the window; "
+            "reads/s: its read system calls (`syscr` in /proc/<pid>/io); start to window: "
+            "from its start to the scrape that showed them all; scrapes unanswered: those of "
+            "that wait that got a closed connection (not answered within `--web.timeout`, "
+            "10 s), over all rounds.")
+        add("")
+        add("| containers | daemon | pass, median | pass, max | CPU (% of a core) | reads/s | "
+            "RSS | start to window | scrapes unanswered |")
+        add("|---|---|---|---|---|---|---|---|---|")
+        for case, by in p["cases"].items():
+            for k, v in by.items():
+                rss = v["rss_bytes"] and {x: (y / 2**20 if x != "n" else y)
+                                          for x, y in v["rss_bytes"].items()}
+                add(f"| {PASS_CASES[case]} | {PASS_DAEMONS[k]} | "
+                    f"{fmt_spread(v['pass_ms_median'], ' ms', 1)} | "
+                    f"{fmt_spread(v['pass_ms_max'], ' ms', 1)} | "
+                    f"{fmt_spread(v['core_percent'], ' %', 1)} | "
+                    f"{fmt_spread(v['reads_per_second'])} | "
+                    f"{fmt_spread(rss, ' MiB', 1)} | "
+                    f"{fmt_spread(v['seconds_to_all'], ' s', 1)} | "
+                    f"{v['failed_scrapes']} of {v['scrapes']} |")
+        add("")
+        others = max(v["other_containers"] for case in p["cases"].values() for v in case.values())
+        if others:
+            add(f"The daemons also reported up to {others:,} containers that were not the "
+                "bench's (other work on the host at the time).")
+        by_log = [f"{PASS_CASES[case]}, {k}" for case, by in p["cases"].items()
+                  for k, v in by.items() if "log" in v["all_seen_by"]]
+        if by_log:
+            add("Where no scrape was answered, three in a row, once the daemon's log named "
+                "every container, the window began after the third (some rounds of: "
+                + "; ".join(by_log) + ").")
+        busy = [v["others_core_percent"]["max"] for case in p["cases"].values()
+                for v in case.values() if v["others_core_percent"]]
+        if busy:
+            add(f"Everything else on the host used up to {max(busy):.0f} % of a core in a "
+                f"window ({os.cpu_count()} CPUs).")
+        add("")
+    if r.get("targets"):
         add("| target | goal | measured | |")
         add("|---|---|---|---|")
         for t in r["targets"]:
@@ -792,10 +1221,25 @@ def targets(r):
     return out
 
 
+def make_command(argv):
+    """the `make bench` that runs the bench as argv does (where the results go aside)"""
+    kept, skip = [], False
+    for a in argv:
+        if skip or a.startswith("--out="):
+            skip = False
+            continue
+        if a == "--out":
+            skip = True
+            continue
+        kept.append(a)
+    return "sudo make bench" + (f" ARGS={shlex.quote(' '.join(kept))}" if kept else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads")
-    ap.add_argument("--only", default="bpf_cost,overhead,job_heavy,idle,latency,status_page",
+    ap.add_argument("--only", default="bpf_cost,overhead,job_heavy,idle,latency,status_page,"
+                    "cgroup_cost,containers_pass",
                     help="comma-separated parts to run")
     ap.add_argument("--out", default=OUT, help="where results.json and results.md go")
     ap.add_argument("--emulated", action="store_true",
@@ -803,7 +1247,12 @@ def main():
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF, cgroups)")
-    for tool in (STORM, FLOOR, STATUS_PAGE, rs.DAEMON, "wrk", "bpftrace", "prometheus-node-exporter", "nc"):
+    parts = set(args.only.split(","))
+    tools = [STORM, FLOOR, STATUS_PAGE, rs.DAEMON, "wrk", "bpftrace", "prometheus-node-exporter",
+             "nc"]
+    if "containers_pass" in parts:
+        tools += [BEFORE_DAEMON, "busybox"]
+    for tool in tools:
         if not shutil.which(tool) and not os.access(tool, os.X_OK):
             sys.exit(f"bench: {tool} is missing: run `sudo make bench` (or tools/setup.sh bench)")
     mount_tracefs()
@@ -815,33 +1264,58 @@ def main():
         "wrk_seconds": 2 if q else 5, "idle_seconds": 15 if q else 60, "scrape_interval": 15,
         "latency_jobs": 20 if q else 100,
         "status_runners": 200, "status_jobs": 10000, "status_rounds": 5 if q else 50,
+        "cgroup_rounds": 2 if q else 3, "cgroup_storm": 100 if q else 500,
+        "pass_rounds": 1 if q else 3, "pass_containers": 500 if q else 5000,
+        "pass_window": 10 if q else 30,
     }
-    parts = set(args.only.split(","))
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="rs-bench-")
     os.chmod(work, 0o755)
     r = {"machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
          "kernel": platform.release(), "date": time.strftime("%Y-%m-%d"),
-         "command": os.environ.get("RS_BENCH_COMMAND",
-                                   "sudo make bench" + (" ARGS=--quick" if q else "")),
+         "command": os.environ.get("RS_BENCH_COMMAND", make_command(sys.argv[1:])),
          "params": params, "emulated": args.emulated}
     t0 = time.monotonic()
+
+    def keep():
+        """what is measured so far, kept should a later part fail"""
+        with open(os.path.join(args.out, "results.partial.json"), "w") as f:
+            json.dump(r, f, indent=2)
     try:
         if "bpf_cost" in parts:
             r["bpf_cost"] = bench_bpf_cost(work, params["bpf_rounds"], params["bpf_storm"])
+            keep()
         if "overhead" in parts:
             r["overhead"] = bench_overhead(work, params["overhead_rounds"],
                                            params["overhead_storm"])
+            keep()
         if "job_heavy" in parts:
             r["job_heavy"] = bench_job_heavy(work, params["runners"], params["jobs_per_runner"],
                                              params["wrk_seconds"])
+            keep()
         if "idle" in parts:
             r["idle"] = bench_idle(work, params["idle_seconds"], params["scrape_interval"])
+            keep()
         if "latency" in parts:
             r["latency"] = bench_latency(work, params["latency_jobs"])
+            keep()
         if "status_page" in parts:
             r["status_page"] = bench_status_page(params["status_runners"], params["status_jobs"],
                                                  params["status_rounds"])
+            keep()
+        if "cgroup_cost" in parts:
+            t = time.monotonic()
+            r["cgroup_cost"] = bench_cgroup_cost(work, params["cgroup_rounds"],
+                                                 params["cgroup_storm"])
+            r["cgroup_cost"]["seconds"] = time.monotonic() - t
+            keep()
+        if "containers_pass" in parts:
+            t = time.monotonic()
+            r["containers_pass"] = bench_containers_pass(work, params["pass_rounds"],
+                                                         params["pass_containers"],
+                                                         params["pass_window"])
+            r["containers_pass"]["seconds"] = time.monotonic() - t
+            keep()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     r["seconds"] = time.monotonic() - t0
@@ -851,6 +1325,8 @@ def main():
     md = table(r)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(md + "\n")
+    if os.path.exists(os.path.join(args.out, "results.partial.json")):
+        os.unlink(os.path.join(args.out, "results.partial.json"))
     print(md)
     log(f"bench: {r['seconds']:.0f} s; results in {args.out}/results.json and results.md")
 

@@ -1,6 +1,7 @@
 """The containers a job starts are the job's: a fake GitHub Worker runs the real docker CLI as
 the runner does (its instance label on every container), and what runs in those containers
 counts for the job, as if it ran in the job's own tree."""
+import errno
 import hashlib
 import json
 import os
@@ -345,6 +346,11 @@ def cgroup_cpu(cid):
             return int(dict(line.split() for line in f)["usage_usec"]) / 1e6
     except (FileNotFoundError, ValueError, KeyError):
         return None
+    except OSError as e:
+        # a cgroup being removed answers a read of a file opened just before with ENODEV
+        if e.errno == errno.ENODEV:
+            return None
+        raise
 
 
 class LastRead:

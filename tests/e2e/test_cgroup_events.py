@@ -110,7 +110,9 @@ def test_twenty_short_containers_keep_their_final_values(daemon, cgroups):
     counter read just before the removal, or, where the counter was not read, of what its task
     used from its attach: its getrusage less its runtime then) and its memory peak."""
     d = daemon("--containers=all")
-    before = lifecycle(d.scrape())
+    m0 = d.scrape(rs.FRESH)
+    before = lifecycle(m0)
+    entries0 = m0.value("runnerscope_bpf_map_entries", map="cgroups_map")
     made = []
     for i in range(20):
         cid = rs.fake_container_id()
@@ -122,8 +124,13 @@ def test_twenty_short_containers_keep_their_final_values(daemon, cgroups):
         own = own_counters(cg) if i % 2 == 0 else (None, None)
         cg.remove()
         made.append((cid, ru, *own))
-    m = wait_for(lambda: (lambda m: m if lifecycle(m) == (before[0] + 20, before[1] + 20)
-                          else None)(d.scrape()), 30, what="20 containers created and removed")
+    # each is counted removed at its first rmdir (one a hierarchy on v1), the values of each
+    # coming with it: the scrape to compare is one made once the daemon has taken every rmdir
+    # (it deletes the kernel's record of a cgroup once it has its final values)
+    m = wait_for(lambda: (lambda m: m if lifecycle(m) == (before[0] + 20, before[1] + 20) and
+                          m.value("runnerscope_bpf_map_entries", map="cgroups_map") == entries0
+                          else None)(d.scrape(rs.FRESH)), 30,
+                 what="20 containers created and removed, their rmdirs taken")
     bad = []
     for cid, ru, cpu, peak in made:
         got = cpu_of(m, cid)

@@ -174,6 +174,7 @@ static void remade(struct containers *c, struct container *x)
 	cgroupfs_files_close(&x->files);
 	x->ncgs = 0;
 	x->gone_ns = 0;
+	x->missing_ns = 0;
 	x->emptied_ns = 0;
 	x->counted = CONTAINER_UNCOUNTED;
 	x->made_ns = clock_ns(CLOCK_MONOTONIC);

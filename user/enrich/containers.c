@@ -386,8 +386,19 @@ void containers__refresh(struct containers *c)
 		if (!x->tasks)
 			continue;
 		err = containers_read(c, x);
+		if (err == -ENOENT && x->ncgs) {
+			/* a container the kernel's events follow: its rmdir is on its way with what
+			 * its cgroup said at the end, and it is gone with those. Only where none
+			 * came a second on is it gone without them */
+			if (!x->missing_ns)
+				x->missing_ns = now;
+			if (now - x->missing_ns < SETTLE_NS)
+				continue;
+		}
+		if (!err)
+			x->missing_ns = 0;
 		if (err == -ENOENT) {
-			/* its rmdir went unseen (or is on its way): it is gone all the same */
+			/* its rmdir went unseen: it is gone all the same */
 			pr_debug("container gone id=%s", x->id);
 			x->gone_ns = now ? now : 1;
 			cgroupfs_files_close(&x->files);

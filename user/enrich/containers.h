@@ -83,6 +83,8 @@ struct container {
 	struct container_counter net_bytes[NET_DIR_MAX], net_packets[NET_DIR_MAX];
 	uint64_t gone_ns; /* CLOCK_MONOTONIC when its cgroup was found gone; 0 while it is there.
 			   * Its final values stay for the grace period (containers_opts) */
+	uint64_t missing_ns; /* CLOCK_MONOTONIC a pass first found its files gone while its rmdir
+			      * was not told yet; 0: not */
 	/* names that may come later (kubelet links a container's log once it runs): when to
 	 * look again (CLOCK_MONOTONIC), 0 when they are complete or looked for long enough */
 	uint64_t names_retry_ns;

@@ -150,9 +150,12 @@ def test_running_job_resident_memory_matches_proc(daemon, runners, workdir):
     r = runners("rss-holder").start()
     held = os.path.join(workdir, "held")
     os.mkfifo(held)
-    r.submit("hold", f"step x=$(head -c 60000000 /dev/zero | tr '\\0' a); read y < {held}",
-             "exit 100")
+    built = os.path.join(workdir, "built")
+    r.submit("hold", f"step x=$(head -c 60000000 /dev/zero | tr '\\0' a); : > {built}; "
+             f"read y < {held}", "exit 100")
     wpid = r.worker_pid("hold")
+    # compared once the shell has its string: while it builds it, its heap grows and moves
+    wait_for(lambda: os.path.exists(built), 60, what="the step's 60 MB string built")
 
     def holding():
         m = d.scrape(rs.FRESH)

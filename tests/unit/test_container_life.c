@@ -252,6 +252,36 @@ static void test_final_values(void **state)
 	containers__free(c);
 }
 
+/*
+ * A pass that finds a followed container's files gone, before its rmdir's record is taken
+ * (the kernel removed the cgroup a moment ago): it is not gone yet, so that it is counted
+ * removed with the final figures its rmdir brings, not without them
+ */
+static void test_files_gone_before_the_rmdir(void **state)
+{
+	struct containers *c = make(NULL);
+	struct container_ref r = ref_of(ID_A);
+	/* told of with a task in it; its directories are gone when the pass reads it */
+	struct container_cgroup live = { .key = { .id = 100, .hier = 2 },
+					 .path = "/docker/" ID_A,
+					 .tasks = 1 };
+	struct container *x;
+
+	(void)state;
+	assert_int_equal(containers__cgroup(c, &r, &live), CONTAINER_MADE);
+	containers__refresh(c);
+	x = find(c, ID_A);
+	assert_non_null(x);
+	assert_int_equal(x->gone_ns, 0);
+	assert_int_equal(counted(c, 0, "", "").removed, 0);
+	/* its rmdir: gone now, with what its cgroup said at the end */
+	assert_int_equal(cg(c, ID_A, 2, 100, &cpu_fin), CONTAINER_GONE);
+	assert_true(x->gone_ns > 0);
+	assert_int_equal(x->cpu_user_ns, 200000000);
+	assert_int_equal(counted(c, 0, "", "").removed, 1);
+	containers__free(c);
+}
+
 /* created and removed once each, whatever order its hierarchies' records come in */
 static void test_counted_once(void **state)
 {
@@ -399,6 +429,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_final_values),
+		cmocka_unit_test(test_files_gone_before_the_rmdir),
 		cmocka_unit_test(test_counted_once),
 		cmocka_unit_test(test_labels_of_creation),
 		cmocka_unit_test(test_made_again),

@@ -64,16 +64,16 @@ struct bpf_link **probes_link(const struct probes *p, int i)
 		return &skel->links.handle_mark_victim;
 	if (i > PROBES_LINK_OOM) {
 		/* the cgroup programs read their arguments with probe reads: one raw_tp set */
-		struct bpf_link **btf[] = { &skel->links.tp_btf_handle_cg_mkdir,
-					    &skel->links.tp_btf_handle_cg_rmdir,
-					    &skel->links.tp_btf_handle_cg_attach,
-					    &skel->links.tp_btf_handle_cg_populated };
-		struct bpf_link **raw[] = { &skel->links.raw_tp_handle_cg_mkdir,
-					    &skel->links.raw_tp_handle_cg_rmdir,
-					    &skel->links.raw_tp_handle_cg_attach,
-					    &skel->links.raw_tp_handle_cg_populated };
+		struct bpf_link **cg[2][PROBES_LINKS - PROBES_LINK_OOM - 1] = {
+			{ &skel->links.tp_btf_handle_cg_mkdir, &skel->links.tp_btf_handle_cg_rmdir,
+			  &skel->links.tp_btf_handle_cg_attach,
+			  &skel->links.tp_btf_handle_cg_populated },
+			{ &skel->links.raw_tp_handle_cg_mkdir, &skel->links.raw_tp_handle_cg_rmdir,
+			  &skel->links.raw_tp_handle_cg_attach,
+			  &skel->links.raw_tp_handle_cg_populated },
+		};
 
-		return (p->mode != ATTACH_RAW_TP ? btf : raw)[i - PROBES_LINK_OOM - 1];
+		return cg[p->mode == ATTACH_RAW_TP][i - PROBES_LINK_OOM - 1];
 	}
 	if (p->mode != ATTACH_RAW_TP) {
 		struct bpf_link **l[] = { &skel->links.tp_btf_handle_exec,

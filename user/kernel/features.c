@@ -77,36 +77,6 @@ int probes_preflight(void)
 	return 0;
 }
 
-/*
- * What the kernel's BTF says of it. *oom: what oom:mark_victim passes, the victim task since
- * Linux 6.8 (1), its pid before (0), or -1 when the kernel has no such tracepoint. *cast: it
- * has the kfunc bpf_rdonly_cast() (6.2), with which the raw_tp programs read their arguments.
- */
-void probes_kernel_btf_facts(int *oom, int *cast)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	int id;
-
-	*oom = -1;
-	*cast = 0;
-	if (!btf)
-		return;
-	*cast = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
-	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(btf, btf__type_by_id(btf, id)->type) : NULL;
-	if (t && btf_is_ptr(t))
-		t = btf__type_by_id(btf, t->type);
-	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 2) {
-		const struct btf_type *a = btf__type_by_id(btf, btf_params(t)[1].type);
-
-		while (a && (btf_is_typedef(a) || btf_is_mod(a)))
-			a = btf__type_by_id(btf, a->type);
-		*oom = a && btf_is_ptr(a);
-	}
-	btf__free(btf);
-}
-
 /* the byte offset of member name in the struct t of btf, and its type id; -1 when none */
 static long member_at(const struct btf *btf, const struct btf_type *t, const char *name,
 		      __u32 *type)
@@ -122,17 +92,17 @@ static long member_at(const struct btf *btf, const struct btf_type *t, const cha
 	return -1;
 }
 
-void probes_rstat_offsets(struct probes_rstat *out)
+/* cgroup2's per-CPU base statistics in struct cgroup, as btf has them: *out, or zeros */
+static void rstat_offsets(const struct btf *btf, struct probes_rstat *out)
 {
 	static const char *const fields[] = { "rstat_base_cpu", "rstat_cpu" };
-	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_type *t, *pc;
 	long off = -1, bstat, last;
 	__u32 type = 0, unused;
 	int id;
 
 	memset(out, 0, sizeof(*out));
-	id = btf ? btf__find_by_name_kind(btf, "cgroup", BTF_KIND_STRUCT) : -1;
+	id = btf__find_by_name_kind(btf, "cgroup", BTF_KIND_STRUCT);
 	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
 	for (size_t i = 0; t && off < 0 && i < sizeof(fields) / sizeof(fields[0]); i++)
 		off = member_at(btf, t, fields[i], &type);
@@ -150,24 +120,69 @@ void probes_rstat_offsets(struct probes_rstat *out)
 			out->last_off = (__u32)last;
 		}
 	}
-	btf__free(btf);
 }
 
 /*
- * Told by the kernel's BTF, which has every helper's function (both are base helpers, there
- * for every program type), not by loading a probe: libbpf's probe reads back a verifier log
- * the kernel wrote, which valgrind takes for uninitialised memory
+ * What the kernel's BTF says of it, read once (its BTF is megabytes to parse): what
+ * oom:mark_victim passes, the victim task since Linux 6.8 (1), its pid before (0), or -1 when
+ * the kernel has no such tracepoint; whether it has the kfunc bpf_rdonly_cast() (6.2), with
+ * which the raw_tp programs read their arguments; whether it has the helpers
+ * bpf_map_lookup_percpu_elem() (5.19) and bpf_loop() (5.17), told by their functions in BTF
+ * (every helper has one) and not by loading a probe, whose verifier log valgrind takes for
+ * uninitialised memory; and where cgroup2's base statistics are.
  */
+static struct {
+	int read, oom, cast, percpu;
+	struct probes_rstat rstat;
+} facts;
+
+static void read_facts(void)
+{
+	struct btf *btf;
+	const struct btf_type *t;
+	int id;
+
+	if (facts.read)
+		return;
+	facts.read = 1;
+	facts.oom = -1;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return;
+	facts.cast = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, btf__type_by_id(btf, id)->type) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 2) {
+		const struct btf_type *a = btf__type_by_id(btf, btf_params(t)[1].type);
+
+		while (a && (btf_is_typedef(a) || btf_is_mod(a)))
+			a = btf__type_by_id(btf, a->type);
+		facts.oom = a && btf_is_ptr(a);
+	}
+	facts.percpu =
+		btf__find_by_name_kind(btf, "bpf_map_lookup_percpu_elem", BTF_KIND_FUNC) > 0 &&
+		btf__find_by_name_kind(btf, "bpf_loop", BTF_KIND_FUNC) > 0;
+	rstat_offsets(btf, &facts.rstat);
+	btf__free(btf);
+}
+
+void probes_kernel_btf_facts(int *oom, int *cast)
+{
+	read_facts();
+	*oom = facts.oom;
+	*cast = facts.cast;
+}
+
+void probes_rstat_offsets(struct probes_rstat *out)
+{
+	read_facts();
+	*out = facts.rstat;
+}
+
 int probes_percpu_reads(void)
 {
-	static int have = -1;
-	struct btf *btf;
-
-	if (have >= 0)
-		return have;
-	btf = btf__load_vmlinux_btf();
-	have = btf && btf__find_by_name_kind(btf, "bpf_map_lookup_percpu_elem", BTF_KIND_FUNC) > 0 &&
-	       btf__find_by_name_kind(btf, "bpf_loop", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return have;
+	read_facts();
+	return facts.percpu;
 }

@@ -24,28 +24,16 @@
 #include <bpf/bpf_core_read.h>
 #include "common.bpf.h"
 #include "core_fixes.bpf.h"
+#include "emit.bpf.h"
+#include "track.bpf.h"
+#include "cg_key.bpf.h"
 
-/* set by the daemon before load: bit h set when hierarchy id h is one whose containers'
- * cgroups are followed (cgroup2 on pure v2 hosts; v1 cpuacct's and memory's elsewhere) */
-const volatile __u32 cg_hiers = 0;
-
-RS_MAP_NOPREALLOC(cgroups_map, BPF_MAP_TYPE_HASH, struct rs_cg_key, struct rs_cgroup, 65536);
 RS_MAP_NOPREALLOC(cg_jobs, BPF_MAP_TYPE_HASH, struct rs_cg_key, struct rs_cg_job, 16384);
 /* written by the daemon only; here so that they are pinned with BTF beside the rest */
 RS_MAP_NOPREALLOC(ctr_counts, BPF_MAP_TYPE_HASH, struct rs_ctr_labels, struct rs_ctr_count, 4096);
 RS_MAP_NOPREALLOC(ctr_acct, BPF_MAP_TYPE_HASH, struct rs_ctr_id, struct rs_ctr_acct, 65536);
 /* a cgroups_map value is made here: it is larger than a program's stack */
 RS_MAP(cg_heap, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_cgroup, 1);
-
-static __always_inline int followed(struct cgroup *cgrp, struct rs_cg_key *key)
-{
-	key->hier = BPF_CORE_READ(cgrp, root, hierarchy_id);
-	key->pad = 0;
-	if (key->hier >= RS_CG_HIERS || !((cg_hiers >> key->hier) & 1))
-		return 0;
-	key->id = BPF_CORE_READ(cgrp, kn, id);
-	return 1;
-}
 
 #define BYTES(b) ((b) * 0x0101010101010101ULL)
 
@@ -100,28 +88,6 @@ static __always_inline int named_for_container(struct cgroup *cgrp)
 	return (lo | hi) != 0;
 }
 
-/*
- * With the kernel's default wakeup, as every record: the daemon is woken when it has read all
- * before this one. (A record sent without a wakeup would leave the daemon asleep for the next
- * ones too, the kernel waking it only for a record right after all it has read.)
- */
-static __always_inline void emit_cg(__u32 type, const struct rs_cg_key *key, __u64 ts)
-{
-	struct rs_cg_event *e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
-
-	/* one test of the reservation: see emit() */
-	if (!e) {
-		count_event(type, 0);
-		return;
-	}
-	count_event(type, 1);
-	e->type = type;
-	e->hier = key->hier;
-	e->id = key->id;
-	e->ts_ns = ts;
-	bpf_ringbuf_submit(e, 0);
-}
-
 /* a new entry for cgrp, made in the per-CPU scratch and put in the map: 0, or -1 (counted as
  * a lost event of type ev unless another made it first) */
 static __always_inline int add_entry(struct cgroup *cgrp, const struct rs_cg_key *key,
@@ -159,13 +125,23 @@ static __always_inline int add_entry(struct cgroup *cgrp, const struct rs_cg_key
 }
 
 /*
- * cgrp's entry, where it is a followed cgroup with one and these programs are the live ones.
- * Its name first: populated and rmdir run for every cgroup, a container's parents included,
- * and a lookup in the large map, whose memory is cold, costs more than reading the name.
+ * 1 with cgrp's key where it is a container's cgroup of a followed hierarchy and these
+ * programs are the live ones. Its name before meta: the events run for every cgroup of the
+ * hierarchy, a container's parents included, and most are no container's.
+ */
+static __always_inline int container_cgroup(struct cgroup *cgrp, struct rs_cg_key *key)
+{
+	return followed(cgrp, key) && named_for_container(cgrp) && live_meta();
+}
+
+/*
+ * cgrp's entry, where it is a container's cgroup with one. Its name first: populated and
+ * rmdir run for every cgroup, and a lookup in the large map, whose memory is cold, costs more
+ * than reading the name.
  */
 static __always_inline struct rs_cgroup *entry_of(struct cgroup *cgrp, struct rs_cg_key *key)
 {
-	if (!followed(cgrp, key) || !named_for_container(cgrp) || !live_meta())
+	if (!container_cgroup(cgrp, key))
 		return NULL;
 	return bpf_map_lookup_elem(&cgroups_map, key);
 }
@@ -174,7 +150,7 @@ static __always_inline int handle_cg_mkdir(struct cgroup *cgrp, const char *path
 {
 	struct rs_cg_key key;
 
-	if (!followed(cgrp, &key) || !live_meta() || !named_for_container(cgrp))
+	if (!container_cgroup(cgrp, &key))
 		return 0;
 	add_entry(cgrp, &key, path, 0, RS_EV_CG_MKDIR);
 	return 0;
@@ -247,8 +223,10 @@ static __always_inline int handle_cg_attach(struct cgroup *cgrp, const char *pat
 	struct rs_proc st = {};
 	__u32 tgid, before;
 
-	if (!followed(cgrp, &key) || !named_for_container(cgrp) || !live_meta())
+	if (!container_cgroup(cgrp, &key))
 		return 0;
+	/* its threads' exits count their wait for the container (wait_of_container()) */
+	mark_container(BPF_CORE_READ(task, tgid));
 	v = bpf_map_lookup_elem(&cgroups_map, &key);
 	if (!v) {
 		add_entry(cgrp, &key, path, RS_CG_AT_ATTACH, RS_EV_CG_ATTACH);

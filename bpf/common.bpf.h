@@ -2,7 +2,9 @@
 /*
  * What the object's files share: the maps and settings both use (defined in jobs.bpf.c, which
  * says RS_DEFINE_SHARED before including this; extern in the others, which the BPF linker
- * resolves), the generation check, the per-tgid tracking bit, event counts and the ring buffer.
+ * resolves) and the generation check. What is done with them is in a header a concern:
+ * track.bpf.h (following processes), emit.bpf.h (the ring buffer), cg_key.bpf.h (the
+ * containers' cgroups' keys), core_fixes.bpf.h (where kernels differ).
  */
 #ifndef RUNNERSCOPE_COMMON_BPF_H
 #define RUNNERSCOPE_COMMON_BPF_H
@@ -30,6 +32,9 @@ const volatile __u32 nr_cpus = 1; /* possible CPUs */
 const volatile __u32 rstat_cpu_off = 0;
 const volatile __u32 rstat_bstat_off = 0;
 const volatile __u32 rstat_last_off = 0;
+/* bit h set when hierarchy id h is one whose containers' cgroups are followed (cgroup2 on pure
+ * v2 hosts; v1 cpuacct's and memory's elsewhere) */
+const volatile __u32 cg_hiers = 0;
 #else
 #define RS_SHARED extern
 extern const volatile __u64 page_size;
@@ -40,6 +45,7 @@ extern const volatile __u32 nr_cpus;
 extern const volatile __u32 rstat_cpu_off;
 extern const volatile __u32 rstat_bstat_off;
 extern const volatile __u32 rstat_last_off;
+extern const volatile __u32 cg_hiers;
 #endif
 
 RS_SHARED RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
@@ -54,12 +60,23 @@ RS_SHARED RS_MAP(procs_map, BPF_MAP_TYPE_HASH, __u32, struct rs_proc, 65536);
  */
 RS_SHARED RS_MAP_FLAGS(procs_bits, BPF_MAP_TYPE_ARRAY, __u32, __u64, RS_BITS_WORDS,
 		       BPF_F_MMAPABLE);
+/*
+ * One bit per tgid, as procs_bits lays them out (its top bit unused): the process is (or was,
+ * when it was last seen) in a container's cgroup, so that its threads' exits look for the
+ * container's entry (wait_of_container()); every other process's exit reads this one word
+ * and nothing else of it. Set by the cgroup attach program, at fork for a marked parent's
+ * child, and by the task walk; cleared at the process's end.
+ */
+RS_SHARED RS_MAP(ctr_bits, BPF_MAP_TYPE_ARRAY, __u32, __u64, RS_BITS_WORDS);
 RS_SHARED RS_MAP(jobs_map, BPF_MAP_TYPE_HASH, struct rs_key, struct rs_job, 16384);
 /* jobs whose context (repository, workflow …) the daemon has not read yet: hints left */
 RS_SHARED RS_MAP(ctx_map, BPF_MAP_TYPE_HASH, struct rs_key, __u32, 16384);
 RS_SHARED RS_MAP(events_total, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct rs_event_count,
 		 RS_EV_MAX);
 RS_SHARED RS_MAP(meta, BPF_MAP_TYPE_ARRAY, __u32, struct rs_meta, 1);
+/* the containers' cgroups, from their mkdir to their rmdir (bpf/cgroups.bpf.c) */
+RS_SHARED RS_MAP_NOPREALLOC(cgroups_map, BPF_MAP_TYPE_HASH, struct rs_cg_key, struct rs_cgroup,
+			    65536);
 /* its elements' addresses tell the CPUs' per-CPU offsets (core_fixes.bpf.h) */
 RS_SHARED RS_MAP(percpu_probe, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u64, 1);
 
@@ -82,128 +99,6 @@ static __always_inline struct rs_meta *live_meta(void)
 		return (struct rs_meta *)*(volatile long *)8;
 	m = bpf_map_lookup_elem(&meta, &zero);
 	return m && m->gen == gen ? m : NULL;
-}
-
-static __always_inline __u64 *bits_word(__u32 tgid)
-{
-	__u32 w = tgid / RS_BITS_PER_WORD;
-
-	return bpf_map_lookup_elem(&procs_bits, &w);
-}
-
-static __always_inline __u64 bit_of(__u32 tgid)
-{
-	return 1ULL << (tgid % RS_BITS_PER_WORD);
-}
-
-/*
- * 1 when the process tgid is surely not tracked: its word is complete and its bit clear; 0
- * when it may be. For nearly every process on a host this is all that fork, exit and exec do,
- * so it reads one word and nothing else: not meta, nor gen (whichever set of programs is live
- * leaves an untracked process alone), nor any .rodata value. Each other cache line this
- * reads, in memory of its own, cost it tens of nanoseconds more per event in bench/run.py's
- * storms (most under a hypervisor, where a TLB miss walks two sets of page tables).
- */
-static __always_inline int surely_untracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid), v;
-
-	if (!w)
-		return 0;
-	v = *w;
-	return (v & RS_BITS_READY) && !(v & bit_of(tgid));
-}
-
-/*
- * Sets a new tracked process's bit: before its procs_map entry is made, and again after, as
- * the daemon may clear the bit of a process it has just found to be no job's (bit_clear())
- * and looks for an entry only once it has.
- */
-static __always_inline void mark_tracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid);
-
-	if (w)
-		__sync_fetch_and_or(w, bit_of(tgid));
-}
-
-static __always_inline void unmark_tracked(__u32 tgid)
-{
-	__u64 *w = bits_word(tgid);
-
-	if (w)
-		__sync_fetch_and_and(w, ~bit_of(tgid));
-}
-
-/* an entry could not be made: the bit goes, unless the process has an entry after all (the
- * daemon's, made meanwhile) */
-static __always_inline void unmark_untracked(__u32 tgid)
-{
-	if (!bpf_map_lookup_elem(&procs_map, &tgid))
-		unmark_tracked(tgid);
-}
-
-static __always_inline void count_event(__u32 type, int ok)
-{
-	struct rs_event_count *c = bpf_map_lookup_elem(&events_total, &type);
-
-	if (!c)
-		return;
-	if (ok)
-		c->sent++;
-	else
-		c->lost++;
-}
-
-static __always_inline void emit(__u32 type, __u32 tgid, const struct rs_key *key, __u64 ts,
-				 __s32 exit_code, __u8 kind)
-{
-	struct rs_event *e = bpf_ringbuf_reserve(&events_rb, sizeof(*e), 0);
-
-	/*
-	 * One test of the reservation, and nothing computed from it: Linux 6.1's verifier
-	 * follows a second test's impossible branch with the reservation held and rejects the
-	 * program ("Unreleased reference"), which later kernels do not.
-	 */
-	if (!e) {
-		count_event(type, 0);
-		return;
-	}
-	count_event(type, 1);
-	e->type = type;
-	e->tgid = tgid;
-	e->key = *key;
-	e->ts_ns = ts;
-	e->exit_code = exit_code;
-	e->kind = kind;
-	bpf_ringbuf_submit(e, 0);
-}
-
-/* a process joins what it is tracked in: its bit, then its procs_map entry; 0 or -1, the
- * failure counted as a lost event of type ev */
-static __always_inline int track(__u32 tgid, struct rs_proc *st, __u64 flags, __u32 ev)
-{
-	mark_tracked(tgid);
-	if (bpf_map_update_elem(&procs_map, &tgid, st, flags)) {
-		unmark_untracked(tgid);
-		count_event(ev, 0);
-		return -1;
-	}
-	mark_tracked(tgid);
-	return 0;
-}
-
-/* a process joins a job it did not fork from: its entry, and the job's process counts */
-static __always_inline int join_job_as(__u32 tgid, const struct rs_proc *st, __u32 ev)
-{
-	struct rs_job *j = bpf_map_lookup_elem(&jobs_map, &st->job);
-	struct rs_proc copy = *st;
-
-	if (!j || track(tgid, &copy, BPF_NOEXIST, ev))
-		return -1;
-	__sync_fetch_and_add(&j->live_procs, 1);
-	__sync_fetch_and_add(&j->total_procs, 1);
-	return 0;
 }
 
 #endif /* RUNNERSCOPE_COMMON_BPF_H */

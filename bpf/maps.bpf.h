@@ -24,6 +24,15 @@
 #define RS_MAP_NOPREALLOC(_name, _type, _key, _value, _max)                                        \
 	RS_MAP_FLAGS(_name, _type, _key, _value, _max, BPF_F_NO_PREALLOC)
 
+/* the key of a process instance's record (include/jobs.h): an agent's, a job's or a
+ * container init's, from its tgid and the time of its exec */
+static __always_inline struct rs_key rs_key_of(__u32 tgid, __u64 start_ns)
+{
+	struct rs_key k = { .tgid = tgid, .pad = 0, .start_ns = start_ns };
+
+	return k;
+}
+
 static __always_inline int rs_key_is_zero(const struct rs_key *k)
 {
 	return k->tgid == 0 && k->start_ns == 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * How many jobs a runner may run at once, as its own configuration says: the parsers of the
- * files and arguments that say it. Each returns the capacity (1 or more) or -errno.
+ * How many jobs a runner may run at once, as its own configuration says: what the kinds'
+ * parsers of the files and arguments that say it share. Each returns the capacity (1 or
+ * more) or -errno.
  */
 #ifndef RUNNERSCOPE_CAPACITY_H
 #define RUNNERSCOPE_CAPACITY_H
@@ -10,16 +11,9 @@
 
 #define CAPACITY_MAX 100000 /* larger numbers are taken as not said */
 
-/*
- * act_runner's config.yaml: runner.capacity, 1 when the file does not say it (act_runner's
- * default). -E2BIG past RUNNER_FILE_MAX.
- */
-int gitea_config_capacity(const char *text, size_t len);
-/*
- * GitLab Runner's config.toml: the global concurrent (default 1), lowered by the first
- * [[runners]] table's limit where that is set (0 is no limit). -E2BIG past RUNNER_FILE_MAX.
- */
-int gitlab_config_capacity(const char *text, size_t len);
+/* the number after "key" and sep on a config line (k: the key's start, eol: its end), as
+ * capacity_number() takes it; -ENOENT when the line is not key's */
+int capacity_key_number(const char *k, const char *eol, const char *key, char sep);
 /*
  * The value of an option in a NUL-separated argument list (/proc/<pid>/cmdline): "-c X",
  * "--config X" or "--config=X" for names "-c" and "--config" (short may be NULL). 0 and out
@@ -29,5 +23,7 @@ int capacity_arg(const char *args, size_t len, const char *shortopt, const char 
 		 char *out, size_t sz);
 /* a whole decimal number 1 … CAPACITY_MAX, or -EINVAL */
 int capacity_number(const char *s);
+/* the first n bytes of s as a decimal id of at most 18 digits (a task's, a job's), or -1 */
+long long capacity_id(const char *s, size_t n);
 
 #endif

@@ -2,46 +2,44 @@
 #include <string.h>
 #include "enrich/procfs.h"
 #include "ci/context.h"
+#include "ci/kinds/kinds.h"
 
 /*
- * A job's context from its steps' environment, six fields each from the first of its runner's
- * variables that is set: GitHub and Gitea (GITHUB_*), GitLab (CI_*), Buildkite (BUILDKITE_*).
- * The last field tells steps of one job from other processes.
+ * A job's context from its steps' environment: each field from the first of the kinds'
+ * variables for it that is set (GitHub's and Gitea's GITHUB_*, GitLab's CI_*, …). The last
+ * field tells steps of one job from other processes.
  */
-#define CTX_ALTS 3
-static const char *const ctx_keys[6][CTX_ALTS] = {
-	{ "GITHUB_REPOSITORY", "CI_PROJECT_PATH", "BUILDKITE_PIPELINE_SLUG" },
-	{ "GITHUB_WORKFLOW", "CI_PIPELINE_NAME", "BUILDKITE_PIPELINE_NAME" },
-	{ "GITHUB_JOB", "CI_JOB_NAME", "BUILDKITE_LABEL" },
-	{ "GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILDKITE_BUILD_NUMBER" },
-	{ "GITHUB_RUN_ATTEMPT", NULL, "BUILDKITE_RETRY_COUNT" },
-	{ "RUNNER_TRACKING_ID", "CI_JOB_ID", "BUILDKITE_JOB_ID" },
-};
+#define CTX_KEYS 30 /* the lookups' found mask is an int */
 
-int context_read(struct job_context *ctx, pid_t pid, const char *env, size_t len)
+int context__read(struct job_context *ctx, pid_t pid, const char *env, size_t len)
 {
-	char raw[6 * CTX_ALTS][NAME_LEN], *out[6 * CTX_ALTS], vals[6][NAME_LEN];
-	const char *keys[6 * CTX_ALTS];
-	int found, n = 0, slot[6 * CTX_ALTS];
+	char raw[CTX_KEYS][NAME_LEN], *out[CTX_KEYS], vals[CTX_FIELDS][NAME_LEN];
+	const char *keys[CTX_KEYS];
+	int found, n = 0, slot[CTX_KEYS];
 
-	for (int f = 0; f < 6; f++) {
+	for (int f = 0; f < CTX_FIELDS; f++) {
 		vals[f][0] = '\0';
-		for (int a = 0; a < CTX_ALTS; a++) {
-			if (!ctx_keys[f][a])
+		for (int kind = 1; kind < kinds_count(); kind++) {
+			const char *key = kinds__get(kind)->context[f];
+			int seen = 0;
+
+			for (int i = 0; key && i < n && !seen; i++)
+				seen = slot[i] == f && !strcmp(keys[i], key);
+			if (!key || seen || n == CTX_KEYS)
 				continue;
-			keys[n] = ctx_keys[f][a];
+			keys[n] = key;
 			out[n] = raw[n];
 			slot[n++] = f;
 		}
 	}
-	found = env ? environ_getenv_many(env, len, keys, out, NAME_LEN, n)
-		    : procfs_getenv_many(pid, keys, out, NAME_LEN, n);
+	found = env ? procfs__environ_getenv_many(env, len, keys, out, NAME_LEN, n)
+		    : procfs__getenv_many(pid, keys, out, NAME_LEN, n);
 	if (found < 0)
 		return found;
 	for (int i = n - 1; i >= 0; i--)
 		if (found & (1 << i))
 			memcpy(vals[slot[i]], raw[i], NAME_LEN);
-	if (!vals[0][0] && !vals[5][0])
+	if (!vals[CTX_REPOSITORY][0] && !vals[CTX_TRACK][0])
 		return 0;
 	memset(ctx, 0, sizeof(*ctx));
 	utf8_sanitize(ctx->repository, sizeof(ctx->repository), vals[0], strlen(vals[0]));

@@ -22,6 +22,6 @@ struct job_context {
  * strings, each ended by a NUL) when env is not NULL: 1 when it names a job, 0 when it does
  * not, -errno when the process could not be read.
  */
-int context_read(struct job_context *ctx, pid_t pid, const char *env, size_t len);
+int context__read(struct job_context *ctx, pid_t pid, const char *env, size_t len);
 
 #endif

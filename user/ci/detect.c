@@ -1,45 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include "ci/detect.h"
-
-struct rule {
-	const char *comm;
-	const char *arg1; /* NULL: any argv[1]; "": no argv[1] */
-	int kind;
-	int role;
-};
-
-/*
- * GitHub: run.sh and the service wrapper start `Runner.Listener run`; a bare Listener runs too.
- * `configure`, `remove` and `warmup` are short-lived commands, not agents. The Listener starts
- * each job as `Runner.Worker spawnclient <in-fd> <out-fd>`.
- *
- * Gitea: `act_runner daemon`, from v1.0 `gitea-runner daemon`. GitLab: `gitlab-runner run`.
- * Their jobs are containers and child trees told apart by name and environment (jobid.c).
- * Buildkite: `buildkite-agent start` runs each job as a `buildkite-agent bootstrap` child.
- */
-static const struct rule rules[] = {
-	{ "Runner.Listener", "run", RS_KIND_GITHUB, RS_ROLE_AGENT },
-	{ "Runner.Listener", "", RS_KIND_GITHUB, RS_ROLE_AGENT },
-	{ "Runner.Worker", "spawnclient", RS_KIND_GITHUB, RS_ROLE_JOB },
-	{ "act_runner", "daemon", RS_KIND_GITEA, RS_ROLE_AGENT },
-	{ "gitea-runner", "daemon", RS_KIND_GITEA, RS_ROLE_AGENT },
-	{ "gitlab-runner", "run", RS_KIND_GITLAB, RS_ROLE_AGENT },
-	{ "buildkite-agent", "start", RS_KIND_BUILDKITE, RS_ROLE_AGENT },
-	{ "buildkite-agent", "bootstrap", RS_KIND_BUILDKITE, RS_ROLE_JOB },
-};
-
-/* each kind's name and what sets its jobs apart (enum kind_trait) */
-static const struct {
-	const char *name;
-	unsigned int traits;
-} kinds[RS_KIND_MAX] = {
-	[RS_KIND_NONE] = { "", 0 },
-	[RS_KIND_GITHUB] = { "github", 0 },
-	[RS_KIND_GITEA] = { "gitea", KIND_ENV_JOBS },
-	[RS_KIND_GITLAB] = { "gitlab", KIND_ENV_JOBS },
-	[RS_KIND_BUILDKITE] = { "buildkite", KIND_CONTEXT_AT_START },
-};
+#include "ci/kinds/kinds.h"
 
 static const char *const result_names[RESULT_MAX] = {
 	[RESULT_SUCCESS] = "success",	  [RESULT_SUCCESS_WITH_ISSUES] = "success_with_issues",
@@ -47,27 +9,7 @@ static const char *const result_names[RESULT_MAX] = {
 	[RESULT_SKIPPED] = "skipped",	  [RESULT_ABANDONED] = "abandoned",
 };
 
-const char *detect_kind_name(int kind)
-{
-	return kind > 0 && kind < RS_KIND_MAX ? kinds[kind].name : "unknown";
-}
-
-int detect_kind_has(int kind, enum kind_trait t)
-{
-	return kind > 0 && kind < RS_KIND_MAX && (kinds[kind].traits & t);
-}
-
-__u32 detect_kinds_with(enum kind_trait t)
-{
-	__u32 mask = 0;
-
-	for (int k = 1; k < RS_KIND_MAX; k++)
-		if (kinds[k].traits & t)
-			mask |= 1U << k;
-	return mask;
-}
-
-const char *detect_result_name(enum job_result r)
+const char *detect__result_name(enum job_result r)
 {
 	return r < RESULT_MAX ? result_names[r] : "failure";
 }
@@ -79,16 +21,22 @@ static void comm_of(const char *name, char out[RS_COMM_LEN])
 	strncpy(out, name, RS_COMM_LEN - 1);
 }
 
-int detect_rules_build(struct rs_rule_key *keys, struct rs_rule *vals, int max)
+/* each kind's rules, kind by kind in the table's order */
+#define FOR_EACH_RULE(kind, rule)                                   \
+	for (int kind = 1; kind < kinds_count(); kind++)           \
+		for (const struct kind_rule *rule = kinds__get(kind)->rules; rule && rule->comm; \
+		     rule++)
+
+int detect__rules_build(struct rs_rule_key *keys, struct rs_rule *vals, int max)
 {
 	int n = 0;
 
-	for (unsigned int i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+	FOR_EACH_RULE(kind, rule) {
 		struct rs_rule_key k;
 		struct rs_rule_alt *alt = NULL;
 		int j;
 
-		comm_of(rules[i].comm, k.comm);
+		comm_of(rule->comm, k.comm);
 		for (j = 0; j < n; j++)
 			if (!memcmp(keys[j].comm, k.comm, RS_COMM_LEN))
 				break;
@@ -107,30 +55,30 @@ int detect_rules_build(struct rs_rule_key *keys, struct rs_rule *vals, int max)
 		}
 		if (!alt)
 			continue;
-		alt->role = rules[i].role;
-		alt->kind = rules[i].kind;
-		if (rules[i].arg1)
-			strncpy(alt->arg1, rules[i].arg1, RS_ARG_LEN - 1);
+		alt->role = (__u8)rule->role;
+		alt->kind = (__u8)kind;
+		if (rule->arg1)
+			strncpy(alt->arg1, rule->arg1, RS_ARG_LEN - 1);
 		else
 			alt->flags |= RS_ALT_ANY_ARG;
 	}
 	return n;
 }
 
-int detect_is_candidate(const char *comm)
+int detect__is_candidate(const char *comm)
 {
 	char c[RS_COMM_LEN], rc[RS_COMM_LEN];
 
 	comm_of(comm, c);
-	for (unsigned int i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		comm_of(rules[i].comm, rc);
+	FOR_EACH_RULE(kind, rule) {
+		comm_of(rule->comm, rc);
 		if (!memcmp(rc, c, RS_COMM_LEN))
 			return 1;
 	}
 	return 0;
 }
 
-int detect_classify(const char *comm, const char *arg1, int *kind)
+int detect__classify(const char *comm, const char *arg1, int *kind)
 {
 	char c[RS_COMM_LEN], a[RS_ARG_LEN];
 
@@ -139,58 +87,47 @@ int detect_classify(const char *comm, const char *arg1, int *kind)
 	memset(a, 0, sizeof(a));
 	if (arg1)
 		strncpy(a, arg1, RS_ARG_LEN - 1);
-	for (unsigned int i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+	FOR_EACH_RULE(k, rule) {
 		char rc[RS_COMM_LEN], ra[RS_ARG_LEN];
 
-		comm_of(rules[i].comm, rc);
+		comm_of(rule->comm, rc);
 		if (memcmp(rc, c, RS_COMM_LEN))
 			continue;
-		if (rules[i].arg1) {
+		if (rule->arg1) {
 			memset(ra, 0, sizeof(ra));
-			strncpy(ra, rules[i].arg1, RS_ARG_LEN - 1);
+			strncpy(ra, rule->arg1, RS_ARG_LEN - 1);
 			if (memcmp(ra, a, RS_ARG_LEN) || (arg1 && strlen(arg1) >= RS_ARG_LEN))
 				continue;
 		}
-		*kind = rules[i].kind;
-		return rules[i].role;
+		*kind = k;
+		return rule->role;
 	}
-	*kind = RS_KIND_NONE;
+	*kind = KIND_NONE;
 	return RS_ROLE_NONE;
 }
 
 static const char *const reason_names[REASON_MAX] = {
-	"oom_killed", "killed", "crashed", "step_failed", "cancelled", "runner_reported",
+	"oom_killed", "killed", "crashed", "step_failed", "cancelled", "runner_reported", "disk_full",
 };
 
-const char *detect_reason_name(enum job_reason r)
+const char *detect__reason_name(enum job_reason r)
 {
 	return r >= 0 && r < REASON_MAX ? reason_names[r] : "";
 }
 
-enum job_result detect_job_outcome(int kind, int wait_status, uint64_t oom_kills,
+enum job_result detect__job_outcome(int kind, int wait_status, uint64_t oom_kills, int disk_full,
 				   enum job_reason *reason)
 {
 	int sig = wait_status & 0x7f, code = (wait_status >> 8) & 0xff;
 	enum job_result res;
 
-	if (sig) {
-		/* the agent cancels a Buildkite job with SIGTERM, which bootstrap re-raises */
-		if (kind == RS_KIND_BUILDKITE && sig == 15) {
-			res = RESULT_CANCELLED;
-			*reason = REASON_CANCELLED;
-		} else {
-			res = RESULT_FAILURE;
-			*reason = REASON_KILLED;
-		}
-	} else if (kind == RS_KIND_GITHUB) {
-		/* actions/runner TaskResultUtil: the Worker returns 100 + TaskResult */
-		if (code >= 100 && code < 100 + RESULT_MAX) {
-			res = (enum job_result)(code - 100);
-			*reason = res == RESULT_CANCELLED ? REASON_CANCELLED : REASON_RUNNER_REPORTED;
-		} else {
-			res = RESULT_FAILURE;
-			*reason = REASON_CRASHED;
-		}
+	const struct kind_ops *k = kinds__get(kind);
+
+	if (k && k->result && k->result(wait_status, &res, reason)) {
+		/* the kind's own meaning of the exit */
+	} else if (sig) {
+		res = RESULT_FAILURE;
+		*reason = REASON_KILLED;
 	} else {
 		res = code ? RESULT_FAILURE : RESULT_SUCCESS;
 		*reason = REASON_STEP_FAILED;
@@ -199,14 +136,17 @@ enum job_result detect_job_outcome(int kind, int wait_status, uint64_t oom_kills
 		*reason = REASON_NONE;
 	else if (oom_kills)
 		*reason = REASON_OOM_KILLED;
+	/* a cancelled or abandoned job was ended by someone: the disk did not fail it */
+	else if (disk_full && res == RESULT_FAILURE)
+		*reason = REASON_DISK_FULL;
 	return res;
 }
 
-enum job_result detect_job_result(int kind, int wait_status, const char **reason)
+enum job_result detect__job_result(int kind, int wait_status, const char **reason)
 {
 	enum job_reason why;
-	enum job_result res = detect_job_outcome(kind, wait_status, 0, &why);
+	enum job_result res = detect__job_outcome(kind, wait_status, 0, 0, &why);
 
-	*reason = detect_reason_name(why);
+	*reason = detect__reason_name(why);
 	return res;
 }

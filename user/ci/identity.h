@@ -6,23 +6,33 @@
 #include <sys/types.h>
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
+#include "enrich/containers.h"
+#include "enrich/workfs.h"
 #include "lib/utf8.h"
+
+#define IDENTITY_TAG_LEN 16
 
 struct identity {
 	char name[NAME_LEN];
-	const char *name_source; /* runner_file, env, hostname, unknown (pod, container later) */
+	/* runner_file, config_file, env, hostname, unknown (pod, container later), pinned */
+	const char *name_source;
 	char version[64];
-	char token[16]; /* GitLab: the short token of its runner, "" when not known */
-	char docker_label[8]; /* GitHub: the label on its jobs' containers (runner_docker_label) */
-	int capacity; /* jobs it may run at once (ci/capacity.h); 0: not known */
+	/* what its jobs' containers or processes name it by besides its name, as its kind has it
+	 * (a GitLab short token, the label on a GitHub runner's containers); "" when not known */
+	char tag[IDENTITY_TAG_LEN];
+	int capacity; /* jobs it may run at once; 0: not known */
+	char workdir[WORKDIR_LEN]; /* where its jobs work, as it sees it; "": / */
 	struct container_ref ctr;
 	struct cgroup_paths cg; /* its cgroup in each hierarchy, for the container's stats */
+	/* its container's names, as the containers have them (the intake asks them) */
+	struct container_names names;
 };
 
-/* Never fails: what cannot be read falls back to the next source, down to "unknown". */
-void identity_resolve(pid_t pid, int kind, struct identity *id);
-
-/* the runner root of an executable path: dirname(dirname(exe)); 0 or -EINVAL */
-int identity_runner_root(const char *exe, char *root, size_t sz, char *version, size_t vsz);
+/*
+ * Names the runner of process pid, of this kind: from the kind's own files first, then
+ * RUNNER_NAME, the hostname and "unknown". Never fails. Reads /proc: whoever calls it does so
+ * before handing the state a record.
+ */
+void identity__resolve(pid_t pid, int kind, struct identity *id);
 
 #endif

@@ -4,15 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <gnutls/crypto.h>
 #include <json-c/json.h>
 #include "ci/runner_file.h"
 #include "lib/utf8.h"
-
-int runner_file_parse(const char *text, size_t len, char *name, size_t name_sz)
-{
-	return runner_file_parse_key(text, len, "agentName", name, name_sz);
-}
 
 int runner_file_parse_key(const char *text, size_t len, const char *key, char *name,
 			  size_t name_sz)
@@ -109,111 +103,116 @@ int config_next_line(const char **p, const char *end, struct config_line *l)
 	return 0;
 }
 
-int gitlab_config_parse(const char *text, size_t len, char *name, size_t name_sz, char *token,
-			size_t token_sz)
+const char *config_key_value(const char *k, const char *eol, const char *key, char sep)
 {
-	const char *p = text, *end = text + len;
-	int in_runner = 0, found = 0;
+	size_t klen = strlen(key);
+	const char *v = k + klen;
+
+	if ((size_t)(eol - k) <= klen || memcmp(k, key, klen))
+		return NULL;
+	while (v < eol && (*v == ' ' || *v == '\t'))
+		v++;
+	if (v >= eol || *v++ != sep)
+		return NULL;
+	while (v < eol && (*v == ' ' || *v == '\t'))
+		v++;
+	return v;
+}
+
+/* a setting's value: a quoted string, or the bare text up to a comment; 0 or -EINVAL */
+static int scalar(const char *v, const char *eol, char *out, size_t sz)
+{
+	const char *e = v;
+
+	if (v < eol && (*v == '"' || *v == '\''))
+		return toml_string(v, eol, out, sz);
+	while (e < eol && !(*e == '#' && (e == v || e[-1] == ' ' || e[-1] == '\t')))
+		e++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	utf8_sanitize(out, sz, v, (size_t)(e - v));
+	return 0;
+}
+
+int config_toml_runner(const char *text, size_t len, const char *key, char *out, size_t sz)
+{
+	const char *p = text, *end = text + len, *v;
+	int in_runner = 0;
 	struct config_line l;
 
 	if (len > RUNNER_FILE_MAX)
 		return -E2BIG;
-	name[0] = token[0] = '\0';
+	out[0] = '\0';
 	while (config_next_line(&p, end, &l)) {
-		const char *k = l.key, *eol = l.eol, *v;
-		size_t klen;
-
-		if (*k == '[') {
+		if (*l.key == '[') {
 			/* only the first [[runners]] table's own keys, not its [runners.*] tables */
 			if (in_runner)
 				break;
-			in_runner = eol - k >= 11 && !strncmp(k, "[[runners]]", 11);
+			in_runner = l.eol - l.key >= 11 && !strncmp(l.key, "[[runners]]", 11);
 			continue;
 		}
-		if (!in_runner)
-			continue;
-		for (klen = 0; k + klen < eol && (isalnum((unsigned char)k[klen]) || k[klen] == '_');
-		     klen++)
-			;
-		v = k + klen;
-		while (v < eol && (*v == ' ' || *v == '\t'))
-			v++;
-		if (v >= eol || *v++ != '=')
-			continue;
-		while (v < eol && (*v == ' ' || *v == '\t'))
-			v++;
-		if (klen == 4 && !strncmp(k, "name", 4) && !toml_string(v, eol, name, name_sz))
-			found = 1;
-		else if (klen == 5 && !strncmp(k, "token", 5))
-			toml_string(v, eol, token, token_sz);
-	}
-	return found ? 0 : -ENOENT;
-}
-
-void gitlab_short_token(const char *token, char *out, size_t sz)
-{
-	static const char *const prefixes[] = { "glrt-t1_", "glrt-t2_", "glrt-t3_", "glrt-",
-						"t1_",	    "t2_",	"t3_",	    "glrtr-" };
-	const char *t = token;
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(t, prefixes[i], strlen(prefixes[i]))) {
-			t += strlen(prefixes[i]);
-			break;
-		}
-	if (!strncmp(t, "glcbt-", 6))
-		t += 6;
-	if (t[0] == 'G' && t[1] == 'R' && strlen(t) >= 9 && strspn(t + 2, "0123456789abcdefABCDEF") >= 7)
-		t += 9;
-	snprintf(out, sz, "%.9s", t);
-}
-
-int runner_deps_version(const char *text, size_t len, char *version, size_t vsz)
-{
-	static const char key[] = "\"Runner.Listener/";
-	const char *p = text, *end = text + len, *v;
-	size_t n;
-
-	if (!vsz)
-		return -EINVAL;
-	version[0] = '\0';
-	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
-		v = p + sizeof(key) - 1;
-		n = 0;
-		while (v + n < end && ((v[n] >= '0' && v[n] <= '9') || v[n] == '.'))
-			n++;
-		/* a whole version, ended by its quote: 2.321.0, not a prefix of something else */
-		if (n && n < vsz && v + n < end && v[n] == '"' && v[0] != '.') {
-			memcpy(version, v, n);
-			version[n] = '\0';
+		if (in_runner && (v = config_key_value(l.key, l.eol, key, '=')) &&
+		    (*v == '"' || *v == '\'') && !toml_string(v, l.eol, out, sz))
 			return 0;
-		}
-		p = v;
 	}
 	return -ENOENT;
 }
 
-int runner_docker_label(const char *text, size_t len, char *out, size_t sz)
+int config_yaml_key(const char *text, size_t len, const char *section, const char *key,
+		    struct config_line *found)
 {
-	unsigned char digest[32];
-	char *lower;
+	const char *p = text, *end = text + len;
+	size_t slen = strlen(section);
+	long indent = -1;
+	int in_section = 0;
+	struct config_line l;
 
-	if (sz < 7)
-		return -EINVAL;
-	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
-		text += 3;
-		len -= 3;
+	while (config_next_line(&p, end, &l)) {
+		if (l.key == l.line) {
+			/* a top-level key: the section starts, or the one before ends */
+			if (in_section)
+				break;
+			in_section = (size_t)(l.eol - l.key) > slen && !memcmp(l.key, section, slen) &&
+				     l.key[slen] == ':';
+			continue;
+		}
+		if (!in_section)
+			continue;
+		/* the section's own keys are those at its first key's indent */
+		if (indent < 0)
+			indent = l.key - l.line;
+		if (l.key - l.line == indent && config_key_value(l.key, l.eol, key, ':')) {
+			*found = l;
+			return 1;
+		}
 	}
-	lower = malloc(len + 1);
-	if (!lower)
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i++)
-		lower[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + 32) : text[i];
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, lower, len, digest)) {
-		free(lower);
-		return -EIO;
-	}
-	free(lower);
-	snprintf(out, sz, "%02x%02x%02x", digest[0], digest[1], digest[2]);
 	return 0;
 }
+
+int config_yaml_value(const char *text, size_t len, const char *section, const char *key,
+		      char *out, size_t sz)
+{
+	struct config_line l;
+
+	out[0] = '\0';
+	if (len > RUNNER_FILE_MAX)
+		return -E2BIG;
+	if (!config_yaml_key(text, len, section, key, &l))
+		return -ENOENT;
+	return scalar(config_key_value(l.key, l.eol, key, ':'), l.eol, out, sz);
+}
+
+int config_kv_value(const char *text, size_t len, const char *key, char *out, size_t sz)
+{
+	const char *p = text, *end = text + len, *v;
+	struct config_line l;
+
+	out[0] = '\0';
+	if (len > RUNNER_FILE_MAX)
+		return -E2BIG;
+	while (config_next_line(&p, end, &l))
+		if ((v = config_key_value(l.key, l.eol, key, '=')))
+			return scalar(v, l.eol, out, sz);
+	return -ENOENT;
+}
+

@@ -111,7 +111,7 @@ int cgroup_io_stat_parse(const char *text, size_t len, struct io_totals *out)
 	return 0;
 }
 
-int cgroup_blkio_parse(const char *text, size_t len, uint64_t out[2])
+int cgroup_io_blkio_parse(const char *text, size_t len, uint64_t out[2])
 {
 	const char *s = text, *end = text + len, *line, *eol;
 	uint64_t t[2] = {};
@@ -151,7 +151,7 @@ int cgroup_blkio_parse(const char *text, size_t len, uint64_t out[2])
 	return 0;
 }
 
-int cgroup_pids_parse(const char *text, size_t len, uint64_t *v)
+int cgroup_io_pids_parse(const char *text, size_t len, uint64_t *v)
 {
 	const char *p = text, *end = text + len;
 
@@ -163,18 +163,18 @@ int cgroup_pids_parse(const char *text, size_t len, uint64_t *v)
 }
 
 /* two throttle files of one kind: the hierarchical one where the kernel has it */
-static int blkio_file(const struct cgdir *d, const char *recursive, const char *own,
+static int blkio_file(const struct cgroupfs_dir *d, const char *recursive, const char *own,
 		      uint64_t out[2])
 {
 	char buf[32768]; /* six lines a device */
-	ssize_t n = cgdir_read(d, recursive, buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(d, recursive, buf, sizeof(buf));
 
 	if (n == -ENOENT)
-		n = cgdir_read(d, own, buf, sizeof(buf));
-	return n < 0 ? (int)n : cgroup_blkio_parse(buf, (size_t)n, out);
+		n = cgroupfs_dir_read(d, own, buf, sizeof(buf));
+	return n < 0 ? (int)n : cgroup_io_blkio_parse(buf, (size_t)n, out);
 }
 
-void cgroup_io_v1(const struct cgdir *d, struct container_stats *st)
+void cgroup_io_v1(const struct cgroupfs_dir *d, struct container_stats *st)
 {
 	uint64_t bytes[2], ops[2];
 
@@ -188,11 +188,11 @@ void cgroup_io_v1(const struct cgdir *d, struct container_stats *st)
 	st->have |= CG_IO;
 }
 
-void cgroup_io_v2(const struct cgdir *d, struct container_stats *st)
+void cgroup_io_v2(const struct cgroupfs_dir *d, struct container_stats *st)
 {
 	char buf[32768];
 	struct io_totals t;
-	ssize_t n = cgdir_read(d, "io.stat", buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(d, "io.stat", buf, sizeof(buf));
 
 	if (n < 0 || cgroup_io_stat_parse(buf, (size_t)n, &t))
 		return;
@@ -201,15 +201,15 @@ void cgroup_io_v2(const struct cgdir *d, struct container_stats *st)
 	st->have |= CG_IO;
 }
 
-void cgroup_pids(const struct cgdir *d, struct container_stats *st)
+void cgroup_io_pids(const struct cgroupfs_dir *d, struct container_stats *st)
 {
 	char buf[64];
-	ssize_t n = cgdir_read(d, "pids.current", buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(d, "pids.current", buf, sizeof(buf));
 
-	if (n < 0 || cgroup_pids_parse(buf, (size_t)n, &st->pids))
+	if (n < 0 || cgroup_io_pids_parse(buf, (size_t)n, &st->pids))
 		return;
 	st->have |= CG_PIDS;
-	n = cgdir_read(d, "pids.max", buf, sizeof(buf));
-	if (n >= 0 && !cgroup_pids_parse(buf, (size_t)n, &st->pids_limit))
+	n = cgroupfs_dir_read(d, "pids.max", buf, sizeof(buf));
+	if (n >= 0 && !cgroup_io_pids_parse(buf, (size_t)n, &st->pids_limit))
 		st->have |= CG_PIDS_LIMIT;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The parsers of a cgroup's block I/O and pids files and of a network namespace's interface
- * counters: text in, numbers out, no file touched (cgroup_io.c, netns_stats.c read the files).
+ * The parsers of a cgroup's block I/O and pids files: text in, numbers out, no file touched
+ * (cgroup_io.c reads the files too, for cgroup_stats.c: cgroupfs_priv.h).
  */
 #ifndef RUNNERSCOPE_CGROUP_IO_H
 #define RUNNERSCOPE_CGROUP_IO_H
@@ -28,27 +28,12 @@ int cgroup_io_stat_parse(const char *text, size_t len, struct io_totals *out);
  * Async, Discard, the devices' and the whole "Total" lines are not used). 0, -ENOENT when it
  * lists no device, -EINVAL.
  */
-int cgroup_blkio_parse(const char *text, size_t len, uint64_t out[2]);
+int cgroup_io_blkio_parse(const char *text, size_t len, uint64_t out[2]);
 
 /*
  * pids.max or pids.current: one number and a newline, or "max" (pids.max only): 0 and *v,
  * -ERANGE for "max", -EINVAL.
  */
-int cgroup_pids_parse(const char *text, size_t len, uint64_t *v);
-
-/* by direction: receive, transmit */
-enum net_dir { NET_RECEIVE, NET_TRANSMIT, NET_DIR_MAX };
-struct net_totals {
-	uint64_t bytes[NET_DIR_MAX];
-	uint64_t packets[NET_DIR_MAX];
-};
-
-/*
- * /proc/<pid>/net/dev: the receive and transmit bytes and packets of every interface but "lo"
- * summed. Loopback traffic never leaves the namespace and would show twice (sent and
- * received); what crosses a veth, a macvlan or a physical device shows once. 0 (every
- * interface but lo: none is 0), -EINVAL for a line the kernel would not write.
- */
-int netdev_parse(const char *text, size_t len, struct net_totals *out);
+int cgroup_io_pids_parse(const char *text, size_t len, uint64_t *v);
 
 #endif

@@ -16,7 +16,7 @@ static const char *const runtime_names[RUNTIME_MAX] = {
 	[RUNTIME_CRIO] = "cri-o", [RUNTIME_PODMAN] = "podman",
 };
 
-const char *cgroup_runtime_name(int runtime)
+const char *cgroup_path__runtime_name(int runtime)
 {
 	return runtime > 0 && runtime < RUNTIME_MAX ? runtime_names[runtime] : "";
 }
@@ -87,7 +87,7 @@ static int pod_uid(const char *s, size_t len, char out[POD_UID_LEN + 1])
 	return 1;
 }
 
-int cgroup_path_container(const char *path, struct container_ref *out)
+int cgroup_path__container(const char *path, struct container_ref *out)
 {
 	const char *s = path, *prev = NULL;
 	size_t prev_len = 0;
@@ -142,7 +142,41 @@ int cgroup_path_container(const char *path, struct container_ref *out)
 	return found;
 }
 
-int cgroup_file_container(const char *text, size_t len, struct container_ref *out)
+/* component s (len bytes) names container id, bare or as any runtime prefixes it */
+static int names_id(const char *s, size_t len, const char *id)
+{
+	static const char *const prefixes[] = { "", "docker-", "cri-containerd-", "crio-", "libpod-" };
+	size_t off;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (i ? prefixed_id(s, len, prefixes[i], &off) :
+			(off = 0, is_hex_id(s, len)))
+			if (!memcmp(s + off, id, CONTAINER_ID_LEN))
+				return 1;
+	}
+	return 0;
+}
+
+int cgroup_path_file_within(const char *text, size_t len, const char *id)
+{
+	const char *end = text + len, *s = text;
+
+	if (strlen(id) != CONTAINER_ID_LEN)
+		return 0;
+	/* every line's path, every component of it: no line format needed for that */
+	while (s < end) {
+		const char *e = s;
+
+		while (e < end && *e != '/' && *e != '\n' && *e != ':')
+			e++;
+		if (names_id(s, (size_t)(e - s), id))
+			return 1;
+		s = e + 1;
+	}
+	return 0;
+}
+
+int cgroup_path_file_container(const char *text, size_t len, struct container_ref *out)
 {
 	char line[4096];
 	int pass;
@@ -166,7 +200,7 @@ int cgroup_file_container(const char *text, size_t len, struct container_ref *ou
 				if (c2) {
 					int v2 = !strncmp(line, "0::", 3);
 
-					if (v2 == !pass && cgroup_path_container(c2 + 1, out))
+					if (v2 == !pass && cgroup_path__container(c2 + 1, out))
 						return 1;
 				}
 			}

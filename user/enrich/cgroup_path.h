@@ -24,15 +24,22 @@ struct container_ref {
 	int nested; /* the container sits inside another one (docker-in-docker, a dind sidecar) */
 };
 
-const char *cgroup_runtime_name(int runtime);
+const char *cgroup_path__runtime_name(int runtime);
 
 /* 1 and *out filled when the path names a container (the innermost one), 0 when not. */
-int cgroup_path_container(const char *path, struct container_ref *out);
+int cgroup_path__container(const char *path, struct container_ref *out);
 
 /*
  * Reads the text of /proc/<pid>/cgroup: the cgroup2 line ("0::/…") first, then the v1
  * hierarchies in order. 1 and *out filled when one names a container, 0 when none does.
  */
-int cgroup_file_container(const char *text, size_t len, struct container_ref *out);
+int cgroup_path_file_container(const char *text, size_t len, struct container_ref *out);
+
+/*
+ * 1 when the text of /proc/<pid>/cgroup (len bytes) puts the process in container id (a
+ * 64-hex id) or in a container nested in it, in any hierarchy: some component of a path names
+ * it, bare or as a runtime prefixes it (libpod-conmon-<id> names the monitor's own, not it)
+ */
+int cgroup_path_file_within(const char *text, size_t len, const char *id);
 
 #endif

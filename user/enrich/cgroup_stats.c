@@ -2,7 +2,7 @@
 /*
  * A cgroup's CPU, memory, throttling and PSI from its files in each hierarchy, on v1 and v2
  * (block I/O and pids: cgroup_io.c); the files are kept open between reads while the fd
- * budget has room.
+ * budget has room (cgroup_files.c).
  *
  * Files read, per hierarchy (all tiny, rewritten by the kernel on each read):
  *   v1 cpuacct  cpuacct.usage, cpuacct.usage_user, cpuacct.usage_sys (4.7+), else cpuacct.stat
@@ -16,115 +16,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
 #include "enrich/cgroupfs.h"
 #include "enrich/cgroupfs_priv.h"
 
 /* v1 shows "no limit" as PAGE_COUNTER_MAX in bytes: LONG_MAX rounded down to a page */
 #define V1_UNLIMITED (1ULL << 62)
-
-/* fds a process may keep for cgroup files: half its limit, less a margin for the rest */
-static _Atomic int kept_fds;
-
-static int fd_budget(void)
-{
-	static int budget = -1;
-	struct rlimit rl;
-
-	if (budget < 0)
-		budget = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ?
-				 0 :
-				 (int)(rl.rlim_cur / 2 > 256 ? rl.rlim_cur / 2 - 256 : 0);
-	return budget;
-}
-
-/* the kept fd of a file, opened and kept the first time; -1 when it cannot be kept */
-static int kept_fd(const struct cgdir *d, const char *name)
-{
-	struct cgroup_files *c = d->cache;
-	int fd;
-
-	for (int i = 0; i < c->n; i++)
-		if (c->f[i].slot == d->slot && !strcmp(c->f[i].name, name))
-			return c->f[i].fd;
-	if (c->n == CG_FILES_MAX || atomic_load(&kept_fds) >= fd_budget())
-		return -1;
-	fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno == -ENOENT ? -2 : -1;
-	c->f[c->n].slot = d->slot;
-	c->f[c->n].name = name;
-	c->f[c->n].fd = fd;
-	c->n++;
-	atomic_fetch_add(&kept_fds, 1);
-	return fd;
-}
-
-/*
- * Reads a whole small file into buf and NUL-terminates it. When it fills buf, the last line,
- * cut short, is dropped: a cut number would parse as another, smaller one. Length or -errno.
- * A kept file is read again from offset 0, which makes cgroupfs produce it anew: no open,
- * no path walk, no close.
- */
-ssize_t cgdir_read(const struct cgdir *d, const char *name, char *buf, size_t cap)
-{
-	size_t n = 0;
-	int fd = d->cache ? kept_fd(d, name) : -1, kept = fd >= 0;
-
-	if (fd == -2)
-		return -ENOENT;
-	if (!kept)
-		fd = openat(d->fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		int err = -errno;
-
-		/*
-		 * a kept directory whose file could not be kept (the budget is spent): a missing
-		 * file is one the host does not give, unless the cgroup itself is gone, which
-		 * every cgroup's cgroup.procs tells
-		 */
-		if (err == -ENOENT && d->cache && faccessat(d->fd, "cgroup.procs", F_OK, 0) &&
-		    errno == ENOENT)
-			d->cache->stale = 1;
-		return err;
-	}
-	while (n < cap - 1) {
-		ssize_t r = kept ? pread(fd, buf + n, cap - 1 - n, (off_t)n) :
-				   read(fd, buf + n, cap - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-
-			/* the cgroup was removed under the kept file */
-			if (kept && err == -ENODEV) {
-				d->cache->stale = 1;
-				err = -ENOENT;
-			}
-			if (!kept)
-				close(fd);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (!kept)
-		close(fd);
-	buf[n] = '\0';
-	if (n == cap - 1) {
-		char *nl = memrchr(buf, '\n', n);
-
-		n = nl ? (size_t)(nl - buf + 1) : 0;
-		buf[n] = '\0';
-	}
-	return (ssize_t)n;
-}
 
 /* decimal digits up to the end of the line (or a space, if stop_at_space); -EINVAL otherwise */
 static int parse_u64(const char *s, int stop_at_space, uint64_t *v)
@@ -156,10 +55,10 @@ static int text_u64(const char *buf, uint64_t *v)
 }
 
 /* a file holding one number, as memory.current or cpuacct.usage do */
-static int file_u64(const struct cgdir *dirfd, const char *name, uint64_t *v)
+static int file_u64(const struct cgroupfs_dir *dirfd, const char *name, uint64_t *v)
 {
 	char buf[64];
-	ssize_t n = cgdir_read(dirfd, name, buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(dirfd, name, buf, sizeof(buf));
 
 	return n < 0 ? (int)n : text_u64(buf, v);
 }
@@ -190,11 +89,11 @@ static int key_u64(const char *text, const char *key, uint64_t *v)
 }
 
 /* "some avg10=0.00 avg60=0.00 avg300=0.00 total=N": N, the total stall time in µs */
-static int psi_some_total(const struct cgdir *dirfd, const char *name, uint64_t *v)
+static int psi_some_total(const struct cgroupfs_dir *dirfd, const char *name, uint64_t *v)
 {
 	char buf[256];
 	const char *s, *t;
-	ssize_t n = cgdir_read(dirfd, name, buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(dirfd, name, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -223,11 +122,12 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
  * cputime_adjust() does. The shares can step back when the mix shifts: the caller owns
  * monotonicity.
  */
-static int split_from_ticks(const struct cgdir *fd, uint64_t usage, uint64_t *user, uint64_t *sys)
+static int split_from_ticks(const struct cgroupfs_dir *fd, uint64_t usage, uint64_t *user,
+			    uint64_t *sys)
 {
 	char buf[256];
 	uint64_t u, s;
-	ssize_t n = cgdir_read(fd, "cpuacct.stat", buf, sizeof(buf));
+	ssize_t n = cgroupfs_dir_read(fd, "cpuacct.stat", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -238,7 +138,7 @@ static int split_from_ticks(const struct cgdir *fd, uint64_t usage, uint64_t *us
 	return 0;
 }
 
-static void cpu_v1(const struct cgdir *fd, struct container_stats *st)
+static void cpu_v1(const struct cgroupfs_dir *fd, struct container_stats *st)
 {
 	uint64_t usage, user, sys;
 	int err;
@@ -258,11 +158,11 @@ static void cpu_v1(const struct cgdir *fd, struct container_stats *st)
 	st->have |= CG_CPU;
 }
 
-static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
+static void throttle_v1(const struct cgroupfs_dir *fd, struct container_stats *st)
 {
 	char buf[1024];
 
-	if (cgdir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+	if (cgroupfs_dir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
 		return;
 	if (!key_u64(buf, "throttled_time", &st->throttled_ns))
 		st->have |= CG_THROTTLE;
@@ -273,14 +173,14 @@ static void throttle_v1(const struct cgdir *fd, struct container_stats *st)
  * own, the inactive file cache and the anonymous memory as keys of memory.stat. The working
  * set is the usage less the inactive file cache.
  */
-static void memory_usage(const struct cgdir *fd, const char *usage_file, const char *inactive_key,
-			 const char *rss_key, struct container_stats *st)
+static void memory_usage(const struct cgroupfs_dir *fd, const char *usage_file,
+			 const char *inactive_key, const char *rss_key, struct container_stats *st)
 {
 	char buf[8192];
 	uint64_t usage, inactive, rss;
 
 	if (!file_u64(fd, usage_file, &usage) &&
-	    cgdir_read(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
+	    cgroupfs_dir_read(fd, "memory.stat", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, inactive_key, &inactive) && !key_u64(buf, rss_key, &rss)) {
 		st->mem_usage = usage;
 		st->mem_working_set = usage > inactive ? usage - inactive : 0;
@@ -289,7 +189,7 @@ static void memory_usage(const struct cgdir *fd, const char *usage_file, const c
 	}
 }
 
-static void memory_v1(const struct cgdir *fd, struct container_stats *st)
+static void memory_v1(const struct cgroupfs_dir *fd, struct container_stats *st)
 {
 	char buf[8192];
 	uint64_t v;
@@ -302,18 +202,18 @@ static void memory_v1(const struct cgdir *fd, struct container_stats *st)
 		st->have |= CG_LIMIT;
 	}
 	/* oom_kill joined oom_kill_disable and under_oom in 4.13 */
-	if (cgdir_read(fd, "memory.oom_control", buf, sizeof(buf)) >= 0 &&
+	if (cgroupfs_dir_read(fd, "memory.oom_control", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, "oom_kill", &st->oom_kills))
 		st->have |= CG_OOM;
 }
 
-static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle,
+static void cpu_v2(const struct cgroupfs_dir *fd, int want_usage, int want_throttle,
 		   struct container_stats *st)
 {
 	char buf[1024];
 	uint64_t usage, user, sys, thr;
 
-	if (cgdir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
+	if (cgroupfs_dir_read(fd, "cpu.stat", buf, sizeof(buf)) < 0)
 		return;
 	if (want_usage && !key_u64(buf, "usage_usec", &usage) &&
 	    !key_u64(buf, "user_usec", &user) && !key_u64(buf, "system_usec", &sys)) {
@@ -329,7 +229,7 @@ static void cpu_v2(const struct cgdir *fd, int want_usage, int want_throttle,
 	}
 }
 
-static void memory_v2(const struct cgdir *fd, struct container_stats *st)
+static void memory_v2(const struct cgroupfs_dir *fd, struct container_stats *st)
 {
 	char buf[8192];
 	uint64_t v;
@@ -337,17 +237,17 @@ static void memory_v2(const struct cgdir *fd, struct container_stats *st)
 	memory_usage(fd, "memory.current", "inactive_file", "anon", st);
 	if (!file_u64(fd, "memory.peak", &st->mem_peak))
 		st->have |= CG_PEAK;
-	if (cgdir_read(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
+	if (cgroupfs_dir_read(fd, "memory.max", buf, sizeof(buf)) >= 0 && strcmp(buf, "max\n") &&
 	    !text_u64(buf, &v)) {
 		st->mem_limit = v;
 		st->have |= CG_LIMIT;
 	}
-	if (cgdir_read(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
+	if (cgroupfs_dir_read(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
 	    !key_u64(buf, "oom_kill", &st->oom_kills))
 		st->have |= CG_OOM;
 }
 
-static void psi(const struct cgdir *fd, struct container_stats *st)
+static void psi(const struct cgroupfs_dir *fd, struct container_stats *st)
 {
 	static const struct {
 		const char *file;
@@ -388,31 +288,14 @@ static int open_cgroup(const char *mount, const char *path)
 	return errno == ENOENT || errno == ENOTDIR ? -1 : -errno;
 }
 
-void cgroupfs_files_close(struct cgroup_files *k)
-{
-	if (!k)
-		return;
-	for (int i = 0; i < k->n; i++) {
-		close(k->f[i].fd);
-		atomic_fetch_sub(&kept_fds, 1);
-	}
-	for (int i = 0; k->open && i < CG_DIRS; i++) {
-		if (k->dirs[i] >= 0) {
-			close(k->dirs[i]);
-			atomic_fetch_sub(&kept_fds, 1);
-		}
-	}
-	memset(k, 0, sizeof(*k));
-}
-
 /* the first process cgroup.procs lists: v1 lists them sorted, so that is the oldest pid */
-static void first_pid(const struct cgdir *d, struct container_stats *st)
+static void first_pid(const struct cgroupfs_dir *d, struct container_stats *st)
 {
 	char buf[64];
 	uint64_t v;
 	char *nl;
 
-	if (cgdir_read(d, "cgroup.procs", buf, sizeof(buf)) <= 0)
+	if (cgroupfs_dir_read(d, "cgroup.procs", buf, sizeof(buf)) <= 0)
 		return;
 	nl = strchr(buf, '\n');
 	if (nl)
@@ -429,8 +312,8 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 					l->blkio,   l->pids, l->unified };
 	const char *paths[CG_DIRS] = { p->cpuacct, p->cpu,  p->memory,
 				       p->blkio,   p->pids, p->unified };
-	int fds[CG_DIRS] = { -1, -1, -1, -1, -1, -1 }, err = -ENOENT, i, n;
-	struct cgdir d[CG_DIRS];
+	int fds[CG_DIRS] = { -1, -1, -1, -1, -1, -1 }, err = -ENOENT, i;
+	struct cgroupfs_dir d[CG_DIRS];
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < CG_DIRS; i++)
@@ -472,16 +355,11 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 		if (err)
 			goto cleanup;
 		/* the directories are kept with the files, while the budget has room for them */
-		for (i = 0, n = 0; i < CG_DIRS; i++)
-			n += fds[i] >= 0;
-		if (keep && atomic_load(&kept_fds) + n <= fd_budget()) {
-			memcpy(keep->dirs, fds, sizeof(fds));
-			keep->open = 1;
-			atomic_fetch_add(&kept_fds, n);
-		}
+		if (keep)
+			cgroupfs_files_keep_dirs(keep, fds);
 	}
 	for (i = 0; i < CG_DIRS; i++)
-		d[i] = (struct cgdir){ fds[i], i, keep && keep->open ? keep : NULL };
+		d[i] = (struct cgroupfs_dir){ fds[i], i, keep && keep->open ? keep : NULL };
 
 	if (fds[ACCT] >= 0)
 		cpu_v1(&d[ACCT], out);
@@ -492,7 +370,7 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 	if (fds[BLKIO] >= 0)
 		cgroup_io_v1(&d[BLKIO], out);
 	if (fds[PIDS] >= 0)
-		cgroup_pids(&d[PIDS], out);
+		cgroup_io_pids(&d[PIDS], out);
 	if (fds[UNI] >= 0) {
 		cpu_v2(&d[UNI], fds[ACCT] < 0, fds[CPU] < 0, out);
 		if (fds[MEM] < 0)
@@ -500,7 +378,7 @@ static int read_dirs(const struct cgroup_layout *l, const struct cgroup_paths *p
 		if (fds[BLKIO] < 0)
 			cgroup_io_v2(&d[UNI], out);
 		if (fds[PIDS] < 0)
-			cgroup_pids(&d[UNI], out);
+			cgroup_io_pids(&d[UNI], out);
 		psi(&d[UNI], out);
 	}
 	/* a process of the cgroup, from the first hierarchy it has of these */

@@ -74,7 +74,7 @@ static int find_v1(const char *root, const struct hier *h, char *out, size_t sz)
 	return -ENOENT;
 }
 
-int cgroupfs_layout(const char *root, struct cgroup_layout *out)
+int cgroupfs__layout(const char *root, struct cgroup_layout *out)
 {
 	const struct {
 		const struct hier *h;

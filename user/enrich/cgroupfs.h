@@ -30,7 +30,7 @@ struct cgroup_layout {
  * its own at its root: the "pids" directory with a cgroup.procs), following systemd's sibling
  * symlinks (cpuacct -> cpu,cpuacct). 0, -ENOENT when root holds none of them, -ENAMETOOLONG.
  */
-int cgroupfs_layout(const char *root, struct cgroup_layout *out);
+int cgroupfs__layout(const char *root, struct cgroup_layout *out);
 
 /*
  * The hierarchy ids of l's v1 hierarchies from the text of /proc/cgroups ("<controller>

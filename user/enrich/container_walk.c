@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Which hierarchies the kernel follows containers' cgroups in, and the walk of them that finds
- * the containers no cgroup event told of: at start-up, and after lost events
+ * The walk of the hierarchies the kernel follows containers' cgroups in (container_hiers.c)
+ * that finds the containers no cgroup event told of: at start-up, and after lost events
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,50 +9,8 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "enrich/containers_priv.h"
-#include "enrich/procfs.h"
 
 #define WALK_DEPTH 12
-
-/* the hierarchy ids from /proc/cgroups; without them the kernel follows cgroup2 only */
-void containers_hier_ids(struct containers *c)
-{
-	char path[4096], *buf = NULL;
-	size_t len = 0;
-	int err;
-
-	if (c->opts.proc_cgroups) {
-		err = cgroupfs_hier_ids(c->opts.proc_cgroups, strlen(c->opts.proc_cgroups),
-					&c->layout);
-	} else {
-		buf = malloc(65536);
-		snprintf(path, sizeof(path), "%s/cgroups", procfs_root());
-		err = buf ? procfs_read_file(path, buf, 65536, &len) : -ENOMEM;
-		if (!err)
-			err = cgroupfs_hier_ids(buf, len, &c->layout);
-	}
-	if (err && (c->layout.cpuacct[0] || c->layout.memory[0]))
-		pr_warn("cannot read the v1 hierarchies' ids from %s/cgroups (%s): containers are "
-			"followed in cgroup2 only%s",
-			procfs_root(), strerror(-err),
-			c->layout.unified[0] ? "" : ", which this host has not: found at start-up only");
-	free(buf);
-}
-
-uint32_t containers__followed(struct containers *c)
-{
-	const struct cgroup_layout *l = &c->layout;
-	uint32_t mask = 0;
-
-	if (l->cpuacct[0] && l->hier_cpuacct > 0 && l->hier_cpuacct < RS_CG_HIERS)
-		mask |= 1U << l->hier_cpuacct;
-	if (l->memory[0] && l->hier_memory > 0 && l->hier_memory < RS_CG_HIERS)
-		mask |= 1U << l->hier_memory;
-	/* cgroup2 holds the CPU and memory figures only where no v1 hierarchy does; and it has
-	 * a hybrid host's containers when the v1 ids are not known */
-	if (!mask && l->unified[0])
-		mask |= 1U;
-	return mask;
-}
 
 struct walk {
 	struct containers *c;
@@ -71,7 +29,7 @@ static void walk_dir(struct walk *w, const char *mount, const char *rel)
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (!cgroup_path_container(rel, &ref) || !leaf || !strstr(leaf, ref.id))
+	if (!cgroup_path__container(rel, &ref) || !leaf || !strstr(leaf, ref.id))
 		return;
 	snprintf(dir, sizeof(dir), "%s%s", mount, rel);
 	/* a cgroup's id is its directory's inode number (its kernfs node's id) */

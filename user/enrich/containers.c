@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The table of containers: made as the kernel reports their cgroups (container_life.c), named
- * from the runtimes' files, read once a pass while reported, kept for the grace period once
- * gone; and the walk of the hierarchies that finds what no event told (start-up, repair)
+ * The table of containers: made as the kernel reports their cgroups (container_life.c) or a
+ * walk of the hierarchies finds them (container_walk.c), named from the runtimes' files, read
+ * once a pass while reported, kept for the grace period once gone
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +17,6 @@
 #include "enrich/procfs.h"
 
 /* names not found at first are looked for again after 1, 2, 4 … 32 s, then no more */
-#define NAMES_RETRY_NS 1000000000ULL
-#define NAMES_TRIES 6
 
 struct containers *containers__new(const struct containers_opts *opts)
 {
@@ -28,7 +26,7 @@ struct containers *containers__new(const struct containers_opts *opts)
 	if (!c)
 		return NULL;
 	c->opts = *opts;
-	err = cgroupfs_layout(opts->cgroup_root, &c->layout);
+	err = cgroupfs__layout(opts->cgroup_root, &c->layout);
 	if (err) {
 		pr_err("no cgroup hierarchy found under %s: %s", opts->cgroup_root, strerror(-err));
 		free(c);
@@ -68,43 +66,6 @@ struct container *containers__list(struct containers *c)
 	return c->list;
 }
 
-/*
- * kubelet's names where it runs the container; else the runtime's own. 1 when they may come
- * later: kubelet runs here and has no link for it yet, or the runtime's files named nothing
- */
-static int read_names(struct containers *c, struct container *x)
-{
-	struct container_names k = {}, r = x->names;
-	int err = containers_kubelet_names(c->opts.kubelet_log_dir, x->id, &k);
-
-	/* the runtime's files once more only while they have not said all */
-	if (!r.name[0] || !r.image[0]) {
-		memset(&r, 0, sizeof(r));
-		if (x->runtime == RUNTIME_DOCKER && c->opts.docker_root && c->opts.docker_root[0])
-			containers_docker_names(c->opts.docker_root, x->id, &r);
-		else
-			containers_runtime_names(c->opts.runtime_root, x->runtime, x->id, &r);
-	}
-	if (!err)
-		memcpy(k.image, r.image, sizeof(k.image));
-	x->names = err ? r : k;
-	return err == -ENOENT || !x->names.name[0];
-}
-
-/* names looked for again, a few times, further apart each time */
-static void retry_names(struct containers *c, struct container *x, uint64_t now)
-{
-	struct container_names was = x->names;
-
-	if (!read_names(c, x) || ++x->names_tries >= NAMES_TRIES)
-		x->names_retry_ns = 0;
-	else
-		x->names_retry_ns = now + (NAMES_RETRY_NS << x->names_tries);
-	if (memcmp(&was, &x->names, sizeof(was)))
-		pr_info("container names found id=%s name=%s pod=%s namespace=%s", x->id,
-			x->names.name, x->names.pod, x->names.ns);
-}
-
 struct container *containers_get(struct containers *c, const struct container_ref *ref,
 				 const struct cgroup_paths *paths)
 {
@@ -124,11 +85,13 @@ struct container *containers_get(struct containers *c, const struct container_re
 	x->made_ns = clock_ns(CLOCK_MONOTONIC);
 	x->reported = c->opts.all;
 	x->tasks = -1;
-	if (read_names(c, x))
-		x->names_retry_ns = x->made_ns + NAMES_RETRY_NS;
+	/* without its paths, a process to find its runtime's files by is not known yet: its
+	 * names are read once they are (containers__cgroup()) */
+	if (paths)
+		containers_first_names(c, x);
 	HASH_ADD_STR(c->list, id, x);
 	pr_debug("tracking container id=%s name=%s pod=%s namespace=%s runtime=%s", x->id,
-		 x->names.name, x->names.pod, x->names.ns, cgroup_runtime_name(x->runtime));
+		 x->names.name, x->names.pod, x->names.ns, cgroup_path__runtime_name(x->runtime));
 	return x;
 }
 
@@ -195,9 +158,13 @@ void containers__names(struct containers *c, const struct container_ref *ref,
 		x->reported = 1;
 		if (!x->gone_ns)
 			x->tasks = 1;
-		*out = x->names;
 		if (paths)
 			merge_paths(x, paths);
+		/* known since its cgroup was made, before it had a process to find its
+		 * runtime's files by: looked for now that it has one */
+		if (x->names_retry_ns && !x->names.name[0])
+			containers_read_names(c, x);
+		*out = x->names;
 	}
 	containers__unlock(c);
 }
@@ -216,9 +183,47 @@ int containers__usage(struct containers *c, const char *id, struct container_usa
 		out->cpu_user_ns = x->cpu_user_ns;
 		out->cpu_system_ns = x->cpu_system_ns;
 		out->mem_peak = x->mem_peak;
+		out->have = x->stats.have & (CG_THROTTLE | CG_PSI_MEMORY);
+		out->throttled_ns = x->stats.throttled_ns;
+		out->mem_stall_ns = x->stats.psi_some_us[CG_PSI_RES_MEMORY] * 1000;
 	}
 	containers__unlock(c);
 	return x ? 0 : -ENOENT;
+}
+
+int containers__cpu_wait(const struct containers *c)
+{
+	return c->opts.cpu_wait;
+}
+
+int containers__cpu_deltas(struct containers *c, struct container_delta **out)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), prev;
+	struct container *x;
+	int n = 0;
+
+	containers__lock(c);
+	prev = c->deltas_ns;
+	c->deltas_ns = now;
+	*out = calloc(HASH_COUNT(c->list) + 1, sizeof(**out));
+	if (!*out) {
+		containers__unlock(c);
+		return -ENOMEM;
+	}
+	for (x = c->list; x; x = x->hh.next) {
+		uint64_t cur = x->cpu_user_ns + x->cpu_system_ns, d;
+
+		d = x->delta_seen ? (cur > x->delta_last ? cur - x->delta_last : 0) :
+				    (prev && x->made_ns > prev ? cur : 0);
+		x->delta_seen = 1;
+		x->delta_last = cur;
+		if (!d || x->kind || x->role[0])
+			continue;
+		memcpy((*out)[n].id, x->id, sizeof((*out)[n].id));
+		(*out)[n++].cpu_ns = d;
+	}
+	containers__unlock(c);
+	return n;
 }
 
 int containers__names_of(struct containers *c, const char *id, struct container_names *out)
@@ -242,6 +247,9 @@ void containers__set_job(struct containers *c, const char *id, int kind, const c
 	if (x) {
 		x->kind = kind;
 		x->reported = 1;
+		/* its names, if its runtime's files could not be found before it had a process */
+		if (x->names_retry_ns && !x->names.name[0])
+			containers_read_names(c, x);
 		snprintf(x->runner, sizeof(x->runner), "%s", runner);
 		if (role)
 			snprintf(x->role, sizeof(x->role), "%s", role);
@@ -269,12 +277,8 @@ static void split_cpu(struct container *x)
 		return;
 	/* v1's sampled user + system can exceed the measured usage; cgroup2's add up to it */
 	cputime_split(s->cpu_usage_ns, s->cpu_user_ns, s->cpu_system_ns, &user, &sys);
-	user += x->base_user_ns;
-	sys += x->base_system_ns;
-	if (user > x->cpu_user_ns)
-		x->cpu_user_ns = user;
-	if (sys > x->cpu_system_ns)
-		x->cpu_system_ns = sys;
+	cputime_keep(user + x->base_user_ns, sys + x->base_system_ns, &x->cpu_user_ns,
+		     &x->cpu_system_ns);
 }
 
 /*
@@ -300,7 +304,7 @@ static void counters(struct container *x, const struct container_stats *st)
 		}
 		x->counters |= CONTAINER_IO;
 	}
-	if (!netns_read(st->pid, &x->paths, &n)) {
+	if (!netns_stats_read(st->pid, &x->paths, &n)) {
 		for (int i = 0; i < NET_DIR_MAX; i++) {
 			advance(&x->net_bytes[i], n.bytes[i]);
 			advance(&x->net_packets[i], n.packets[i]);
@@ -322,6 +326,34 @@ void containers_apply(struct container *x)
 		x->oom_kills = x->base_oom + st->oom_kills;
 }
 
+void containers_wait(struct containers *c, struct container *x, int live)
+{
+	uint64_t sum = x->wait_final;
+
+	for (int i = 0; c->store && c->store->cg_wait && i < x->ncgs; i++) {
+		uint64_t w;
+
+		if (!x->cgs[i].removed &&
+		    !c->store->cg_wait(c->store_ctx, &x->cgs[i].key, live, &w))
+			sum += w;
+	}
+	/* never a thread twice (cg_wait): a sum that is less than before is one whose threads
+	 * exited between the two readings it is made of, and the next is whole again */
+	if (sum > x->wait_ns)
+		x->wait_ns = sum;
+}
+
+void containers__live_cgroups(struct containers *c,
+			      void (*cb)(void *ctx, const struct rs_cg_key *key), void *ctx)
+{
+	containers__lock(c);
+	for (struct container *x = c->list; x; x = x->hh.next)
+		for (int i = 0; x->tasks && !x->gone_ns && i < x->ncgs; i++)
+			if (!x->cgs[i].removed)
+				cb(ctx, &x->cgs[i].key);
+	containers__unlock(c);
+}
+
 int containers_read(struct containers *c, struct container *x)
 {
 	struct container_stats st;
@@ -332,6 +364,7 @@ int containers_read(struct containers *c, struct container *x)
 	x->stats = st;
 	containers_apply(x);
 	counters(x, &st);
+	containers_wait(c, x, x->tasks != 0);
 	/*
 	 * One found by a walk: whether it has tasks, until the programs see that change. Its own
 	 * and its children's (pids.current), else its own (a process directly in it)
@@ -381,7 +414,7 @@ void containers__refresh(struct containers *c)
 		if (!x->reported)
 			continue;
 		if (x->names_retry_ns && now >= x->names_retry_ns)
-			retry_names(c, x, now);
+			containers_retry_names(c, x, now);
 		/* one with no task does nothing: it was read when its last task left */
 		if (!x->tasks)
 			continue;
@@ -441,9 +474,12 @@ void containers__tasks(struct containers *c, const char *id, int tasks, uint64_t
 	if (x && !x->gone_ns) {
 		struct slot slots[] = SLOTS(c, &x->paths);
 
-		/* what it did, before the runtime removes it: block I/O, throttling, PSI */
-		if (!tasks && x->reported)
+		/* what it did, before the runtime removes it: block I/O, throttling, PSI, and every
+		 * thread's wait, now in its records */
+		if (!tasks && x->reported) {
+			x->tasks = 0;
 			containers_read(c, x);
+		}
 		/* a task in it: the runtime has made its every directory by now (the v1 ones
 		 * under the same path) */
 		for (size_t i = 0; tasks && i < sizeof(slots) / sizeof(slots[0]); i++) {

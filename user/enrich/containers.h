@@ -16,7 +16,7 @@
 #include "cgroups.h"
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
-#include "enrich/cgroup_io.h"
+#include "enrich/netns_stats.h"
 #include "lib/utf8.h"
 
 /* what a container is called, from the runtime's and kubelet's files; "" when unknown */
@@ -89,6 +89,7 @@ struct container {
 	 * look again (CLOCK_MONOTONIC), 0 when they are complete or looked for long enough */
 	uint64_t names_retry_ns;
 	unsigned int names_tries;
+	int names_missing; /* its runtime's files could not be read: counted once */
 	int reported; /* has series: it hosts a runner, a job started it, or --containers=all */
 	char role[RS_ROLE_LEN]; /* a job's container's role (job, service, action, step) */
 	struct container_cg cgs[CONTAINER_CGROUPS];
@@ -101,6 +102,12 @@ struct container {
 	/* a container made again under its id (a restart) goes on from the earlier instance's
 	 * counters: what those had reached */
 	uint64_t base_user_ns, base_system_ns, base_oom;
+	/* its threads' wait for a CPU (exported, only grows): what its removed cgroups' records
+	 * said at their removal (wait_final) and what its live ones say now */
+	uint64_t wait_ns, wait_final;
+	/* its CPU at the last containers__cpu_deltas(), once that has taken it (delta_seen) */
+	uint64_t delta_last;
+	int delta_seen;
 };
 
 struct containers;
@@ -114,6 +121,7 @@ struct containers_opts {
 	uint64_t grace_ns; /* how long a gone container's final values stay */
 	/* /proc/cgroups, for the hierarchies' ids: NULL, the text is read from procfs */
 	const char *proc_cgroups;
+	int cpu_wait; /* the kernel keeps each thread's wait for a CPU: the containers' is exported */
 };
 
 /*
@@ -129,6 +137,13 @@ struct containers_store_ops {
 	int (*acct_get)(void *ctx, const struct rs_ctr_id *id, struct rs_ctr_acct *v);
 	int (*acct_put)(void *ctx, const struct rs_ctr_id *id, const struct rs_ctr_acct *v);
 	int (*acct_del)(void *ctx, const struct rs_ctr_id *id);
+	/*
+	 * The wait for a CPU of a live cgroup's threads so far. live: it may have tasks, and
+	 * this is what its record said of those exited just before the last pass's task walk
+	 * plus what that walk found of those running (never a thread twice); else its record
+	 * now, which has every thread. 0, or -errno. NULL: not known
+	 */
+	int (*cg_wait)(void *ctx, const struct rs_cg_key *key, int live, uint64_t *wait_ns);
 };
 
 /* NULL with errno set, after logging why */
@@ -147,8 +162,26 @@ struct container_usage {
 	struct container_names names;
 	uint64_t cpu_user_ns, cpu_system_ns;
 	uint64_t mem_peak;
+	unsigned int have; /* CG_THROTTLE, CG_PSI_MEMORY: which of the two below its files gave */
+	uint64_t throttled_ns; /* CFS quota throttling since it was made */
+	uint64_t mem_stall_ns; /* memory.pressure's some total */
 };
 int containers__usage(struct containers *c, const char *id, struct container_usage *out);
+/*
+ * What each container that is neither a runner's nor a job's used of the CPU since the last
+ * call (one made since counts from 0), for those that used some: *out, malloc'd, and how
+ * many; -errno
+ */
+struct container_delta {
+	char id[CONTAINER_ID_LEN + 1];
+	uint64_t cpu_ns;
+};
+int containers__cpu_deltas(struct containers *c, struct container_delta **out);
+/* calls cb with each live cgroup of every container that may have tasks, under the lock */
+void containers__live_cgroups(struct containers *c,
+			      void (*cb)(void *ctx, const struct rs_cg_key *key), void *ctx);
+/* whether the containers' threads' wait for a CPU is known (containers_opts.cpu_wait) */
+int containers__cpu_wait(const struct containers *c);
 /* the names of a container tracked already into out: 0, or -ENOENT */
 int containers__names_of(struct containers *c, const char *id, struct container_names *out);
 /* a runner lives in container id: reported, and counted as the runner's */
@@ -181,6 +214,7 @@ struct container_cgroup {
 	int tasks; /* as containers' tasks field */
 	uint64_t emptied_ns; /* CLOCK_BOOTTIME */
 	const struct rs_cg_final *fin; /* its counters at removal; NULL while it is there */
+	uint64_t wait_ns; /* at removal: its exited threads' wait for a CPU */
 };
 
 enum {
@@ -220,6 +254,9 @@ void containers__check_gone(struct containers *c);
 
 /* the lifecycle counters, for the exposition: under containers__lock() */
 struct container_count *containers__counts(struct containers *c);
+/* the containers of runtime (RUNTIME_*) whose runtime's files could not be read, though they
+ * had a process: under containers__lock() */
+uint64_t containers__names_missing(struct containers *c, int runtime);
 
 /* for the exposition, which only reads: under containers__lock() */
 void containers__lock(struct containers *c);
@@ -246,10 +283,21 @@ int containers_podman_name(const char *text, size_t len, const char *id,
 
 /*
  * containerd's, CRI-O's and podman's names for container id of runtime (RUNTIME_*) from the
- * files they keep under root ("/" on the host), where they are
+ * files they keep: through the runtime's monitor of pid, a process of the container (the
+ * containerd shim's bundle directory and arguments, conmon's -b, -c and -n), read inside that
+ * process's root; else (pid 0, or no monitor found) where they usually are under root ("/" on
+ * the host: containerd's state in /run/containerd, k3s's and microk8s's, in any namespace).
+ * 0 when a file was read (out may still be empty: it named nothing); -errno when none could
+ * be. tried (tsz bytes, may be NULL) gets the last path looked at.
  */
-void containers_runtime_names(const char *root, int runtime, const char *id,
-			      struct container_names *out);
+int runtime_bundle__names(const char *root, int runtime, const char *id, pid_t pid,
+			 struct container_names *out, char *tried, size_t tsz);
+
+/*
+ * kubelet's link for container id in dir: 0 and out, -ENOENT when it has none yet, another
+ * -errno when there is no such directory (no kubelet here)
+ */
+int containers__kubelet_names(const char *dir, const char *id, struct container_names *out);
 
 /* docker's name and image for a container from <docker_root>/containers/<id>/config.v2.json */
 int containers_docker_names(const char *docker_root, const char *id, struct container_names *out);
@@ -259,14 +307,14 @@ int containers_docker_names(const char *docker_root, const char *id, struct cont
  * its labels with an empty value, space-separated (as many as fit), "image:" its image, or
  * "command:" what its init runs (Path and Args, space-separated).
  */
-int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
+int runtime_files__docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n);
 /*
  * The same from an engine of a container's own (docker-in-docker): its default data root,
  * /var/lib/docker, in the filesystem process pid sees as its root (the inner engine's shim),
  * resolved inside it.
  */
-int containers_docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
+int runtime_files__docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
 			      const char *const *keys, char **vals, size_t vsz, int n);
 
 #endif

@@ -62,7 +62,7 @@ static int netdev_line(const char *s, const char *end, struct net_totals *t)
 	return 0;
 }
 
-int netdev_parse(const char *text, size_t len, struct net_totals *out)
+int netns_stats_parse(const char *text, size_t len, struct net_totals *out)
 {
 	const char *s = text, *end = text + len;
 	struct net_totals t = {};
@@ -164,7 +164,7 @@ static int in_cgroup(int dfd, const struct cgroup_paths *cg)
 	return same;
 }
 
-int netns_read(int pid, const struct cgroup_paths *cg, struct net_totals *out)
+int netns_stats_read(int pid, const struct cgroup_paths *cg, struct net_totals *out)
 {
 	char path[1100];
 	struct stat host, ns;
@@ -180,10 +180,10 @@ int netns_read(int pid, const struct cgroup_paths *cg, struct net_totals *out)
 	 * init that is not dumpable in a sandbox), runnerscope's own, which is the host's where
 	 * it runs as documented (hostNetwork, or a host service)
 	 */
-	snprintf(path, sizeof(path), "%s/1/ns/net", procfs_root());
+	snprintf(path, sizeof(path), "%s/1/ns/net", procfs__root());
 	if (stat(path, &host) && stat("/proc/self/ns/net", &host))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%d", procfs_root(), pid);
+	snprintf(path, sizeof(path), "%s/%d", procfs__root(), pid);
 	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
@@ -201,7 +201,7 @@ int netns_read(int pid, const struct cgroup_paths *cg, struct net_totals *out)
 		goto cleanup;
 	}
 	/* checked after the read: what was read is the cgroup's process's namespace */
-	err = in_cgroup(dfd, cg) ? netdev_parse(text, len, out) : -ESRCH;
+	err = in_cgroup(dfd, cg) ? netns_stats_parse(text, len, out) : -ESRCH;
 	free(text);
 cleanup:
 	close(dfd);

@@ -5,17 +5,17 @@
 #include "enrich/procfs.h"
 #include "enrich/pid_cgroup.h"
 
-int pid_cgroup(pid_t pid, struct container_ref *ref, struct cgroup_paths *paths)
+int pid_cgroup__read(pid_t pid, struct container_ref *ref, struct cgroup_paths *paths)
 {
 	char buf[4096];
 	size_t len;
 	int err, found;
 
 	memset(ref, 0, sizeof(*ref));
-	err = procfs_read(pid, "cgroup", buf, sizeof(buf), &len);
+	err = procfs__read(pid, "cgroup", buf, sizeof(buf), &len);
 	if (err)
 		return err;
-	found = cgroup_file_container(buf, len, ref);
+	found = cgroup_path_file_container(buf, len, ref);
 	if (paths)
 		cgroupfs_paths(buf, len, paths);
 	return found;

@@ -12,6 +12,6 @@ struct cgroup_paths;
  * they name into *ref and, when paths is not NULL, its path in each hierarchy. 1 when they
  * name a container, 0 when not (*ref zeroed), -errno when the file could not be read.
  */
-int pid_cgroup(pid_t pid, struct container_ref *ref, struct cgroup_paths *paths);
+int pid_cgroup__read(pid_t pid, struct container_ref *ref, struct cgroup_paths *paths);
 
 #endif

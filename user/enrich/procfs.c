@@ -16,7 +16,7 @@
 
 static char proc_root[1024] = "/proc"; /* room for "/<pid>/<file>" in a PATH_MAX buffer */
 
-void procfs_set_root(const char *root)
+void procfs__set_root(const char *root)
 {
 	size_t n;
 
@@ -26,7 +26,7 @@ void procfs_set_root(const char *root)
 		proc_root[--n] = '\0';
 }
 
-const char *procfs_root(void)
+const char *procfs__root(void)
 {
 	return proc_root;
 }
@@ -53,7 +53,7 @@ static int read_fd(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
-int procfs_read_file(const char *path, char *buf, size_t cap, size_t *len)
+int procfs__read_file(const char *path, char *buf, size_t cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
@@ -64,7 +64,7 @@ int procfs_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	return err;
 }
 
-int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len)
+int procfs__read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len)
 {
 	char path[PATH_MAX];
 	int fd, err;
@@ -78,10 +78,59 @@ int procfs_read(pid_t pid, const char *name, char *buf, size_t cap, size_t *len)
 	return err;
 }
 
-int procfs_parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st)
+int procfs_parse_cpu_busy(const char *text, long ticks_per_sec, uint64_t *busy_ns, int max)
+{
+	int n = 0;
+
+	if (ticks_per_sec <= 0)
+		return -EINVAL;
+	for (const char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		unsigned long long v[8] = { 0 };
+		unsigned int cpu;
+
+		nl = strchr(l, '\n');
+
+		/* "cpu " is the sum of them all; "cpuN user nice system idle iowait irq softirq
+		 * steal …" */
+		if (strncmp(l, "cpu", 3) || l[3] < '0' || l[3] > '9')
+			continue;
+		if (sscanf(l + 3, "%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 8 || cpu >= (unsigned int)max)
+			continue;
+		/* user, nice, system, irq, softirq, steal (guest time is in user already) */
+		busy_ns[cpu] = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) *
+			       (1000000000ULL / (unsigned long long)ticks_per_sec);
+		if ((int)cpu >= n)
+			n = (int)cpu + 1;
+	}
+	return n ? n : -ENOENT;
+}
+
+int procfs__cpu_busy(uint64_t *busy_ns, int max)
+{
+	size_t cap = 65536 + (size_t)max * 192, len;
+	char path[PATH_MAX], *buf = malloc(cap);
+	int fd, n;
+
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/stat", proc_root);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -errno : read_fd(fd, buf, cap, &len);
+	if (fd >= 0)
+		close(fd);
+	if (!n)
+		n = procfs_parse_cpu_busy(buf, sysconf(_SC_CLK_TCK), busy_ns, max);
+	free(buf);
+	return n;
+}
+
+int procfs__parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st)
 {
 	const char *lp = strchr(text, '('), *rp = strrchr(text, ')');
 	unsigned long long start = 0, utime = 0, stime = 0, vsize = 0, rss = 0, tick;
+	unsigned int flags = 0;
+	char state = '?';
 	size_t n;
 	int ppid = 0, got;
 
@@ -95,36 +144,38 @@ int procfs_parse_stat(const char *text, long ticks_per_sec, struct proc_stat *st
 	/* after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
 	 * utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss */
 	got = sscanf(rp + 1,
-		     " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+		     " %c %d %*d %*d %*d %*d %u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
 		     "%llu %llu %llu",
-		     &ppid, &utime, &stime, &start, &vsize, &rss);
-	if (got < 4)
+		     &state, &ppid, &flags, &utime, &stime, &start, &vsize, &rss);
+	if (got < 6)
 		return -EINVAL;
 	tick = 1000000000ULL / (unsigned long long)ticks_per_sec;
+	st->state = state;
+	st->flags = flags;
 	st->ppid = ppid;
 	st->utime_ns = utime * tick;
 	st->stime_ns = stime * tick;
 	st->start_ns = start * tick;
-	st->vsize = got == 6 ? vsize : 0;
-	st->rss_pages = got == 6 ? rss : 0;
+	st->vsize = got == 8 ? vsize : 0;
+	st->rss_pages = got == 8 ? rss : 0;
 	return 0;
 }
 
-int procfs_stat(pid_t pid, struct proc_stat *st)
+int procfs__stat(pid_t pid, struct proc_stat *st)
 {
 	char buf[1024];
-	int err = procfs_read(pid, "stat", buf, sizeof(buf), NULL);
+	int err = procfs__read(pid, "stat", buf, sizeof(buf), NULL);
 
 	if (err)
 		return err;
-	return procfs_parse_stat(buf, sysconf(_SC_CLK_TCK), st);
+	return procfs__parse_stat(buf, sysconf(_SC_CLK_TCK), st);
 }
 
-int procfs_arg1(pid_t pid, char *arg1, size_t sz, int *has_arg1)
+int procfs__arg1(pid_t pid, char *arg1, size_t sz, int *has_arg1)
 {
 	char buf[4096];
 	size_t len, a0;
-	int err = procfs_read(pid, "cmdline", buf, sizeof(buf), &len);
+	int err = procfs__read(pid, "cmdline", buf, sizeof(buf), &len);
 
 	if (err)
 		return err;
@@ -217,7 +268,7 @@ static int getenv_cb(const char *var, size_t len, void *ctx)
 	return 0;
 }
 
-int procfs_getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz, int n)
+int procfs__getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz, int n)
 {
 	struct getenv_req r = { .keys = keys, .out = out, .sz = sz, .n = n };
 	int err;
@@ -230,7 +281,7 @@ int procfs_getenv_many(pid_t pid, const char *const *keys, char **out, size_t sz
 	return err ? err : r.found;
 }
 
-int environ_getenv_many(const char *env, size_t len, const char *const *keys, char **out,
+int procfs__environ_getenv_many(const char *env, size_t len, const char *const *keys, char **out,
 			size_t sz, int n)
 {
 	struct getenv_req r = { .keys = keys, .out = out, .sz = sz, .n = n };
@@ -256,16 +307,16 @@ int environ_getenv_many(const char *env, size_t len, const char *const *keys, ch
 	return r.found;
 }
 
-int procfs_getenv(pid_t pid, const char *key, char *out, size_t sz)
+int procfs__getenv(pid_t pid, const char *key, char *out, size_t sz)
 {
-	int found = procfs_getenv_many(pid, &key, &out, sz, 1);
+	int found = procfs__getenv_many(pid, &key, &out, sz, 1);
 
 	if (found < 0)
 		return found;
 	return found ? 0 : -ENOENT;
 }
 
-int procfs_exe(pid_t pid, char *out, size_t sz)
+int procfs__exe(pid_t pid, char *out, size_t sz)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -303,7 +354,7 @@ static void *uts_thread(void *arg)
 	return NULL;
 }
 
-int procfs_hostname(pid_t pid, char *out, size_t sz)
+int procfs__hostname(pid_t pid, char *out, size_t sz)
 {
 	char path[PATH_MAX];
 	struct stat a, b;
@@ -330,25 +381,39 @@ int procfs_hostname(pid_t pid, char *out, size_t sz)
 	return err ? -err : req.err;
 }
 
-int procfs_read_in_root(pid_t pid, const char *path, char *buf, size_t cap, size_t *len)
+int procfs_open_root(pid_t pid)
+{
+	char root[PATH_MAX];
+	int fd;
+
+	snprintf(root, sizeof(root), "%s/%d/root", proc_root, pid);
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int procfs_open_in_root(int root_fd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		.flags = (__u64)flags,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	char root[PATH_MAX];
+	int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int procfs__read_in_root(pid_t pid, const char *path, char *buf, size_t cap, size_t *len)
+{
 	struct stat st;
 	int rfd, fd, err;
 
-	snprintf(root, sizeof(root), "%s/%d/root", proc_root, pid);
-	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rfd = procfs_open_root(pid);
 	if (rfd < 0)
-		return -errno;
-	fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
-	err = fd < 0 ? -errno : 0;
+		return rfd;
+	fd = procfs_open_in_root(rfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	close(rfd);
-	if (err)
-		return err;
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &st)) {
 		err = -errno;
 	} else if (!S_ISREG(st.st_mode)) {

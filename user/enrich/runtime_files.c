@@ -14,8 +14,7 @@
 #include <json-c/json.h>
 #include "enrich/containers_priv.h"
 #include "enrich/procfs.h"
-/* a regular file of at most max bytes, read whole and NUL-terminated; NULL with errno set */
-static char *read_small(const char *path, size_t max, size_t *len)
+char *containers_read_small(const char *path, size_t max, size_t *len)
 {
 	struct stat st;
 	char *text = NULL;
@@ -130,7 +129,7 @@ static void docker_values(struct json_object *root, const char *const *keys, cha
 	}
 }
 
-/* config.v2.json's text, parsed: see containers_docker_meta(); frees text */
+/* config.v2.json's text, parsed: see runtime_files__docker_meta(); frees text */
 static int docker_meta_parse(char *text, char *name, size_t sz, const char *const *keys,
 			     char **vals, size_t vsz, int n)
 {
@@ -155,7 +154,7 @@ static int docker_meta_parse(char *text, char *name, size_t sz, const char *cons
 	return err;
 }
 
-int containers_docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
+int runtime_files__docker_meta(const char *docker_root, const char *id, char *name, size_t sz,
 			   const char *const *keys, char **vals, size_t vsz, int n)
 {
 	char path[PATH_MAX], *text;
@@ -166,13 +165,13 @@ int containers_docker_meta(const char *docker_root, const char *id, char *name, 
 	if (!docker_root || !docker_root[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", docker_root, id);
-	text = read_small(path, CONFIG_MAX, &len);
+	text = containers_read_small(path, CONFIG_MAX, &len);
 	if (!text)
 		return -errno;
 	return docker_meta_parse(text, name, sz, keys, vals, vsz, n);
 }
 
-int containers_docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
+int runtime_files__docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
 			      const char *const *keys, char **vals, size_t vsz, int n)
 {
 	char path[PATH_MAX], *text;
@@ -182,16 +181,23 @@ int containers_docker_meta_in(pid_t pid, const char *id, char *name, size_t sz,
 	for (int i = 0; i < n; i++)
 		vals[i][0] = '\0';
 	snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json", id);
-	text = malloc(CONFIG_MAX + 1);
-	if (!text)
-		return -ENOMEM;
 	/* the filesystem is a container's: resolved inside it, a symlink never leads out */
-	err = procfs_read_in_root(pid, path, text, CONFIG_MAX + 1, &len);
-	if (err) {
-		free(text);
+	text = containers_read_in_root(pid, path, CONFIG_MAX, &len, &err);
+	if (!text)
 		return err;
-	}
 	return docker_meta_parse(text, name, sz, keys, vals, vsz, n);
+}
+
+char *containers_read_in_root(pid_t pid, const char *path, size_t max, size_t *len, int *err)
+{
+	char *text = malloc(max + 1);
+
+	*err = text ? procfs__read_in_root(pid, path, text, max + 1, len) : -ENOMEM;
+	if (*err) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 int containers_docker_names(const char *docker_root, const char *id, struct container_names *out)
@@ -199,7 +205,7 @@ int containers_docker_names(const char *docker_root, const char *id, struct cont
 	static const char *const keys[] = { "image:" };
 	char *vals[] = { out->image };
 
-	return containers_docker_meta(docker_root, id, out->name, sizeof(out->name), keys, vals,
+	return runtime_files__docker_meta(docker_root, id, out->name, sizeof(out->name), keys, vals,
 				      sizeof(out->image), 1);
 }
 
@@ -302,43 +308,6 @@ int containers_podman_name(const char *text, size_t len, const char *id,
 	return err;
 }
 
-/* containerd, CRI-O and podman: their names from the files they keep, where they are */
-void containers_runtime_names(const char *root, int runtime, const char *id,
-			      struct container_names *out)
-{
-	char path[PATH_MAX];
-	size_t len;
-	char *text;
-
-	if (!root)
-		return;
-	switch (runtime) {
-	case RUNTIME_CONTAINERD:
-		snprintf(path, sizeof(path), "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
-			 strcmp(root, "/") ? root : "", id);
-		break;
-	case RUNTIME_CRIO:
-		snprintf(path, sizeof(path),
-			 "%s/run/containers/storage/overlay-containers/%s/userdata/config.json",
-			 strcmp(root, "/") ? root : "", id);
-		break;
-	case RUNTIME_PODMAN:
-		snprintf(path, sizeof(path), "%s/var/lib/containers/storage/overlay-containers/containers.json",
-			 strcmp(root, "/") ? root : "");
-		break;
-	default:
-		return;
-	}
-	text = read_small(path, runtime == RUNTIME_PODMAN ? 4 * CONFIG_MAX : CONFIG_MAX, &len);
-	if (!text)
-		return;
-	if (runtime == RUNTIME_PODMAN)
-		containers_podman_name(text, len, id, out);
-	else
-		containers_oci_names(text, len, out);
-	free(text);
-}
-
 int containers_kubelet_parse(const char *fname, const char *id, struct container_names *out)
 {
 	size_t n = strlen(fname), idl = strlen(id);
@@ -358,7 +327,7 @@ int containers_kubelet_parse(const char *fname, const char *id, struct container
 
 /* kubelet's link for the container, if the directory has one: 0, -ENOENT when it has none,
  * another -errno when there is no such directory (no kubelet) */
-int containers_kubelet_names(const char *dir, const char *id, struct container_names *out)
+int containers__kubelet_names(const char *dir, const char *id, struct container_names *out)
 {
 	struct dirent *de;
 	int err = -ENOENT;

@@ -28,6 +28,7 @@ void config_defaults(struct config *c)
 		.grace_ns = 300ULL * 1000000000ULL,
 		.container_grace_ns = 120ULL * 1000000000ULL,
 		.end_idle_ns = 10ULL * 1000000000ULL,
+		.disk_full_below = 1,
 		.job_labels_limit = 100,
 		.ringbuf_bytes = 256 * 1024,
 		.pin_path = "/sys/fs/bpf/runnerscope",
@@ -51,6 +52,7 @@ enum {
 	OPT_GRACE,
 	OPT_CONTAINER_GRACE,
 	OPT_END_IDLE,
+	OPT_DISK_FULL,
 	OPT_JOB_LABELS,
 	OPT_JOB_LABELS_LIMIT,
 	OPT_EVENTS,
@@ -81,6 +83,7 @@ static const struct option options[] = {
 	{ "cgroup.root", required_argument, NULL, OPT_CGROUP_ROOT },
 	{ "runner.grace-period", required_argument, NULL, OPT_GRACE },
 	{ "jobs.end-after-idle", required_argument, NULL, OPT_END_IDLE },
+	{ "jobs.disk-full-below", required_argument, NULL, OPT_DISK_FULL },
 	{ "metrics.job-labels", required_argument, NULL, OPT_JOB_LABELS },
 	{ "metrics.job-labels-limit", required_argument, NULL, OPT_JOB_LABELS_LIMIT },
 	{ "events.file", required_argument, NULL, OPT_EVENTS },
@@ -135,17 +138,23 @@ static void usage(FILE *f)
 		"                                    in containerd's, CRI-O's and podman's files\n"
 		"                                    (default /)\n"
 		"  --events.file=PATH                job event log: one JSON line per job_started and\n"
-		"                                    job_finished; - for stdout (default: none)\n"
+		"                                    job_finished; - for stdout (default: none); the\n"
+		"                                    status page reads its finished jobs back at\n"
+		"                                    start-up\n"
 		"  --runner.grace-period=DURATION    how long a runner whose agent exited stays with\n"
 		"                                    runner_up 0 before its series go (default 5m)\n"
 		"  --containers.grace-period=DURATION\n"
 		"                                    how long a gone container's final values stay\n"
 		"                                    before its series go (default 2m)\n"
-		"  --jobs.end-after-idle=DURATION    a Gitea or GitLab job (several processes in\n"
-		"                                    turn) with no container ends once none of its\n"
-		"                                    processes has run for this long (one with\n"
-		"                                    containers when its job container is removed);\n"
-		"                                    its end is its last exit (default 10s)\n"
+		"  --jobs.end-after-idle=DURATION    a job of several processes in turn (host mode,\n"
+		"                                    a shell executor) with no container ends once\n"
+		"                                    none of its processes has run for this long\n"
+		"                                    (one with containers when its job container is\n"
+		"                                    removed); its end is its last exit (default 10s)\n"
+		"  --jobs.disk-full-below=PCT        a failed job whose runner's work filesystem had\n"
+		"                                    less than PCT %% of its space or inodes free at\n"
+		"                                    its end failed for reason disk_full; 0: never\n"
+		"                                    (default 1)\n"
 		"  --metrics.job-labels=LIST         job context labels to add to the job counters:\n"
 		"                                    repository, workflow, job (default: none)\n"
 		"  --metrics.job-labels-limit=N      distinct values kept per job label; the rest\n"
@@ -183,6 +192,25 @@ static int parse_uint(const char *flag, const char *s, unsigned int max, unsigne
 		return 2;
 	}
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* a percentage, 0 … 100, with or without its "%" */
+static int percent_flag(const char *flag, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end == '%')
+		end++;
+	if (end == s || *end || errno || !(v >= 0 && v <= 100)) {
+		fprintf(stderr, "runnerscope: invalid --%s %s: want a percentage from 0 to 100\n",
+			flag, s);
+		return 2;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -283,10 +311,14 @@ int config_parse(struct config *cfg, int argc, char **argv)
 			if (duration_flag("jobs.end-after-idle", optarg, &cfg->end_idle_ns, 1))
 				return 2;
 			break;
+		case OPT_DISK_FULL:
+			if (percent_flag("jobs.disk-full-below", optarg, &cfg->disk_full_below))
+				return 2;
+			break;
 		case OPT_JOB_LABELS: {
 			const char *bad = NULL;
 
-			if (joblabels_parse(optarg, &cfg->job_labels_mask, &bad)) {
+			if (joblabels__parse(optarg, &cfg->job_labels_mask, &bad)) {
 				fprintf(stderr,
 					"runnerscope: invalid --metrics.job-labels %s: unknown label "
 					"\"%.*s\" (known: repository, workflow, job)\n",

@@ -32,6 +32,7 @@ struct config {
 	uint64_t grace_ns;
 	uint64_t container_grace_ns;
 	uint64_t end_idle_ns;
+	double disk_full_below; /* percent free of a runner's work filesystem */
 	unsigned int job_labels_mask;
 	unsigned int job_labels_limit;
 	uint32_t ringbuf_bytes;

@@ -11,12 +11,13 @@
 #include <sys/stat.h>
 #include "lib/clock.h"
 #include "expo/eventlog.h"
+#include "expo/history.h"
 #include "expo/timeline.h"
 #include "web/http.h"
 #include "expo/metrics.h"
 #include "kernel/pin.h"
 #include "enrich/procfs.h"
-#include "intake/scan.h"
+#include "intake/intake.h"
 #include "state/state.h"
 #include "web/webconfig.h"
 #include "flags.h"
@@ -49,7 +50,7 @@ static int check_cgroup_root(const char *root)
 		       "cgroup filesystems are mounted", root);
 		return -ENOENT;
 	}
-	if (cgroupfs_layout(root, &l)) {
+	if (cgroupfs__layout(root, &l)) {
 		pr_info("cgroup layout at %s: unknown", root);
 		return 0;
 	}
@@ -104,9 +105,25 @@ static int health(void *ctx, char *reason, size_t sz)
 struct refresh_ctx {
 	struct probes *probes;
 	struct containers *containers;
+	struct state *state;
+	uint64_t *busy; /* each CPU's busy time, for the jobs' neighbours */
+	int max_cpus;
 	pthread_mutex_t lock;
 	uint64_t fresh_since; /* CLOCK_MONOTONIC start of the last pass that completed */
 };
+
+/* who had the running jobs' CPUs since the last pass, from what the pass has just read */
+static void neighbours(struct refresh_ctx *r)
+{
+	struct container_delta *ctrs = NULL;
+	int ncpus = r->busy ? procfs__cpu_busy(r->busy, r->max_cpus) : -ENOMEM;
+	int nctrs = containers__cpu_deltas(r->containers, &ctrs);
+
+	if (ncpus > 0)
+		state__neighbours(r->state, clock_ns(CLOCK_BOOTTIME), r->busy, ncpus, ctrs,
+				  nctrs > 0 ? nctrs : 0);
+	free(ctrs);
+}
 
 /*
  * A pass: the kernel's records, then the containers' cgroups. A page must show what was true
@@ -121,8 +138,9 @@ static void refresh(void *ctx)
 	pthread_mutex_lock(&r->lock);
 	if (r->fresh_since < asked) {
 		start = clock_ns(CLOCK_MONOTONIC);
-		probes__reconcile(r->probes);
+		intake__reconcile(r->probes);
 		containers__refresh(r->containers);
+		neighbours(r);
 		r->fresh_since = start;
 		pr_debug("refresh pass took %.1f ms",
 			 (double)(clock_ns(CLOCK_MONOTONIC) - start) / 1e6);
@@ -142,8 +160,8 @@ static void on_job(void *ctx, const struct job_record *r)
 	struct job_subscribers *subs = ctx;
 
 	if (subs->events)
-		eventlog_on_job(subs->events, r);
-	timeline_on_job(subs->timeline, r);
+		eventlog__on_job(subs->events, r);
+	timeline__on_job(subs->timeline, r);
 }
 
 /* runnerscope cleanup: what a daemon left pinned goes, and with it its programs */
@@ -159,10 +177,10 @@ static int cleanup_command(void)
 		pr_info("nothing pinned under %s", env.pin_path);
 		return 0;
 	}
-	fd = pin_dir_open(env.pin_path, 0);
+	fd = pin__dir_open(env.pin_path, 0);
 	if (fd < 0)
 		return 1;
-	n = pin_dir_clear(env.pin_path, 1);
+	n = pin__dir_clear(env.pin_path, 1);
 	close(fd);
 	if (n < 0) {
 		pr_err("cannot remove %s: %s", env.pin_path, strerror(-n));
@@ -185,7 +203,7 @@ int main(int argc, char **argv)
 	struct probes_opts popts = {};
 	struct metrics_src msrc = { .version = RS_VERSION, .revision = RS_REVISION };
 	static struct web_stats web_stats;
-	struct web_config *web = NULL;
+	struct webconfig *web = NULL;
 	char host[256] = "", err_msg[1024];
 	struct http_opts hopts = {};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -229,7 +247,7 @@ int main(int argc, char **argv)
 	}
 	log_setup(env.level, env.format);
 	libbpf_set_print(log_libbpf);
-	procfs_set_root(env.proc_root);
+	procfs__set_root(env.proc_root);
 
 	if (env.cleanup_cmd)
 		return cleanup_command();
@@ -245,7 +263,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	if (env.web_config_file) {
-		web = web_config__load(env.web_config_file, err_msg, sizeof(err_msg));
+		web = webconfig__load(env.web_config_file, err_msg, sizeof(err_msg));
 		if (!web) {
 			pr_err("invalid --web.config.file: %s", err_msg);
 			err = 1;
@@ -267,16 +285,18 @@ int main(int argc, char **argv)
 	copts.runtime_root = env.runtime_root;
 	copts.all = env.all_containers;
 	copts.grace_ns = env.container_grace_ns;
+	copts.cpu_wait = probes__cpu_wait();
 	containers = containers__new(&copts);
 	if (!containers) {
 		err = 1;
 		goto cleanup;
 	}
 	if (env.job_labels_mask) {
-		joblabels_init(&labels, env.job_labels_mask, env.job_labels_limit);
+		joblabels__init(&labels, env.job_labels_mask, env.job_labels_limit);
 		sopts.labels = &labels;
 	}
 	sopts.grace_ns = env.grace_ns;
+	sopts.disk_full_below = env.disk_full_below;
 	timeline = timeline__new(NULL);
 	if (!timeline) {
 		pr_err("out of memory");
@@ -288,6 +308,10 @@ int main(int argc, char **argv)
 	sopts.on_job = on_job;
 	sopts.on_job_ctx = &subs;
 	sopts.containers = containers;
+	sopts.cpu_wait = probes__cpu_wait();
+	if (!sopts.cpu_wait)
+		pr_info("the kernel keeps no wait for a CPU per task (CONFIG_SCHED_INFO): jobs' "
+			"and containers' CPU wait is not exported");
 	state = state__new(&sopts);
 	if (!state) {
 		pr_err("out of memory");
@@ -302,18 +326,35 @@ int main(int argc, char **argv)
 	popts.end_idle_ns = env.end_idle_ns;
 	popts.docker_root = env.docker_root;
 	popts.runtime_root = env.runtime_root;
+	popts.kubelet_log_dir = env.kubelet_log_dir;
 	popts.cg_hiers = containers__followed(containers);
 	probes = probes__new(&popts);
-	if (!probes || probes__start(probes, state, containers)) {
+	if (!probes) {
+		err = 1;
+		goto cleanup;
+	}
+	/*
+	 * The status page's jobs from before this start, read once another daemon on the same
+	 * pins is gone (probes__new() waits for it) and before the state takes a record: what
+	 * finishes from now on comes after them, and only the state counts anything.
+	 */
+	if (events && strcmp(env.events_file, "-"))
+		history__load(env.events_file, timeline, state, NULL);
+	if (intake__start(probes, state, containers)) {
 		err = 1;
 		goto cleanup;
 	}
 	/* attached first, then scanned: nothing starts unseen in between */
-	err = scan_running(probes);
+	err = intake__scan(probes);
 	if (err < 0)
 		pr_warn("failed to scan %s for running runners: %s", env.proc_root, strerror(-err));
 	rctx.probes = probes;
 	rctx.containers = containers;
+	rctx.state = state;
+	rctx.max_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (rctx.max_cpus < 1)
+		rctx.max_cpus = 1;
+	rctx.busy = calloc((size_t)rctx.max_cpus, sizeof(*rctx.busy));
 	refresh(&rctx);
 	atomic_store(&heartbeat, clock_ns(CLOCK_MONOTONIC));
 
@@ -327,7 +368,7 @@ int main(int argc, char **argv)
 	msrc.passes = &passes;
 	msrc.web = &web_stats;
 	/* the host's name, not a DaemonSet pod's: pid 1's UTS namespace */
-	if (procfs_hostname(1, host, sizeof(host)) && gethostname(host, sizeof(host)))
+	if (procfs__hostname(1, host, sizeof(host)) && gethostname(host, sizeof(host)))
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	msrc.host = host;
@@ -352,7 +393,7 @@ int main(int argc, char **argv)
 		int wait_ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
 
 		/* events wake the loop at once; otherwise it wakes for the next pass, once a second */
-		err = probes__poll(probes, wait_ms);
+		err = intake__poll(probes, wait_ms);
 		if (err) {
 			pr_err("failed to read the events ring buffer: %s", strerror(-err));
 			break;
@@ -374,12 +415,14 @@ int main(int argc, char **argv)
 		pr_info("stopping on signal");
 cleanup:
 	http__free(http);
+	free(rctx.busy);
+	intake__stop(probes);
 	probes__free(probes);
 	state__free(state);
 	timeline__free(timeline);
-	joblabels_free(&labels);
+	joblabels__free(&labels);
 	containers__free(containers);
 	eventlog__free(events);
-	web_config__free(web);
+	webconfig__free(web);
 	return err ? 1 : 0;
 }

@@ -47,7 +47,7 @@ static int container_of(const struct rs_cgroup *v, struct container_ref *ref)
 	const char *leaf;
 
 	if ((v->flags & RS_CG_CUT) || !memchr(v->path, '\0', sizeof(v->path)) ||
-	    !cgroup_path_container(v->path, ref))
+	    !cgroup_path__container(v->path, ref))
 		return 0;
 	leaf = strrchr(v->path, '/');
 	return leaf && strstr(leaf, ref->id) != NULL;
@@ -66,6 +66,7 @@ static void take(struct probes *p, const struct rs_cg_key *key, const struct rs_
 		.tasks = v->flags & RS_CG_TASKS ? 1 : v->flags & RS_CG_FOUND ? -1 : 0,
 		.emptied_ns = v->emptied_ns,
 		.fin = removed ? &v->fin : NULL,
+		.wait_ns = removed ? v->wait_ns : 0,
 	};
 	struct container_ref ref;
 	int r;
@@ -189,14 +190,14 @@ void cgroups_reconcile(struct probes *p)
 		cgroups_walk(p, CGROUPS_WALK_LOST);
 }
 
-void probes__found_cgroups(struct probes *p)
+void intake_found_cgroups(struct probes *p)
 {
 	pthread_mutex_lock(&p->lock);
 	cgroups_walk(p, CGROUPS_WALK_STARTUP);
 	pthread_mutex_unlock(&p->lock);
 }
 
-void probes__cgroup_walks(struct probes *p, uint64_t *startup, uint64_t *lost)
+void intake__cgroup_walks(struct probes *p, uint64_t *startup, uint64_t *lost)
 {
 	*startup = atomic_load(&p->cg_walks[CGROUPS_WALK_STARTUP]);
 	*lost = atomic_load(&p->cg_walks[CGROUPS_WALK_LOST]);
@@ -246,6 +247,27 @@ static int acct_del(void *ctx, const struct rs_ctr_id *id)
 	return bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctr_acct), id) ? -errno : 0;
 }
 
+/*
+ * live: from the last task walk (intake/reconcile.c), which the containers' pass follows and
+ * never runs beside, so live_cg is not changed meanwhile; else the record as it is now
+ */
+static int cg_wait(void *ctx, const struct rs_cg_key *key, int live, uint64_t *wait_ns)
+{
+	struct probes *p = ctx;
+	struct live_cg *l;
+	struct rs_cgroup v;
+
+	if (live) {
+		HASH_FIND(hh, p->live_cg, key, sizeof(*key), l);
+		*wait_ns = l ? l->exited_ns + l->wait_ns : 0;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cgroups_map), key, &v))
+		return -errno;
+	*wait_ns = v.wait_ns;
+	return 0;
+}
+
 const struct containers_store_ops cgroups_store = {
 	.count_get = count_get,
 	.count_put = count_put,
@@ -253,4 +275,5 @@ const struct containers_store_ops cgroups_store = {
 	.acct_get = acct_get,
 	.acct_put = acct_put,
 	.acct_del = acct_del,
+	.cg_wait = cg_wait,
 };

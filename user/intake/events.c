@@ -23,9 +23,31 @@ static const char *const event_names[RS_EV_MAX] = {
 	[RS_EV_CG_POPULATED] = "cgroup_populated",
 };
 
-const char *probes_event_name(int type)
+const char *intake__event_name(int type)
 {
 	return type >= 0 && type < RS_EV_MAX ? event_names[type] : "unknown";
+}
+
+/*
+ * The job's context from the environment an event came with (emit_env()): 1 with *ctx set, 0
+ * when it names none, -1 when the event came without one (a plain event). What is not in the
+ * part that came is read from the process's /proc, if it is still there.
+ */
+static int event_context(const void *data, size_t len, pid_t pid, struct job_context *ctx)
+{
+	const struct rs_env_event *ee = data;
+	size_t n;
+	int have;
+
+	if (len < offsetof(struct rs_env_event, env))
+		return -1;
+	n = ee->len;
+	if (n > len - offsetof(struct rs_env_event, env))
+		n = len - offsetof(struct rs_env_event, env);
+	have = context__read(ctx, 0, ee->env, n);
+	if (have == 0 && (ee->flags & RS_ENV_CUT || !n))
+		have = context__read(ctx, pid, NULL, 0);
+	return have;
 }
 
 /*
@@ -35,26 +57,20 @@ const char *probes_event_name(int type)
  */
 static void take_job_event(struct probes *p, const void *data, size_t len)
 {
-	const struct rs_env_event *ee = data;
 	const struct rs_event *e = data;
 	struct job_context ctx;
 	struct rs_job j;
 	int have = -1;
 
-	if (e->type == RS_EV_JOB_START && len >= offsetof(struct rs_env_event, env)) {
-		size_t n = ee->len;
-
-		if (n > len - offsetof(struct rs_env_event, env))
-			n = len - offsetof(struct rs_env_event, env);
-		have = context_read(&ctx, 0, ee->env, n);
-		/* not in the part that came: the process may still be there to read */
-		if (have == 0 && (ee->flags & RS_ENV_CUT || !n))
-			have = context_read(&ctx, (pid_t)e->key.tgid, NULL, 0);
-	}
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &e->key, &j) &&
-	    state__job(p->state, &e->key, &j, NULL, have > 0 ? &ctx : NULL)) {
-		intake_forget_job(p, &e->key);
-		return;
+	if (e->type == RS_EV_JOB_START)
+		have = event_context(data, len, (pid_t)e->key.tgid, &ctx);
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.jobs_map), &e->key, &j)) {
+		/* a job that ended: its runner's disk as it was then, for why it failed */
+		intake_job_end_fs(p, &e->key, &j);
+		if (intake_job(p, &e->key, &j, NULL, have > 0 ? &ctx : NULL)) {
+			intake_forget_job(p, &e->key);
+			return;
+		}
 	}
 	if (have > 0)
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), &e->key);
@@ -81,17 +97,23 @@ static void take_event(struct probes *p, const void *data, size_t len)
 	case RS_EV_AGENT_START:
 	case RS_EV_AGENT_EXIT:
 		if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.agents_map), &e->key, &a) &&
-		    state__agent(p->state, &e->key, &a))
+		    intake_agent(p, &e->key, &a))
 			intake_forget_agent(p, &e->key);
 		break;
 	case RS_EV_JOB_START:
 	case RS_EV_JOB_EXIT:
 		take_job_event(p, data, len);
 		break;
-	case RS_EV_JOB_EXEC:
-		if (state__job_context(p->state, &e->key, (pid_t)e->tgid))
+	case RS_EV_JOB_EXEC: {
+		/* the step's environment as it exec'd, when it came: the step may be gone */
+		struct job_context ctx;
+		int have = event_context(data, len, (pid_t)e->tgid, &ctx);
+
+		if (intake_job_context(p, &e->key, have < 0 ? (pid_t)e->tgid : 0,
+				       have > 0 ? &ctx : NULL))
 			bpf_map_delete_elem(bpf_map__fd(p->skel->maps.ctx_map), &e->key);
 		break;
+	}
 	case RS_EV_CTR_INIT:
 		groups_container_init(p, e->tgid, &e->key);
 		break;
@@ -110,7 +132,7 @@ static void take_event(struct probes *p, const void *data, size_t len)
 
 /*
  * Counted once the state has it, and before the ring buffer's consumer moves past it: see
- * probes__events_waiting().
+ * intake__events_waiting().
  */
 static int handle_event(void *ctx, void *data, size_t len)
 {
@@ -121,7 +143,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-int probes__poll(struct probes *p, int timeout_ms)
+int intake__poll(struct probes *p, int timeout_ms)
 {
 	int n = ring_buffer__poll(p->rb, timeout_ms);
 
@@ -130,12 +152,12 @@ int probes__poll(struct probes *p, int timeout_ms)
 	return n < 0 ? n : 0;
 }
 
-uint64_t probes__events_taken(struct probes *p)
+uint64_t intake__events_taken(struct probes *p)
 {
 	return p ? atomic_load(&p->taken) : 0;
 }
 
-int probes__events_waiting(struct probes *p)
+int intake__events_waiting(struct probes *p)
 {
 	/* the ring buffer's fd polls readable while its consumer is behind its producer */
 	struct pollfd pfd = { .events = POLLIN };
@@ -146,7 +168,7 @@ int probes__events_waiting(struct probes *p)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX])
+int intake__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct rs_event_count *per;
@@ -170,7 +192,7 @@ int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX])
 	return 0;
 }
 
-int probes__start(struct probes *p, struct state *state, struct containers *containers)
+int intake__start(struct probes *p, struct state *state, struct containers *containers)
 {
 	int err;
 

@@ -11,6 +11,7 @@
 #include "kernel/probes_priv.h"
 #include "enrich/pid_cgroup.h"
 #include "intake/intake_priv.h"
+#include "ci/kinds/kinds.h"
 
 static int key_is_zero(const struct rs_key *k)
 {
@@ -19,41 +20,47 @@ static int key_is_zero(const struct rs_key *k)
 
 void read_hints(struct probes *p, const struct container_ref *ref, pid_t pid, struct hint_vals *h)
 {
+	int n, n_env;
+	const char *const *keys = kinds__keys(&n, &n_env);
+
 	memset(h->name, 0, sizeof(h->name));
 	memset(h->pod, 0, sizeof(h->pod));
 	h->docker = 0;
-	for (int i = 0; i < JK_MAX; i++) {
+	for (int i = 0; i < n; i++) {
 		h->v[i] = h->buf[i];
 		h->buf[i][0] = '\0';
 	}
+	h->kv = kinds__vals((const char *const *)h->v);
 	if (ref && ref->runtime == RUNTIME_DOCKER && !ref->nested) {
 		struct proc_stat st;
 
 		h->docker = p->docker_root[0] &&
-			    !containers_docker_meta(p->docker_root, ref->id, h->name,
-						    sizeof(h->name), jobid_keys, h->v, NAME_LEN,
-						    JK_MAX);
+			    !runtime_files__docker_meta(p->docker_root, ref->id, h->name,
+						    sizeof(h->name), keys, h->v, NAME_LEN, n);
 		/*
 		 * not the host engine's: an engine in a container (a dind sidecar, whose
 		 * containers land at the host's /docker/<id> when it has no cgroup namespace)
 		 * keeps its files in that container's filesystem, which the container's shim,
 		 * the init's parent, has as its root
 		 */
-		if (!h->docker && pid && !procfs_stat(pid, &st) && st.ppid > 1)
-			h->docker = !containers_docker_meta_in(st.ppid, ref->id, h->name,
-							       sizeof(h->name), jobid_keys, h->v,
-							       NAME_LEN, JK_MAX);
+		if (!h->docker && pid && !procfs__stat(pid, &st) && st.ppid > 1)
+			h->docker = !runtime_files__docker_meta_in(st.ppid, ref->id, h->name,
+							       sizeof(h->name), keys, h->v,
+							       NAME_LEN, n);
 	} else if (ref && ref->id[0] && ref->pod_uid[0] && p->runtime_root[0]) {
 		/* a pod's container (not its sandbox, which has no container name): its pod's
-		 * name from the CRI bundle, there before it starts */
+		 * name from the CRI bundle, found through the runtime's shim above pid */
 		struct container_names n = {};
 
-		containers_runtime_names(p->runtime_root, ref->runtime, ref->id, &n);
+		runtime_bundle__names(p->runtime_root, ref->runtime, ref->id, pid, &n, NULL, 0);
+		/* else kubelet's log link, there once the container has started */
+		if (!n.pod[0])
+			containers__kubelet_names(p->kubelet_log_dir, ref->id, &n);
 		memcpy(h->pod, n.pod, sizeof(h->pod));
 		memcpy(h->name, n.name, sizeof(h->name));
 	}
 	if (!h->docker && pid)
-		procfs_getenv_many(pid, jobid_keys, h->v, NAME_LEN, JK_ENV_MAX);
+		procfs__getenv_many(pid, keys, h->v, NAME_LEN, n_env);
 }
 
 struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t start_ns,
@@ -75,17 +82,17 @@ struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t sta
 	if (agent)
 		runner = *agent;
 	else
-		state__pick_agent(p->state, h->kind, h->runner, h->token, &runner);
+		state__pick_agent(p->state, h->kind, h->runner, h->tag, &runner);
 	/* tgid 0: no process has it, so the kernel never ends the job; a start taken already
 	 * by another job moves on a nanosecond */
 	g->key.start_ns = start_ns ? start_ns : clock_ns(CLOCK_BOOTTIME);
 	for (int i = 0; i < 64; i++, g->key.start_ns++) {
-		int err = probes__seed_job(p, &g->key, &runner, h->kind, 0);
+		int err = intake_seed_job(p, &g->key, &runner, h->kind, 0);
 
 		if (!err)
 			break;
 		if (err != -EEXIST || i == 63) {
-			pr_warn("no record for %s job %s: %s", detect_kind_name(h->kind), h->id,
+			pr_warn("no record for %s job %s: %s", kinds__name(h->kind), h->id,
 				strerror(-err));
 			free(g);
 			return NULL;
@@ -94,7 +101,7 @@ struct group *group_get(struct probes *p, const struct job_hint *h, uint64_t sta
 	if (key_is_zero(&runner))
 		state__name_job(p->state, &g->key, h->kind, h->runner);
 	HASH_ADD_STR(p->groups, hkey, g);
-	pr_debug("%s job %s started, runner pid %u", detect_kind_name(h->kind), h->id, runner.tgid);
+	pr_debug("%s job %s started, runner pid %u", kinds__name(h->kind), h->id, runner.tgid);
 	return g;
 }
 
@@ -113,6 +120,16 @@ void part_ended(struct probes *p, const struct rs_key *job, int step, int code, 
 	if (joined && j.live_procs)
 		j.live_procs--;
 	bpf_map_update_elem(fd, job, &j, BPF_EXIST);
+}
+
+/* 1 when process tgid is gone, a zombie, or on its way out (PF_EXITING: its exit program may
+ * have run) */
+static int exiting(__u32 tgid)
+{
+	struct proc_stat st;
+
+	return procfs__stat((pid_t)tgid, &st) || st.state == 'Z' || st.state == 'X' ||
+	       (st.flags & 0x4);
 }
 
 int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind, int step)
@@ -134,13 +151,24 @@ int join(struct probes *p, const struct rs_key *job, __u32 tgid, int kind, int s
 	pr.flags = step ? RS_PROC_STEP : 0;
 	/* one untracked until now may have joined meanwhile (a task attached to a placed
 	 * container's cgroup): the programs counted it then */
-	if ((err = probes_add_proc(p, tgid, &pr, had ? BPF_EXIST : BPF_NOEXIST)))
+	if ((err = probes__add_proc(p, tgid, &pr, had ? BPF_EXIST : BPF_NOEXIST)))
 		return err;
 	/* the kernel counts the processes it adds atomically; this count races only with a
 	 * fork or exit in this same job at this same moment */
 	if (!bpf_map_lookup_elem(jobs, job, &j)) {
 		j.live_procs++;
 		j.total_procs++;
+		bpf_map_update_elem(jobs, job, &j, BPF_EXIST);
+	}
+	/*
+	 * A process read from a cgroup may have ended before it was added (runc's short-lived
+	 * start-up processes): its exit, gone by, will never take it out. Whoever deletes its
+	 * entry owns its end (the exit program reports only if it deletes it), so one that is
+	 * exiting or gone is taken out here, unless its exit has done so already.
+	 */
+	if (exiting(tgid) && !bpf_map_delete_elem(procs, &tgid) &&
+	    !bpf_map_lookup_elem(jobs, job, &j) && j.live_procs) {
+		j.live_procs--;
 		bpf_map_update_elem(jobs, job, &j, BPF_EXIST);
 	}
 	return 0;
@@ -174,11 +202,11 @@ void groups_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent,
 	if (!h)
 		return;
 	read_hints(p, NULL, (pid_t)tgid, h);
-	if (!jobid_classify(NULL, (const char *const *)h->v, &jh) || jh.kind != kind)
+	if (kinds__classify(NULL, &h->kv, &jh) <= 0 || jh.kind != kind)
 		goto out;
 	for (__u32 cur = tgid; n < 64; n++) {
 		chain[n] = cur;
-		if (procfs_stat((pid_t)cur, &st) || st.ppid <= 1)
+		if (procfs__stat((pid_t)cur, &st) || st.ppid <= 1)
 			goto out; /* gone, or not under the agent after all */
 		if ((__u32)st.ppid == agent->tgid)
 			break;
@@ -193,36 +221,6 @@ void groups_agent_exec(struct probes *p, __u32 tgid, const struct rs_key *agent,
 		join(p, &g->key, chain[i], kind, i == n);
 out:
 	free(h);
-}
-
-/* jobs of several processes end once none of their processes has been alive for a while */
-void groups_end_idle(struct probes *p)
-{
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	struct group *g, *t;
-	struct live_cpu *l;
-
-	HASH_ITER(hh, p->groups, g, t) {
-		if (g->ended_at) {
-			if (now - g->ended_at > GROUP_KEEP_NS) {
-				HASH_DEL(p->groups, g);
-				free(g);
-			}
-			continue;
-		}
-		HASH_FIND(hh, p->live, &g->key, sizeof(g->key), l);
-		if (l) {
-			g->idle_since = 0;
-			continue;
-		}
-		if (!g->idle_since)
-			g->idle_since = now;
-		/* one with its job container there (or stopped between GitLab's stages) ends
-		 * when that is removed, not when idle */
-		if (now - g->idle_since >= p->end_idle_ns && !placed_holds(p, g->hkey))
-			group_end(p, g, "idle");
-	}
-	placed_stopped(p);
 }
 
 void group_end(struct probes *p, struct group *g, const char *why)
@@ -262,10 +260,9 @@ static int restored_id(struct probes *p, const struct rs_key *job, char *hkey, s
 			continue;
 		struct container_ref ref;
 
-		read_hints(p, pid_cgroup((pid_t)tgid, &ref, NULL) > 0 ? &ref : NULL, (pid_t)tgid, h);
-		if (jobid_classify(h->name, (const char *const *)h->v, &jh) ||
-		    (read_hints(p, NULL, (pid_t)tgid, h),
-		     jobid_classify(NULL, (const char *const *)h->v, &jh))) {
+		read_hints(p, pid_cgroup__read((pid_t)tgid, &ref, NULL) > 0 ? &ref : NULL, (pid_t)tgid, h);
+		if (kinds__classify(h->name, &h->kv, &jh) > 0 ||
+		    (read_hints(p, NULL, (pid_t)tgid, h), kinds__classify(NULL, &h->kv, &jh) > 0)) {
 			snprintf(hkey, sz, "%d/%s", jh.kind, jh.id);
 			found = 0;
 		}
@@ -303,10 +300,10 @@ void groups_restore(struct probes *p)
 		n++;
 	}
 	if (n)
-		pr_info("%d Gitea/GitLab jobs carried over from before", n);
+		pr_info("%d jobs of several processes carried over from before", n);
 }
 
-void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
+void intake_found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
 				 int kind)
 {
 	pthread_mutex_lock(&p->lock);

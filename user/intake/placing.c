@@ -15,6 +15,7 @@
 #include "enrich/procfs.h"
 #include "kernel/probes_priv.h"
 #include "intake/intake_priv.h"
+#include "ci/kinds/kinds.h"
 
 /* tasks in a placed container's cgroup before it was placed join in at most this many rounds
  * (a round's joining lets forks made meanwhile be found in the next) */
@@ -41,7 +42,7 @@ static void join_present(struct probes *p, const struct placed *pl)
 		size_t len = 0;
 		int joined = 0;
 
-		if (procfs_read_file(path, buf, 65536, &len))
+		if (procfs__read_file(path, buf, 65536, &len))
 			break;
 		for (char *s = buf, *end; *s; s = end) {
 			long pid = strtol(s, &end, 10);
@@ -93,8 +94,8 @@ static struct placed *place(struct probes *p, const struct container_ref *ref,
 	HASH_ADD_STR(p->placed, id, pl);
 	set_cg_jobs(p, pl);
 	pr_debug("container %s placed in job pid %u (%s), role %s", ref->id, job->tgid,
-		 group[0] ? group : detect_kind_name(kind), role);
-	state__job_container(p->state, &j.runner, kind, runner, ref, paths, job, role);
+		 group[0] ? group : kinds__name(kind), role);
+	intake_job_container(p, &j.runner, kind, runner, ref, paths, job, role);
 	/*
 	 * A job of several processes takes its result from the exits of the containers' inits
 	 * and steps, so a task joins it at its attach (the programs, from cg_jobs) or at the exec
@@ -107,42 +108,43 @@ static struct placed *place(struct probes *p, const struct container_ref *ref,
 }
 
 /*
- * What a container says of itself places it: in a Gitea or GitLab job its name or environment
- * names, in the running job its marks name. 1 when placed, -1 when it is known to be no job's
- * (named, with nothing of a job), 0 when what it may say later (its processes' environment)
- * is yet to be read.
+ * What a container says of itself places it: in the job of several processes its name or
+ * environment names, in the running job its marks name. 1 when placed, -1 when it is known
+ * to be no job's (named, with nothing of a job, or a kind's process that names no job), 0 when
+ * what it may say later (its processes' environment) is yet to be read.
  */
 static int decide(struct probes *p, const struct container_ref *ref,
 		  const struct cgroup_paths *paths, struct hint_vals *h, uint64_t start_ns,
 		  struct placed **out)
 {
-	const char *const *v = (const char *const *)h->v;
 	struct job_mark mark;
 	struct job_hint jh;
 	struct rs_key job;
 	struct group *g;
+	int named;
 
 	*out = NULL;
-	if (jobid_classify(h->name, v, &jh)) {
+	named = kinds__classify(h->name, &h->kv, &jh);
+	if (named > 0) {
 		g = group_get(p, &jh, start_ns, NULL);
 		if (g)
 			*out = place(p, ref, paths, &g->key, g->runner, jh.kind, jh.step,
-				     jobid_role(jh.kind, &jh, h->name, v), g->hkey);
+				     kinds__role(jh.kind, &jh, h->name, &h->kv), g->hkey);
 		return 1;
 	}
-	if ((jobid_mark(v, &mark) || jobid_k8s_mark(h->name[0] ? h->pod : NULL, &mark)) &&
+	if (kinds__mark(h->name[0] ? h->pod : NULL, &h->kv, &mark) &&
 	    !state__job_by_mark(p->state, &mark, &job)) {
-		/* a GitHub job's job, service or action container, or its pod under ARC's
-		 * Kubernetes mode; a Buildkite plugin's */
+		/* a job's job, service or action container, or its pod under ARC's Kubernetes
+		 * mode; a plugin's */
 		pr_debug("container %s (%s) is %s job pid %u's", ref->id, h->name,
-			 detect_kind_name(mark.kind), job.tgid);
+			 kinds__name(mark.kind), job.tgid);
 		*out = place(p, ref, paths, &job, NULL, mark.kind, 0,
 			     mark.pod[0] ? (mark.step ? "step" : "job") :
-					   jobid_role(mark.kind, NULL, h->name, v),
+					   kinds__role(mark.kind, NULL, h->name, &h->kv),
 			     "");
 		return 1;
 	}
-	return h->docker || h->v[JK_GITEA_ACTIONS][0] ? -1 : 0;
+	return h->docker || named < 0 ? -1 : 0;
 }
 
 void groups_container_made(struct probes *p, const struct container_ref *ref)
@@ -278,7 +280,7 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 
 	/* placed already (from its cgroup, or found again at start-up), or tracked otherwise
 	 * since (an init that exec'd a runner agent) */
-	if (probes__tracked(p, tgid) || pid_cgroup((pid_t)tgid, &ref, &paths) <= 0)
+	if (probes__tracked(p, tgid) || pid_cgroup__read((pid_t)tgid, &ref, &paths) <= 0)
 		return;
 	h = malloc(sizeof(*h));
 	if (!h)
@@ -290,7 +292,7 @@ void groups_container_init(struct probes *p, __u32 tgid, const struct rs_key *ke
 	} else if (r < 0) {
 		/* named, and no job's: forgotten, and its processes are not looked at again */
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.inits_map), &tgid);
-		probes_bit_clear(p, tgid);
+		probes__bit_clear(p, tgid);
 	}
 	/* else its first processes may say (a Gitea job container's steps carry the marks) */
 	free(h);
@@ -320,9 +322,9 @@ void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *in
 		return;
 	read_hints(p, NULL, (pid_t)tgid, h);
 	/* the container is this process's (its init may be gone) */
-	if (jobid_classify(NULL, (const char *const *)h->v, &jh) &&
+	if (kinds__classify(NULL, &h->kv, &jh) > 0 &&
 	    (g = group_get(p, &jh, init->start_ns, NULL)) &&
-	    pid_cgroup((pid_t)tgid, &ref, &paths) > 0) {
+	    pid_cgroup__read((pid_t)tgid, &ref, &paths) > 0) {
 		/* the init only holds the container; this process is a step */
 		pl = place(p, &ref, &paths, &g->key, g->runner, jh.kind, 0, "job", g->hkey);
 		init_placed(p, pl, init->tgid);
@@ -331,11 +333,51 @@ void groups_container_exec(struct probes *p, __u32 tgid, const struct rs_key *in
 	free(h);
 }
 
-void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
+void intake_found_container(struct probes *p, uint32_t tgid, uint64_t start_ns)
 {
 	struct rs_key k = { .tgid = tgid, .start_ns = start_ns };
 
 	pthread_mutex_lock(&p->lock);
 	groups_container_init(p, tgid, &k);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* jobs of several processes end once none of their processes has been alive for a while */
+void placed_end_idle(struct probes *p)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct group *g, *t;
+	struct live_cpu *l;
+
+	HASH_ITER(hh, p->groups, g, t) {
+		if (g->ended_at) {
+			if (now - g->ended_at > GROUP_KEEP_NS) {
+				HASH_DEL(p->groups, g);
+				free(g);
+			}
+			continue;
+		}
+		HASH_FIND(hh, p->live, &g->key, sizeof(g->key), l);
+		if (l) {
+			g->idle_since = 0;
+			continue;
+		}
+		if (!g->idle_since)
+			g->idle_since = now;
+		/* one with its job container there (or stopped between GitLab's stages) ends
+		 * when that is removed, not when idle */
+		if (now - g->idle_since >= p->end_idle_ns && !placed_holds(p, g->hkey))
+			group_end(p, g, "idle");
+	}
+	placed_stopped(p);
+}
+
+void placed_free(struct probes *p)
+{
+	struct placed *pl, *t;
+
+	HASH_ITER(hh, p->placed, pl, t) {
+		HASH_DEL(p->placed, pl);
+		free(pl);
+	}
 }

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "intake/scan.h"
+#include "kernel/probes_priv.h"
+#include "intake/intake_priv.h"
 #include "ci/detect.h"
+#include "ci/kinds/kinds.h"
 #include "lib/log.h"
 #include "kernel/probes.h"
 #include "enrich/procfs.h"
@@ -40,7 +42,7 @@ static int ns_init(pid_t pid)
 	size_t len;
 	int fields = 0;
 
-	if (procfs_read(pid, "status", buf, sizeof(buf), &len))
+	if (procfs__read(pid, "status", buf, sizeof(buf), &len))
 		return 0;
 	l = strstr(buf, "\nNSpid:");
 	if (!l)
@@ -61,7 +63,7 @@ static int collect(struct sproc **out)
 	struct sproc *v = NULL;
 	int n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d = opendir(procfs_root());
+	DIR *d = opendir(procfs__root());
 
 	if (!d)
 		return -errno;
@@ -74,7 +76,7 @@ static int collect(struct sproc **out)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (procfs_stat(pid, &st))
+		if (procfs__stat(pid, &st))
 			continue; /* gone already */
 		if (n == cap) {
 			struct sproc *nv = realloc(v, sizeof(*v) * (size_t)(cap ? cap * 2 : 512));
@@ -92,8 +94,8 @@ static int collect(struct sproc **out)
 		v[n].ppid = st.ppid;
 		v[n].start_ns = st.start_ns;
 		/* argv[1] is read only for names in the table */
-		if (detect_is_candidate(st.comm) && !procfs_arg1(pid, arg1, sizeof(arg1), &has_arg1))
-			v[n].role = detect_classify(st.comm, has_arg1 ? arg1 : NULL, &v[n].kind);
+		if (detect__is_candidate(st.comm) && !procfs__arg1(pid, arg1, sizeof(arg1), &has_arg1))
+			v[n].role = detect__classify(st.comm, has_arg1 ? arg1 : NULL, &v[n].kind);
 		v[n].ns_init = ns_init(pid);
 		n++;
 	}
@@ -130,7 +132,7 @@ static struct rs_key key_of(const struct sproc *s)
 	return k;
 }
 
-int scan_running(struct probes *p)
+int intake__scan(struct probes *p)
 {
 	struct sproc *v = NULL;
 	int n = collect(&v), seeded = 0, agents = 0, jobs = 0;
@@ -147,12 +149,12 @@ int scan_running(struct probes *p)
 		 * exact exec time, which /proc only approximates) is the one */
 		if (probes__tracked(p, (uint32_t)v[i].pid))
 			continue;
-		if (v[i].role == RS_ROLE_AGENT && !probes__seed_agent(p, &k, v[i].kind))
+		if (v[i].role == RS_ROLE_AGENT && !intake_seed_agent(p, &k, v[i].kind))
 			agents++;
 		if (v[i].role == RS_ROLE_JOB && v[i].job == i) {
 			struct rs_key rk = v[i].agent >= 0 ? key_of(&v[v[i].agent]) : none;
 
-			if (!probes__seed_job(p, &k, &rk, v[i].kind, v[i].job_procs))
+			if (!intake_seed_job(p, &k, &rk, v[i].kind, v[i].job_procs))
 				jobs++;
 		}
 	}
@@ -176,18 +178,18 @@ int scan_running(struct probes *p)
 	 * names and their processes' environment */
 	for (int i = 0; i < n; i++) {
 		if (v[i].ns_init && v[i].agent < 0 && v[i].job < 0)
-			probes__found_container(p, (uint32_t)v[i].pid, v[i].start_ns);
+			intake_found_container(p, (uint32_t)v[i].pid, v[i].start_ns);
 		else if (v[i].agent >= 0 && v[i].job < 0 && v[i].role == RS_ROLE_NONE &&
-			 detect_kind_has(v[v[i].agent].kind, KIND_ENV_JOBS)) {
+			 kinds__has(v[v[i].agent].kind, KIND_ENV_JOBS)) {
 			struct rs_key ak = key_of(&v[v[i].agent]);
 
-			probes__found_agent_process(p, (uint32_t)v[i].pid, &ak, v[v[i].agent].kind);
+			intake_found_agent_process(p, (uint32_t)v[i].pid, &ak, v[v[i].agent].kind);
 		}
 	}
 	pr_info("found %d runner agents and %d jobs already running (%d processes)", agents, jobs,
 		seeded);
 	free(v);
 	/* and the containers there before: from now on the kernel's cgroup events tell */
-	probes__found_cgroups(p);
+	intake_found_cgroups(p);
 	return seeded;
 }

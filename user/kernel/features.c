@@ -129,10 +129,11 @@ static void rstat_offsets(const struct btf *btf, struct probes_rstat *out)
  * which the raw_tp programs read their arguments; whether it has the helpers
  * bpf_map_lookup_percpu_elem() (5.19) and bpf_loop() (5.17), told by their functions in BTF
  * (every helper has one) and not by loading a probe, whose verifier log valgrind takes for
- * uninitialised memory; and where cgroup2's base statistics are.
+ * uninitialised memory; where cgroup2's base statistics are; and whether a task keeps its wait
+ * for a CPU (sched_info.run_delay, CONFIG_SCHED_INFO).
  */
 static struct {
-	int read, oom, cast, percpu;
+	int read, oom, cast, percpu, run_delay;
 	struct probes_rstat rstat;
 } facts;
 
@@ -165,6 +166,12 @@ static void read_facts(void)
 		btf__find_by_name_kind(btf, "bpf_map_lookup_percpu_elem", BTF_KIND_FUNC) > 0 &&
 		btf__find_by_name_kind(btf, "bpf_loop", BTF_KIND_FUNC) > 0;
 	rstat_offsets(btf, &facts.rstat);
+	id = btf__find_by_name_kind(btf, "sched_info", BTF_KIND_STRUCT);
+	if (id > 0) {
+		__u32 unused;
+
+		facts.run_delay = member_at(btf, btf__type_by_id(btf, id), "run_delay", &unused) >= 0;
+	}
 	btf__free(btf);
 }
 
@@ -185,4 +192,10 @@ int probes_percpu_reads(void)
 {
 	read_facts();
 	return facts.percpu;
+}
+
+int probes__cpu_wait(void)
+{
+	read_facts();
+	return facts.run_delay;
 }

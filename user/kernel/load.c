@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "kernel/bpflog.h"
 #include "kernel/probes_priv.h"
+#include "ci/kinds/kinds.h"
 
 /* rules_map and its bloom filter, before the programs that read them run */
 static int set_rules(struct runnerscope_bpf *skel)
@@ -16,7 +17,7 @@ static int set_rules(struct runnerscope_bpf *skel)
 	struct rs_rule_key keys[32];
 	struct rs_rule vals[32];
 	struct rs_bloom bloom = {};
-	int n = detect_rules_build(keys, vals, 32);
+	int n = detect__rules_build(keys, vals, 32);
 	__u32 zero = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -40,7 +41,7 @@ static int set_rules(struct runnerscope_bpf *skel)
 #define PIN_MAPS(X)                                                                                \
 	X(meta) X(rules_map) X(procs_map) X(agents_map) X(jobs_map) X(ctx_map) X(events_total)    \
 	X(runner_stats) X(job_acct) X(agent_acct) X(procs_bits) X(rules_bloom) X(inits_map)       \
-	X(cgroups_map) X(cg_jobs) X(ctr_counts) X(ctr_acct)
+	X(cgroups_map) X(cg_jobs) X(ctr_counts) X(ctr_acct) X(ctr_bits)
 
 struct bpf_map *probes_pin_map(struct runnerscope_bpf *skel, int i)
 {
@@ -108,7 +109,7 @@ __u64 probes_build_hash(const struct probes_opts *opts, int oom)
 	__u64 h = 0xcbf29ce484222325ULL,
 	      extra[8] = { (__u64)sysconf(_SC_PAGESIZE), (__u64)(oom > 0),
 			   opts->ringbuf_bytes ? opts->ringbuf_bytes : 256 * 1024,
-			   detect_kinds_with(KIND_ENV_JOBS), detect_kinds_with(KIND_CONTEXT_AT_START),
+			   kinds__with(KIND_ENV_JOBS), kinds__with(KIND_CONTEXT_AT_START),
 			   opts->cg_hiers, (__u64)probes_percpu_reads(),
 			   (__u64)libbpf_num_possible_cpus() };
 
@@ -172,8 +173,8 @@ struct runnerscope_bpf *probes_open(const struct probes *p, const struct probes_
 	skel->rodata->oom_arg_is_task = oom > 0;
 	skel->rodata->gen = gen;
 	skel->rodata->test_reject = test_reject(p);
-	skel->rodata->env_job_kinds = detect_kinds_with(KIND_ENV_JOBS);
-	skel->rodata->context_at_start_kinds = detect_kinds_with(KIND_CONTEXT_AT_START);
+	skel->rodata->env_job_kinds = kinds__with(KIND_ENV_JOBS);
+	skel->rodata->context_at_start_kinds = kinds__with(KIND_CONTEXT_AT_START);
 	skel->rodata->cg_hiers = opts->cg_hiers;
 	skel->rodata->percpu_reads = (__u8)probes_percpu_reads();
 	skel->rodata->nr_cpus = (__u32)(libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);

@@ -46,7 +46,7 @@ static int pidfd_exited(int pidfd)
  * kernel has an entry for it already (kept: newer); -ESRCH when it had exited by then, so
  * that its exit may not have found the entry: the entry goes again.
  */
-int probes_add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags)
+int probes__add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags)
 {
 	int procs = bpf_map__fd(p->skel->maps.procs_map), err = 0;
 	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
@@ -71,7 +71,7 @@ int probes_add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u6
  * a process. The programs set a bit again after making an entry, so an entry made while this
  * runs is found here or keeps its bit.
  */
-void probes_bit_clear(struct probes *p, __u32 tgid)
+void probes__bit_clear(struct probes *p, __u32 tgid)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 
@@ -142,5 +142,5 @@ int probes__tracked(struct probes *p, uint32_t tgid)
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc)
 {
 	/* an entry the kernel made since the programs were attached is newer: kept */
-	return probes_add_proc(p, tgid, proc, BPF_NOEXIST);
+	return probes__add_proc(p, tgid, proc, BPF_NOEXIST);
 }

@@ -42,7 +42,7 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-int pin_dir_open(const char *path, int wait)
+int pin__dir_open(const char *path, int wait)
 {
 	char parent[PATH_MAX];
 	int fd, err;
@@ -93,7 +93,7 @@ int pin_dir_open(const char *path, int wait)
 	return err;
 }
 
-int pin_dir_clear(const char *path, int rmdir_too)
+int pin__dir_clear(const char *path, int rmdir_too)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -128,6 +128,28 @@ static const struct btf_type *resolve(const struct btf *btf, __u32 id, __u32 *ou
 	if (out_id)
 		*out_id = id;
 	return t;
+}
+
+/*
+ * How many bytes of a member of type fid (fsz bytes) carry over to one of type tid (tsz): all
+ * of it when the sizes agree, and for an array that grew (a new reason, a new result) its old
+ * elements, when they are of the same size: those keep their index. 0: nothing carries.
+ */
+static size_t carried_bytes(const struct btf *fb, __u32 fid, __s64 fsz, const struct btf *tb,
+			    __u32 tid, __s64 tsz)
+{
+	const struct btf_type *ft, *tt;
+
+	if (fsz <= 0 || tsz <= 0)
+		return 0;
+	if (fsz == tsz)
+		return (size_t)tsz;
+	ft = resolve(fb, fid, NULL);
+	tt = resolve(tb, tid, NULL);
+	if (!ft || !tt || !btf_is_array(ft) || !btf_is_array(tt) || fsz > tsz ||
+	    btf__resolve_size(fb, btf_array(ft)->type) != btf__resolve_size(tb, btf_array(tt)->type))
+		return 0;
+	return (size_t)fsz;
 }
 
 static void note(char *list, size_t sz, const char *name)
@@ -175,15 +197,17 @@ int btf_copy_value(const struct btf *from_btf, __u32 from_id, const void *src, s
 			const struct btf_member *fm = btf_members(ft) + k;
 			__u32 foff = btf_member_bit_offset(ft, k);
 			__s64 fsz = btf__resolve_size(from_btf, fm->type);
+			size_t n;
 
 			if (strcmp(name, btf__name_by_offset(from_btf, fm->name_off)))
 				continue;
 			found = -1;
-			if (tsz <= 0 || fsz != tsz || toff % 8 || foff % 8 ||
-			    btf_member_bitfield_size(tt, i) || btf_member_bitfield_size(ft, k) ||
-			    foff / 8 + (size_t)fsz > src_sz || toff / 8 + (size_t)tsz > dst_sz)
+			n = carried_bytes(from_btf, fm->type, fsz, to_btf, tm->type, tsz);
+			if (!n || toff % 8 || foff % 8 || btf_member_bitfield_size(tt, i) ||
+			    btf_member_bitfield_size(ft, k) || foff / 8 + (size_t)fsz > src_sz ||
+			    toff / 8 + (size_t)tsz > dst_sz)
 				break;
-			memcpy((char *)dst + toff / 8, (const char *)src + foff / 8, (size_t)tsz);
+			memcpy((char *)dst + toff / 8, (const char *)src + foff / 8, n);
 			found = 1;
 		}
 		if (found == 1)

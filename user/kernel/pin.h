@@ -16,15 +16,16 @@ struct btf;
  * takes the directory's lock, waiting for another runnerscope that holds it when wait is
  * set. Returns the locked directory's fd, or -errno after logging why.
  */
-int pin_dir_open(const char *path, int wait);
+int pin__dir_open(const char *path, int wait);
 
 /* Unpins everything directly under path and removes it; returns entries removed or -errno. */
-int pin_dir_clear(const char *path, int rmdir_too);
+int pin__dir_clear(const char *path, int rmdir_too);
 
 /*
  * Builds dst (a to_id object of to_btf) from src (a from_id object of from_btf): members of
- * a struct by name where both sides have the same size, anything else whole when both are
- * the same size and neither is a struct. dst starts zeroed. Member names that could not be
+ * a struct by name where both sides have the same size (an array that grew keeps its old
+ * elements at their index, the new ones zero), anything else whole when both are the same
+ * size and neither is a struct. dst starts zeroed. Member names that could not be
  * carried over are listed, comma-separated, in reset (may be NULL). Returns 0, or -EINVAL when
  * nothing in the layouts matches (then dst is all zero).
  */

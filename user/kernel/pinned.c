@@ -90,7 +90,8 @@ static int pinned_compatible(struct probes *p, struct runnerscope_bpf *skel)
 			return 0;
 		/* a map this build adds to the set is made and pinned as the programs load */
 		if ((fd = bpf_obj_get(path)) < 0) {
-			if (errno == ENOENT && (m == skel->maps.procs_bits || m == skel->maps.rules_bloom))
+			if (errno == ENOENT && (m == skel->maps.procs_bits || m == skel->maps.rules_bloom ||
+						m == skel->maps.ctr_bits))
 				continue;
 			return 0;
 		}
@@ -232,7 +233,7 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	meta.attach = p->mode == ATTACH_RAW_TP ? 2 : 1;
 	if ((err = write_meta(p, &meta)) || (err = runnerscope_bpf__attach(p->skel)))
 		goto out;
-	err = pin_dir_clear(p->pin_path, 0);
+	err = pin__dir_clear(p->pin_path, 0);
 	if (err < 0)
 		goto out;
 	for (int i = 0; (m = probes_pin_map(p->skel, i)); i++)
@@ -243,9 +244,11 @@ static int migrate(struct probes *p, const struct probes_opts *opts, int oom, in
 	    (err = bpf_map__pin(p->skel->maps.events_rb, path)) || (err = pin_links(p)))
 		goto out;
 	for (int i = 0; (m = probes_pin_map(p->skel, i)); i++) {
-		/* meta and the rules are this daemon's; the bits are made again from procs_map */
+		/* meta and the rules are this daemon's; the bits are made again from procs_map,
+		 * and the containers' by the first task walk */
 		if (m == p->skel->maps.meta || m == p->skel->maps.rules_map ||
-		    m == p->skel->maps.rules_bloom || m == p->skel->maps.procs_bits)
+		    m == p->skel->maps.rules_bloom || m == p->skel->maps.procs_bits ||
+		    m == p->skel->maps.ctr_bits)
 			continue;
 		if (old_fds[i] < 0)
 			pr_warn("pinned %s was missing: it starts empty", bpf_map__name(m));

@@ -40,12 +40,15 @@ struct probes *probes__new(const struct probes_opts *opts)
 		snprintf(p->kernel, sizeof(p->kernel), "%s", uname(&u) ? "unknown" : u.release);
 	}
 	p->pin_fd = -1;
+	p->cpu_wait = probes__cpu_wait();
 	p->stats_fd = -1;
 	p->cleanup = opts->cleanup_on_exit;
 	p->end_idle_ns = opts->end_idle_ns ? opts->end_idle_ns : 10ULL * 1000000000ULL;
 	snprintf(p->docker_root, sizeof(p->docker_root), "%s", opts->docker_root ? opts->docker_root : "");
 	snprintf(p->runtime_root, sizeof(p->runtime_root), "%s",
 		 opts->runtime_root ? opts->runtime_root : "");
+	snprintf(p->kubelet_log_dir, sizeof(p->kubelet_log_dir), "%s",
+		 opts->kubelet_log_dir ? opts->kubelet_log_dir : "");
 	p->mode = opts->attach == ATTACH_RAW_TP ? ATTACH_RAW_TP : ATTACH_TP_BTF;
 	if (opts->pin_path && opts->pin_path[0]) {
 		if (snprintf(p->pin_path, sizeof(p->pin_path), "%s", opts->pin_path) >=
@@ -54,7 +57,7 @@ struct probes *probes__new(const struct probes_opts *opts)
 			err = -ENAMETOOLONG;
 			goto fail;
 		}
-		p->pin_fd = pin_dir_open(p->pin_path, 1);
+		p->pin_fd = pin__dir_open(p->pin_path, 1);
 		if (p->pin_fd < 0) {
 			err = p->pin_fd;
 			p->pin_path[0] = '\0'; /* not ours to clean up */
@@ -87,7 +90,7 @@ struct probes *probes__new(const struct probes_opts *opts)
 	return p;
 fail:
 	if (p->pin_path[0] && p->cleanup)
-		pin_dir_clear(p->pin_path, 1);
+		pin__dir_clear(p->pin_path, 1);
 	p->cleanup = 0;
 	probes__free(p);
 	errno = -err;
@@ -96,14 +99,12 @@ fail:
 
 void probes__free(struct probes *p)
 {
-	struct live_cpu *l, *t;
-
 	if (!p)
 		return;
 
 	ring_buffer__free(p->rb);
 	if (p->cleanup && p->pin_path[0]) {
-		int n = pin_dir_clear(p->pin_path, 1);
+		int n = pin__dir_clear(p->pin_path, 1);
 
 		if (n < 0)
 			pr_warn("cannot remove %s: %s", p->pin_path, strerror(-n));
@@ -117,18 +118,6 @@ void probes__free(struct probes *p)
 		close(p->pin_fd);
 	if (p->stats_fd >= 0)
 		close(p->stats_fd);
-	HASH_ITER(hh, p->live, l, t) {
-		HASH_DEL(p->live, l);
-		free(l);
-	}
-	{
-		struct group *g, *gt;
-
-		HASH_ITER(hh, p->groups, g, gt) {
-			HASH_DEL(p->groups, g);
-			free(g);
-		}
-	}
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -25,6 +25,7 @@ struct probes_opts {
 	uint64_t end_idle_ns; /* a job of several processes ends after this long with none */
 	const char *docker_root; /* docker's data root: job containers' names and labels */
 	const char *runtime_root; /* containerd's and CRI-O's files: job pods' names */
+	const char *kubelet_log_dir; /* kubelet's log links: job pods' names without them */
 	/* bit h: hierarchy id h holds the containers' cgroups whose removal the programs keep
 	 * (enrich/cgroupfs.h, cgroupfs_followed()) */
 	uint32_t cg_hiers;
@@ -32,34 +33,15 @@ struct probes_opts {
 
 /* NULL with errno set; the reason has been logged in one line */
 struct probes *probes__new(const struct probes_opts *opts);
-/*
- * intake/: from now on what the maps say goes to state and the containers: their counters
- * kept in the pinned maps, the ring buffer opened, jobs of several processes carried over.
- * 0 or -errno
- */
-struct containers;
-int probes__start(struct probes *p, struct state *state, struct containers *containers);
 void probes__free(struct probes *p);
+
+/* whether the kernel keeps each thread's wait for a CPU (CONFIG_SCHED_INFO), from its BTF */
+int probes__cpu_wait(void);
 
 /* the attach flavour in use: "tp_btf" or "raw_tp" */
 const char *probes__attach_name(const struct probes *p);
 /* the running kernel's release, as uname(2) gives it */
 const char *probes__kernel_release(const struct probes *p);
-/* waits up to timeout_ms for events and hands them to the state; 0 or -errno */
-int probes__poll(struct probes *p, int timeout_ms);
-/*
- * Events taken from the ring buffer so far, each counted once the state has it and before the
- * ring buffer lets it go: once probes__events_waiting() says none waits, every event before
- * that call is in the state and in the count read after it. 0 for a NULL p.
- */
-uint64_t probes__events_taken(struct probes *p);
-/* 1 while events wait in the ring buffer to be taken */
-int probes__events_waiting(struct probes *p);
-/*
- * Reads every agent and job record, and the CPU of running jobs, into the state, deleting the
- * records it is done with. Safe to call from any thread.
- */
-void probes__reconcile(struct probes *p);
 /* a program's run time and runs, from the kernel's BPF statistics */
 #define PROBES_PROGS 9
 struct probes_prog_stat {
@@ -87,27 +69,8 @@ int probes__map_stats(struct probes *p, struct probes_map_stat out[PROBES_MAPS])
  */
 int probes__health(struct probes *p, char *reason, size_t sz);
 
-/* events_total summed over CPUs */
-int probes__event_counts(struct probes *p, struct rs_event_count out[RS_EV_MAX]);
-const char *probes_event_name(int type);
-
-/* start-up scan: record what was already running before the programs were attached */
-int probes__seed_agent(struct probes *p, const struct rs_key *key, int kind);
-int probes__seed_job(struct probes *p, const struct rs_key *key, const struct rs_key *runner,
-		     int kind, uint32_t procs);
 /* the kernel follows this process already (pinned programs tracked it while we were away) */
-/*
- * Found at start-up: a container's init, or a process of a Gitea or GitLab agent in no job. The
- * daemon places them as it would have at their exec.
- */
-void probes__found_container(struct probes *p, uint32_t tgid, uint64_t start_ns);
-void probes__found_agent_process(struct probes *p, uint32_t tgid, const struct rs_key *agent,
-				 int kind);
 int probes__tracked(struct probes *p, uint32_t tgid);
-/* the cgroup hierarchies walked for the containers there before the programs saw them */
-void probes__found_cgroups(struct probes *p);
-/* walks of the hierarchies so far: at start-up, and after cgroup events were lost */
-void probes__cgroup_walks(struct probes *p, uint64_t *startup, uint64_t *lost);
 int probes__seed_proc(struct probes *p, uint32_t tgid, const struct rs_proc *proc);
 
 #endif

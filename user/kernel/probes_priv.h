@@ -19,6 +19,17 @@
 #include "state/state.h"
 #include "runnerscope.skel.h"
 
+/*
+ * One container cgroup's threads' wait for a CPU at a pass: what its record said of the
+ * exited ones just before the task walk (exited_ns), and what the walk summed of the live ones
+ */
+struct live_cg {
+	UT_hash_handle hh;
+	struct rs_cg_key key;
+	uint64_t exited_ns;
+	uint64_t wait_ns;
+};
+
 /* live CPU of one job, summed from iter_job_cpu's records */
 struct live_cpu {
 	UT_hash_handle hh;
@@ -72,6 +83,11 @@ struct probes {
 	pthread_mutex_t lock;
 	struct runnerscope_bpf *skel;
 	struct live_cpu *live;
+	struct live_cg *live_cg; /* (intake/reconcile.c) */
+	int cpu_wait; /* probes__cpu_wait(): the containers' threads' waits are summed */
+	/* the runners' work folders a pass reads (intake/reconcile.c), kept from pass to pass */
+	struct runner_workdir *workdirs;
+	int workdirs_cap;
 	struct ring_buffer *rb;
 	struct state *state;
 	struct state_store store; /* the counters' pinned maps, for the state (state_store_bpf) */
@@ -94,6 +110,7 @@ struct probes {
 	uint64_t end_idle_ns;
 	char docker_root[PATH_MAX];
 	char runtime_root[PATH_MAX];
+	char kubelet_log_dir[PATH_MAX];
 	struct containers *containers; /* told of the containers' cgroups (intake/cgroups.c) */
 	struct placed *placed; /* by container id */
 	uint64_t cg_lost_seen; /* cgroup events lost, at the last walk */
@@ -146,9 +163,9 @@ void probes_enable_stats(struct probes *p);
 int probes_map_bits(struct probes *p);
 void probes_bits_ready(struct probes *p);
 /* a procs_map entry for tgid, and its bit; 0 or -errno */
-int probes_add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags);
+int probes__add_proc(struct probes *p, __u32 tgid, const struct rs_proc *pr, __u64 flags);
 /* tgid's bit cleared: the programs' fast path passes it by (kept while it is tracked) */
-void probes_bit_clear(struct probes *p, __u32 tgid);
+void probes__bit_clear(struct probes *p, __u32 tgid);
 
 /* features.c: one clear line for what the host lacks; 0 or -errno */
 int probes_preflight(void);

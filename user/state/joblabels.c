@@ -11,7 +11,7 @@ const char *const jl_names[JL_MAX] = {
 	[JL_JOB] = "job",
 };
 
-int joblabels_parse(const char *list, unsigned int *mask, const char **bad)
+int joblabels__parse(const char *list, unsigned int *mask, const char **bad)
 {
 	const char *p = list;
 
@@ -37,14 +37,14 @@ int joblabels_parse(const char *list, unsigned int *mask, const char **bad)
 	return 0;
 }
 
-void joblabels_init(struct joblabels *jl, unsigned int mask, unsigned int limit)
+void joblabels__init(struct joblabels *jl, unsigned int mask, unsigned int limit)
 {
 	memset(jl, 0, sizeof(*jl));
 	jl->mask = mask;
 	jl->limit = limit;
 }
 
-void joblabels_free(struct joblabels *jl)
+void joblabels__free(struct joblabels *jl)
 {
 	struct jl_series *s, *st;
 	struct jl_value *v, *vt;

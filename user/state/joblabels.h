@@ -45,10 +45,10 @@ struct joblabels {
 };
 
 /* "repository,workflow": 0 and *mask set; -EINVAL with *bad pointing at an unknown name */
-int joblabels_parse(const char *list, unsigned int *mask, const char **bad);
+int joblabels__parse(const char *list, unsigned int *mask, const char **bad);
 
-void joblabels_init(struct joblabels *jl, unsigned int mask, unsigned int limit);
-void joblabels_free(struct joblabels *jl);
+void joblabels__init(struct joblabels *jl, unsigned int mask, unsigned int limit);
+void joblabels__free(struct joblabels *jl);
 
 /* the value exported for v of label l: v itself while under the limit, else "other" */
 const char *joblabels_value(struct joblabels *jl, enum jl_label l, const char *v);

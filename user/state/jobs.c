@@ -24,9 +24,19 @@ static struct jl_series *job_series(struct state *s, const struct job *j)
 	return joblabels_series(jl, j->runner, vals);
 }
 
+/* the result of a finished job, and why it did not succeed */
+static enum job_result outcome(const struct state *s, const struct job *j,
+			       const struct rs_job *rec, enum job_reason *why)
+{
+	return detect__job_outcome(rec->kind, rec->exit_code, rec->oom_kills,
+				  state_disk_full(s, j->runner), why);
+}
+
 /* the job's start goes into its labelled count once its context is known (or given up on) */
+
 /* the job as its readers are told it; rec: its kernel record, once it has finished */
-static void job_record(const struct job *j, const struct rs_job *rec, struct job_record *out)
+static void job_record(struct state *s, const struct job *j, const struct rs_job *rec,
+		       struct job_record *out)
 {
 	const struct runner *r = j->runner;
 
@@ -51,9 +61,8 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 	{
 		enum job_reason why;
 
-		out->result = (int)detect_job_outcome(rec->kind, rec->exit_code, rec->oom_kills,
-						      &why);
-		out->reason = detect_reason_name(why);
+		out->result = (int)outcome(s, j, rec, &why);
+		out->reason = detect__reason_name(why);
 	}
 	out->exit_code = rec->exit_code;
 	out->cpu_user_ns = j->acct.seen.cpu_user_ns;
@@ -61,6 +70,15 @@ static void job_record(const struct job *j, const struct rs_job *rec, struct job
 	out->max_rss = rec->max_rss;
 	out->io_read_bytes = j->acct.seen.io_read_bytes;
 	out->io_write_bytes = j->acct.seen.io_write_bytes;
+	out->has_wait = s->opts.cpu_wait;
+	out->cpu_wait_ns = j->acct.seen.cpu_wait_ns;
+	out->stall_have = j->stall_have;
+	out->cpu_throttled_ns = j->cpu_throttled_ns;
+	out->mem_stall_ns = j->mem_stall_ns;
+	/* for a job that waited for a CPU (or whose wait the kernel does not keep) */
+	if (!s->opts.cpu_wait || j->acct.seen.cpu_wait_ns)
+		out->nneighbours = state_nb_record(s, j, out->neighbours,
+						   JOB_NEIGHBOURS_MAX);
 	out->oom_kills = rec->oom_kills;
 	out->processes = rec->total_procs;
 }
@@ -81,6 +99,31 @@ static void record_containers(struct state *s, const struct job *j, struct job_r
 		c->cpu_user_ns = u.cpu_user_ns;
 		c->cpu_system_ns = u.cpu_system_ns;
 		c->mem_peak = u.mem_peak;
+	}
+}
+
+/*
+ * At its end: what its containers' files said of CFS quota throttling and memory stall. The
+ * containers are made for the job (its job, service and action containers), so what they say
+ * since they were made is the job's.
+ */
+static void job_stalls(struct state *s, struct job *j)
+{
+	j->stall_have = 0;
+	j->cpu_throttled_ns = j->mem_stall_ns = 0;
+	for (int i = 0; i < j->ncontainers; i++) {
+		struct container_usage u;
+
+		if (containers__usage(s->opts.containers, j->containers[i].id, &u))
+			continue;
+		if (u.have & CG_THROTTLE) {
+			j->stall_have |= RS_STALL_THROTTLE;
+			j->cpu_throttled_ns += u.throttled_ns;
+		}
+		if (u.have & CG_PSI_MEMORY) {
+			j->stall_have |= RS_STALL_MEMORY;
+			j->mem_stall_ns += u.mem_stall_ns;
+		}
 	}
 }
 
@@ -144,13 +187,13 @@ void state_publish_job(struct state *s, const struct job *j, const struct rs_job
 
 	if (!s->opts.on_job && !rec)
 		return;
-	job_record(j, rec, &r);
+	job_record(s, j, rec, &r);
 	if (rec)
 		record_containers(s, j, &r);
 	if (s->opts.on_job)
 		s->opts.on_job(s->opts.on_job_ctx, &r);
 	if (rec)
-		s->recent[s->recent_n++ % STATE_RECENT_JOBS] = r;
+		state_keep_recent(s, &r);
 }
 
 static void started_logged(struct state *s, struct job *j)
@@ -179,10 +222,11 @@ void state__forget_job(struct state *s, const struct rs_key *key)
 }
 
 static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
-				    const struct rs_job *rec)
+				    const struct rs_job *rec, struct state_named *named)
 {
+	struct identity id = { .name = "unknown", .name_source = "unknown" };
 	struct rs_runner_key bound;
-	struct identity id;
+	struct runner *r;
 	struct agent *a;
 
 	HASH_FIND(hh, s->agents, &rec->runner, sizeof(rec->runner), a);
@@ -204,17 +248,15 @@ static struct runner *runner_of_job(struct state *s, const struct rs_key *key,
 	/* an agent that ended while no daemon ran: named by what the last daemon recorded */
 	if (!state_store_get(s, STATE_AGENT_ACCT, &rec->runner, &bound) && bound.kind)
 		return state_runner_by_key(s, &bound, NULL);
-	/*
-	 * no agent known (it started before us and was not found, or it is gone): the job
-	 * process names its runner the same way. The lock is dropped while /proc is read, as in
-	 * state__agent(); nothing looked up before is used after it, and job_new() looks the job
-	 * up again once this returns
-	 */
-	state__unlock(s);
-	identity_resolve((pid_t)key->tgid, rec->kind, &id);
+	/* no agent known (it started before us and was not found, or it is gone): the job
+	 * process names its runner the same way, as the caller read it */
+	if (named && named->id)
+		id = *named->id;
 	id.capacity = 0; /* a job process does not say its runner's (a Buildkite --spawn) */
-	state__lock(s);
-	return state_runner_get(s, rec->kind, &id);
+	r = state_runner_get(s, rec->kind, &id);
+	if (r && named && named->id)
+		memcpy(named->runner, r->name, NAME_LEN);
+	return r;
 }
 
 /* grows *seen, and the runner's counter beside it, to now; 1 when it grew */
@@ -231,11 +273,15 @@ static int grow(uint64_t now, __u64 *seen, __u64 *counter)
 /* adds what the job used since last time to its runner; counters only ever grow */
 static int account(struct job *j, const struct rs_job *rec, const struct job_cpu *live)
 {
-	struct job_cpu t = { rec->run_ns, rec->utime_ns, rec->stime_ns, rec->io_read_bytes,
-			     rec->io_write_bytes, 0 };
+	struct job_cpu t = { .run_ns = rec->run_ns,
+			     .utime_ns = rec->utime_ns,
+			     .stime_ns = rec->stime_ns,
+			     .io_read_bytes = rec->io_read_bytes,
+			     .io_write_bytes = rec->io_write_bytes,
+			     .wait_ns = rec->wait_ns };
 	struct rs_job_seen *seen = &j->acct.seen;
 	struct runner *r = j->runner;
-	uint64_t user, sys;
+	uint64_t user, sys, shown_user = seen->cpu_user_ns, shown_sys = seen->cpu_system_ns;
 	int changed = 0;
 
 	if (live) {
@@ -244,21 +290,24 @@ static int account(struct job *j, const struct rs_job *rec, const struct job_cpu
 		t.stime_ns += live->stime_ns;
 		t.io_read_bytes += live->io_read_bytes;
 		t.io_write_bytes += live->io_write_bytes;
+		t.wait_ns += live->wait_ns;
 	}
 	j->rss = live ? live->rss : 0;
+	if (live && live->cpus)
+		j->cpus = live->cpus;
 	changed |= grow(t.io_read_bytes, &seen->io_read_bytes, r ? &r->st.io_read_bytes : NULL);
 	changed |= grow(t.io_write_bytes, &seen->io_write_bytes, r ? &r->st.io_write_bytes : NULL);
+	changed |= grow(t.wait_ns, &seen->cpu_wait_ns, r ? &r->st.cpu_wait_ns : NULL);
 	cputime_split(t.run_ns, t.utime_ns, t.stime_ns, &user, &sys);
-	if (user > seen->cpu_user_ns) {
-		if (r)
-			r->st.cpu_user_ns += user - seen->cpu_user_ns;
-		seen->cpu_user_ns = user;
-		changed = 1;
-	}
-	if (sys > seen->cpu_system_ns) {
-		if (r)
-			r->st.cpu_system_ns += sys - seen->cpu_system_ns;
-		seen->cpu_system_ns = sys;
+	/* neither part steps back, and they add up to the runtime seen */
+	cputime_keep(user, sys, &shown_user, &shown_sys);
+	if (shown_user != seen->cpu_user_ns || shown_sys != seen->cpu_system_ns) {
+		if (r) {
+			r->st.cpu_user_ns += shown_user - seen->cpu_user_ns;
+			r->st.cpu_system_ns += shown_sys - seen->cpu_system_ns;
+		}
+		seen->cpu_user_ns = shown_user;
+		seen->cpu_system_ns = shown_sys;
 		changed = 1;
 	}
 	if (rec->oom_kills > seen->oom_kills) {
@@ -296,7 +345,8 @@ void state_oldest_job(struct state *s, struct runner *r)
 }
 
 /* a job this daemon has not seen: its runner, and what an earlier daemon counted of it */
-static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec)
+static struct job *job_new(struct state *s, const struct rs_key *key, const struct rs_job *rec,
+			   struct state_named *named)
 {
 	struct rs_job_acct acct;
 	struct runner *r;
@@ -306,7 +356,7 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 	if (known)
 		r = acct.runner.kind ? state_runner_by_key(s, &acct.runner, NULL) : NULL;
 	else
-		r = runner_of_job(s, key, rec);
+		r = runner_of_job(s, key, rec, named);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
 	if (j)
 		return j;
@@ -363,7 +413,8 @@ static struct job *job_new(struct state *s, const struct rs_key *key, const stru
 }
 
 int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
-	       const struct job_cpu *live, const struct job_context *ctx)
+	       const struct job_cpu *live, const struct job_context *ctx,
+	       struct state_named *named)
 {
 	struct rs_job_seen before;
 	struct job *j;
@@ -372,7 +423,9 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
 	if (!j) {
-		j = job_new(s, key, rec);
+		if (named)
+			named->runner[0] = '\0';
+		j = job_new(s, key, rec, named);
 		if (!j) {
 			state__unlock(s);
 			return 0;
@@ -405,13 +458,14 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 
 	if (rec->state == RS_STATE_FINISHED && !j->finished) {
 		enum job_reason why;
-		enum job_result res =
-			detect_job_outcome(rec->kind, rec->exit_code, rec->oom_kills, &why);
-		const char *reason = detect_reason_name(why);
+		enum job_result res = outcome(s, j, rec, &why);
+		const char *reason = detect__reason_name(why);
 		uint64_t end = rec->end_ns > j->start_ns ? rec->end_ns : j->start_ns;
 
 		j->finished = 1;
 		j->acct.seen.flags |= RS_ACCT_FINISHED;
+		job_stalls(s, j);
+		state_nb_name_keep(s, j);
 		if (j->runner) {
 			struct runner *r = j->runner;
 			struct rs_runner_stats *st = &r->st;
@@ -423,6 +477,11 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			st->jobs_finished[res]++;
 			if (why != REASON_NONE)
 				st->failures[why]++;
+			if (!j->have_ctx)
+				st->ctx_missing++;
+			st->stall_have |= j->stall_have;
+			st->cpu_throttled_ns += j->cpu_throttled_ns;
+			st->mem_stall_ns += j->mem_stall_ns;
 			if ((x = job_series(s, j)))
 				x->finished[res]++;
 			st->duration_ns_sum[res] += end - j->start_ns;
@@ -433,7 +492,7 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 			st->max_rss_buckets[bucket_index(state_rss_bounds, RS_RSS_BUCKETS - 1,
 							    (double)rec->max_rss)]++;
 			pr_debug("job finished pid=%u runner=%s result=%s%s%s status=%d", key->tgid,
-				 r->name, detect_result_name(res), reason[0] ? " reason=" : "", reason,
+				 r->name, detect__result_name(res), reason[0] ? " reason=" : "", reason,
 				 rec->exit_code);
 		}
 		state_publish_job(s, j, rec);
@@ -455,29 +514,27 @@ int state__job(struct state *s, const struct rs_key *key, const struct rs_job *r
 	return done;
 }
 
-int state__job_context(struct state *s, const struct rs_key *key, pid_t pid)
+int state__job_wants_context(struct state *s, const struct rs_key *key)
 {
-	struct job_context ctx;
 	struct job *j;
-	int found;
+	int want;
 
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
-	found = j ? j->have_ctx || j->finished : -1;
+	want = j ? !j->have_ctx && !j->finished : -1;
 	state__unlock(s);
-	/* a job not seen yet (its start event lost) is taken by the next pass: keep the hints */
-	if (found)
-		return found > 0;
+	return want;
+}
 
-	found = context_read(&ctx, pid, NULL, 0);
-	if (found <= 0)
-		return 0; /* gone already, or not a step: the next exec may say */
+void state__job_context(struct state *s, const struct rs_key *key, const struct job_context *ctx)
+{
+	struct job *j;
+
 	state__lock(s);
 	HASH_FIND(hh, s->jobs, key, sizeof(*key), j);
-	if (j && set_context(s, j, &ctx))
+	if (j && set_context(s, j, ctx))
 		state_store_put(s, STATE_JOB_ACCT, &j->key, &j->acct);
 	state__unlock(s);
-	return 1;
 }
 
 int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job)
@@ -488,19 +545,13 @@ int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key 
 	state__lock(s);
 	for (const struct job *j = s->jobs; j; j = j->hh.next) {
 		const struct runner *r = j->runner;
+		struct kind_runner kr;
 
 		if (j->finished || !r || r->kind != m->kind)
 			continue;
-		if (m->kind == RS_KIND_GITHUB) {
-			if (!jobid_github_marked(m, r->docker_label, r->name, r->names.pod))
-				continue;
-		} else {
-			char id[sizeof(j->ctx.tracking_id)];
-
-			jobid_undash(j->ctx.tracking_id, id, sizeof(id));
-			if (!j->have_ctx || !id[0] || strcmp(id, m->id))
-				continue;
-		}
+		kr = (struct kind_runner){ r->name, r->tag, r->names.pod };
+		if (!kinds__marks_job(m, &kr, j->have_ctx ? j->ctx.tracking_id : ""))
+			continue;
 		if (found) {
 			err = -EEXIST;
 			break;

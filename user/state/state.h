@@ -13,9 +13,12 @@
 #include "ci/detect.h"
 #include "ci/identity.h"
 #include "ci/jobid.h"
+#include "ci/kinds/kinds.h"
 #include "enrich/containers.h"
+#include "enrich/workfs.h"
 #include "state/joblabels.h"
 #include "state/job_record.h"
+#include "state/neighbours.h"
 
 /*
  * What a job's live threads have used so far: CPU (exact runtime, and the sampled user/system
@@ -28,6 +31,8 @@ struct job_cpu {
 	uint64_t io_read_bytes;
 	uint64_t io_write_bytes;
 	uint64_t rss;
+	uint64_t wait_ns; /* runnable, waiting for a CPU */
+	uint64_t cpus; /* the CPUs its threads may run on, the first 64; 0: not known */
 };
 
 struct runner {
@@ -36,8 +41,7 @@ struct runner {
 	int kind;
 	char name[NAME_LEN];
 	char version[64];
-	char token[16]; /* GitLab: its short token */
-	char docker_label[8]; /* GitHub: the label on its jobs' containers, "" when not known */
+	char tag[IDENTITY_TAG_LEN]; /* what its jobs name it by besides its name (identity.h) */
 	struct container_ref ctr;
 	struct container_names names; /* its container's, where the runtime's files say them */
 	int agents; /* live agent processes */
@@ -58,6 +62,13 @@ struct runner {
 	struct rs_runner_key rkey;
 	struct rs_runner_stats st;
 	uint64_t oldest_job_ns; /* CLOCK_BOOTTIME start of its oldest running job; 0: none */
+	char workdir[WORKDIR_LEN]; /* where its jobs work, as it sees it (ci/workdir.h); "": / */
+	/* its work filesystem as last read, at fs_read_ns (CLOCK_MONOTONIC); have_fs 0: not
+	 * read yet, or its folder could not be opened (fs_err), and it has no such series */
+	struct workfs fs;
+	int have_fs, fs_err;
+	uint64_t fs_read_ns;
+	unsigned int fs_listed; /* state__workdirs()'s scratch */
 };
 
 /* a container placed in a job, as its record lists it */
@@ -84,6 +95,12 @@ struct job {
 	/* the containers placed in it (their processes count for it), the first few */
 	int ncontainers;
 	struct job_ctr containers[JOB_CONTAINERS_MAX];
+	/* at its end, over those containers: CFS quota throttling and memory stall, where their
+	 * files told them (RS_STALL_* in stall_have) */
+	unsigned int stall_have;
+	uint64_t cpu_throttled_ns, mem_stall_ns;
+	uint64_t cpus; /* the CPUs its threads may run on at the last pass (job_cpu.cpus) */
+	struct nb_acc nb; /* who else had those CPUs while it ran */
 };
 
 /* finished jobs the status page shows, kept after their records are gone */
@@ -104,6 +121,12 @@ struct state_opts {
 	void *on_job_ctx;
 	struct containers *containers; /* told which containers host runners */
 	struct joblabels *labels; /* --metrics.job-labels; NULL when off */
+	/* the kernel keeps each thread's wait for a CPU (CONFIG_SCHED_INFO): 0, and no job's
+	 * wait is shown, where it does not */
+	int cpu_wait;
+	/* --jobs.disk-full-below: a job that fails with its runner's work filesystem below this
+	 * percentage free at its end failed for the full disk; 0: never */
+	double disk_full_below;
 };
 
 /* the tables the counters live in, and the kernel's records they are checked against */
@@ -154,47 +177,63 @@ void state__lock(struct state *s);
 void state__unlock(struct state *s);
 
 /*
- * Take the kernel's record of an agent or a job; for a job, live is the CPU so far of its
- * threads still running (NULL when not read this time), and ctx its context when known before
- * its start was taken (NULL otherwise). Returns 1 when the record is done with and may be
- * deleted from the kernel map, 0 to keep it.
+ * What the caller read of the outside world for a record, and what the state made of it. The
+ * state reads nothing itself: a running agent it does not have yet (state__has_agent()) is
+ * named by id, what the caller read of its process, and so is the runner of a job it does not
+ * have yet whose agent it does not know (no id: "unknown").
  */
-int state__agent(struct state *s, const struct rs_key *key, const struct rs_agent *rec);
-int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
-	       const struct job_cpu *live, const struct job_context *ctx);
+struct state_named {
+	const struct identity *id; /* in: the process's identity, NULL when not read */
+	char runner[NAME_LEN]; /* out: the runner id named, "" when id was not needed */
+};
 
 /*
- * A process of the job exec'd: reads its environment for the job's context. Returns 1 when
- * no more hints are wanted for this job (context found, or the job is over), 0 otherwise.
+ * Take the kernel's record of an agent or a job; for a job, live is the CPU so far of its
+ * threads still running (NULL when not read this time), and ctx its context when known before
+ * its start was taken (NULL otherwise); named may be NULL. Returns 1 when the record is done
+ * with and may be deleted from the kernel map, 0 to keep it.
  */
-int state__job_context(struct state *s, const struct rs_key *key, pid_t pid);
+int state__agent(struct state *s, const struct rs_key *key, const struct rs_agent *rec,
+		 struct state_named *named);
+int state__job(struct state *s, const struct rs_key *key, const struct rs_job *rec,
+	       const struct job_cpu *live, const struct job_context *ctx,
+	       struct state_named *named);
+/* 1 when the state has this agent */
+int state__has_agent(struct state *s, const struct rs_key *key);
+
+/*
+ * Whether a job wants its context from its next step: 1 while the state has it running
+ * without one, 0 once it has one or is over, -1 when the state has not taken the job yet
+ */
+int state__job_wants_context(struct state *s, const struct rs_key *key);
+/* a job's context, read by the caller from a step (state__job_wants_context()) */
+void state__job_context(struct state *s, const struct rs_key *key, const struct job_context *ctx);
 /* 1 when the state has taken this job's record */
 int state__has_job(struct state *s, const struct rs_key *key);
 /*
  * The agent of a live runner of this kind for a job of several processes: the runner with this
- * name or GitLab short token ("" or NULL: any), else the only runner of the kind. 0 or -ENOENT.
+ * name or tag (identity.h; "" or NULL: any), else the only runner of the kind. 0 or -ENOENT.
  */
-int state__pick_agent(struct state *s, int kind, const char *name, const char *token,
+int state__pick_agent(struct state *s, int kind, const char *name, const char *tag,
 		      struct rs_key *out);
 /* runners' container names as the containers have them now (found late: kubelet's links) */
 void state__sync_names(struct state *s);
 
 /*
- * The running job a container marks (jobid_mark()): GitHub's, of the runner whose label it
- * carries, while that runner runs exactly one job; Buildkite's, by its job id. 0 and *job, or
+ * The running job a container marks (kinds__mark()), as its kind tells (kinds__marks_job(): a
+ * runner's only running job, a job by its id). 0 and *job, or
  * -ENOENT (no such job running: a job that has ended counts nothing new) or -EEXIST (more
  * than one could be meant)
  */
 int state__job_by_mark(struct state *s, const struct job_mark *m, struct rs_key *job);
 
 /*
- * a job's container (paths: its cgroups, where known; NULL when the containers know them):
- * reported, as its runner's, and listed with role in the job's record
+ * a job's container id, listed with role in the job's record: 0 with the name of the runner
+ * whose it is in runner (the caller tells the containers), or -ENOENT when no runner has it
  */
-void state__job_container(struct state *s, const struct rs_key *agent, int kind,
-			  const char *name, const struct container_ref *ref,
-			  const struct cgroup_paths *paths, const struct rs_key *job,
-			  const char *role);
+int state__job_container(struct state *s, const struct rs_key *agent, int kind,
+			 const char *name, const char *id, const struct rs_key *job, const char *role,
+			 char runner[NAME_LEN]);
 /* the runner a job without an agent is counted for (until its record is first seen) */
 void state__name_job(struct state *s, const struct rs_key *key, int kind, const char *name);
 
@@ -206,17 +245,60 @@ void state__name_job(struct state *s, const struct rs_key *key, int kind, const 
  */
 void state__busy_checkpoint(struct state *s, uint64_t now_boot);
 
+/* a runner's work folder, and a live agent process of it to see the folder through */
+struct runner_workdir {
+	int kind;
+	char name[NAME_LEN];
+	pid_t pid;
+	char dir[WORKDIR_LEN];
+};
+/*
+ * The work folders of the runners with a live agent, for a pass to read outside the state's
+ * lock: into *list, grown as needed (*cap: its room; the caller frees it). Returns how many.
+ */
+int state__workdirs(struct state *s, struct runner_workdir **list, int *cap);
+/*
+ * What was just read of a runner's work filesystem; fs NULL: its folder could not be opened
+ * (err), and its series go until it can. Returns 1 when that is news (the first failure of
+ * its kind, a first reading, or one after a failure): the caller's cue to say so once.
+ */
+int state__runner_fs(struct state *s, int kind, const char *name, const struct workfs *fs,
+		     int err);
+/*
+ * A finished job's record whose end the state has not counted yet: its runner's work folder,
+ * to be read fresh for why it failed (state__runner_fs(), then state__job()). 0, or -ENOENT
+ * when its end is counted already or no live agent of its runner is known.
+ */
+int state__job_workdir(struct state *s, const struct rs_key *key, const struct rs_job *rec,
+		       struct runner_workdir *out);
+
 /* Drops runners past their grace period and jobs no longer in the kernel's map. */
 void state__expire(struct state *s, uint64_t now_mono_ns);
 
 /* --metrics.job-labels: the labelled job counts, under state__lock(); NULL when off */
 struct joblabels *state__labels(struct state *s);
+/* whether jobs' CPU wait is known (state_opts.cpu_wait) */
+int state__cpu_wait(const struct state *s);
+
+/*
+ * A pass's CPU figures for the running jobs' neighbours (neighbours.h), after the jobs' and
+ * the containers' own: busy_ns, each CPU's busy time (procfs__cpu_busy()) on a host of ncpus;
+ * ctrs, what the containers that are no job's used since the last pass.
+ */
+void state__neighbours(struct state *s, uint64_t now_boot, const uint64_t *busy_ns, int ncpus,
+		       const struct container_delta *ctrs, int nctrs);
 
 /* iteration for the exposition, under state__lock() */
 struct runner *state__runners(struct state *s);
 struct job *state__jobs(struct state *s);
 /* the i-th most recently finished job (0: the newest), NULL past the last; under state__lock() */
 const struct job_record *state__recent(struct state *s, int i);
+/*
+ * A job that finished before this daemon started (read back from the event log), for the last
+ * finished jobs: kept as if it had finished here, counted nowhere, told to nobody. A job kept
+ * already (the same runner, pid and start) is not kept twice.
+ */
+void state__add_recent(struct state *s, const struct job_record *r);
 
 
 #endif

@@ -43,6 +43,14 @@ struct pending_ctrs {
 	struct job_ctr c[JOB_CONTAINERS_MAX];
 };
 
+/* a finished job as its neighbours' records name it */
+#define STATE_NB_NAMES 64
+struct nb_name {
+	struct rs_key key;
+	char runner[NAME_LEN];
+	char job[NAME_LEN];
+};
+
 struct state {
 	pthread_mutex_t lock;
 	struct job_name *job_names;
@@ -56,6 +64,14 @@ struct state {
 	int store_failed; /* a write to the pinned maps failed: said once */
 	struct job_record recent[STATE_RECENT_JOBS]; /* a ring: recent_n in all, newest last */
 	unsigned int recent_n;
+	/* the names of the last jobs that finished, for their neighbours' records */
+	struct nb_name nb_names[STATE_NB_NAMES];
+	unsigned int nb_names_n;
+	/* the last state__neighbours(): when (CLOCK_BOOTTIME), and each CPU's busy time then */
+	uint64_t nb_prev_ns;
+	uint64_t *nb_busy;
+	int nb_ncpus;
+	unsigned int workdirs_gen; /* state__workdirs()' passes, for runner.fs_listed */
 };
 
 /* store.c */
@@ -70,6 +86,8 @@ struct runner *state_runner_get(struct state *s, int kind, const struct identity
 struct runner *state_runner_by_key(struct state *s, const struct rs_runner_key *k,
 				   const struct identity *ident);
 struct runner *state_job_runner(struct state *s, int kind, const char *name);
+/* a finished job into the last finished jobs, unless it is there already */
+void state_keep_recent(struct state *s, const struct job_record *r);
 void state_runner_free(struct runner *r);
 
 /* busy.c: a runner's busy time as its jobs start and end */
@@ -77,9 +95,18 @@ void busy_start(struct runner *r, uint64_t start);
 /* a job of the runner ended at end; the caller has taken it off jobs_running */
 void busy_end(struct runner *r, uint64_t end);
 
+/* disk.c: the runner's work filesystem was below --jobs.disk-full-below at a job's end (read
+ * then, or at the last pass) */
+int state_disk_full(const struct state *s, const struct runner *r);
+
 /* jobs.c */
 void state_oldest_job(struct state *s, struct runner *r);
 void state_publish_job(struct state *s, const struct job *j, const struct rs_job *rec);
+/* neighbours_pass.c: a finished job's names kept for its neighbours' records; a job's largest
+ * neighbours, named, into out: how many */
+void state_nb_name_keep(struct state *s, const struct job *j);
+int state_nb_record(struct state *s, const struct job *j, struct job_record_neighbour *out,
+		    int max);
 /* pending containers older than PENDING_NS (all: every one) go; under the lock */
 void state_pending_expire(struct state *s, uint64_t now, int all);
 /* a container the job's record lists; takes the lock */

@@ -69,10 +69,13 @@ struct rs_cgroup {
 	__u64 made_ns; /* CLOCK_BOOTTIME of its mkdir; 0 when it was there before */
 	__u64 emptied_ns; /* its last task left; 0 while it has tasks (or never had one) */
 	__u64 removed_ns; /* rmdir; 0 while it is there */
+	/* the waits for a CPU (run_delay) of the threads that exited in it: in the one hierarchy
+	 * a task's wait counts in (wait_cgroup()), 0 in the others */
+	__u64 wait_ns;
 	struct rs_cg_final fin; /* at rmdir */
 	char path[RS_CG_PATH]; /* its path in its hierarchy, from its root */
 };
-_Static_assert(sizeof(struct rs_cgroup) == 32 + 48 + RS_CG_PATH, "rs_cgroup layout");
+_Static_assert(sizeof(struct rs_cgroup) == 40 + 48 + RS_CG_PATH, "rs_cgroup layout");
 
 /*
  * cg_jobs value, by rs_cg_key, written by the daemon only: the cgroup is a job's container's,
@@ -104,7 +107,7 @@ _Static_assert(sizeof(struct rs_cg_event) == 24, "rs_cg_event layout");
 #define RS_ROLE_LEN 16
 struct rs_ctr_labels {
 	__u32 runtime; /* enum container_runtime (user/enrich/cgroup_path.h) */
-	__u32 kind; /* RS_KIND_*, 0: no runner's */
+	__u32 kind; /* the runner's kind (jobs.h), 0: no runner's */
 	char role[RS_ROLE_LEN]; /* a job's container's role, "" otherwise */
 	char runner[RS_NAME_LEN];
 };

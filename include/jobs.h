@@ -13,14 +13,9 @@
 #define RS_ARGV0_MAX 512
 #define RS_CTX_HINTS 64 /* job_exec hints per job at most, while its context is not found */
 
-enum rs_kind {
-	RS_KIND_NONE,
-	RS_KIND_GITHUB,
-	RS_KIND_GITEA,
-	RS_KIND_GITLAB,
-	RS_KIND_BUILDKITE,
-	RS_KIND_MAX,
-};
+/* a runner's kind: a number the daemon's table of CI systems gives (user/ci/kinds/kinds.h);
+ * the programs only carry it */
+#define RS_KIND_NONE 0
 
 enum rs_role {
 	RS_ROLE_NONE,
@@ -167,6 +162,7 @@ struct rs_job {
 	/* storage I/O of its exited threads (task I/O accounting: read_bytes, write_bytes) */
 	__u64 io_read_bytes;
 	__u64 io_write_bytes;
+	__u64 wait_ns; /* time its exited threads waited runnable for a CPU (run_delay_ns()) */
 	__u64 last_exit_ns; /* when a process of the job last exited */
 	__s32 exit_code;
 	__u32 live_procs; /* processes of the job alive now, including ones left after it ended */
@@ -177,7 +173,7 @@ struct rs_job {
 	__u8 state;
 	__u8 pad[2];
 };
-_Static_assert(sizeof(struct rs_job) == 104, "rs_job layout");
+_Static_assert(sizeof(struct rs_job) == 112, "rs_job layout");
 
 /*
  * inits_map value, keyed by tgid: the init of a PID namespace (a container's first process),
@@ -202,8 +198,14 @@ struct rs_task_cpu {
 	__u64 io_read_bytes; /* the thread's own storage I/O so far */
 	__u64 io_write_bytes;
 	__u64 rss; /* bytes resident: the thread group leader's record only, 0 in the others' */
+	__u64 wait_ns; /* the thread's wait for a CPU so far */
+	__u64 cpus; /* the CPUs it may run on: the first 64 of its affinity mask */
+	/* the container cgroup its wait counts in (an rs_cg_key of cgroups.h); cg_id 0: none */
+	__u64 cg_id;
+	__u32 cg_hier;
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rs_task_cpu) == 64, "rs_task_cpu layout");
+_Static_assert(sizeof(struct rs_task_cpu) == 96, "rs_task_cpu layout");
 
 /* per-CPU counters of events_total, indexed by rs_event_type */
 struct rs_event_count {
@@ -245,12 +247,12 @@ _Static_assert(sizeof(struct rs_env_event) == 16384 - 8, "rs_env_event layout");
  * above or below changes. A daemon that finds pinned maps of another layout copies what it
  * can field by field (by BTF member name) and says what it reset.
  */
-#define RS_LAYOUT 4
+#define RS_LAYOUT 5
 #define RS_NAME_LEN 256 /* a runner name as exported: at most 255 bytes */
-#define RS_RESULTS 6 /* success … abandoned, see user/detect.h */
+#define RS_RESULTS 6 /* success … abandoned, see user/ci/detect.h */
 #define RS_DURATION_BUCKETS 15 /* 14 bounds, 1 s … 6 h, and +Inf */
 #define RS_RSS_BUCKETS 8 /* 7 bounds, 16 MiB … 64 GiB, and +Inf */
-#define RS_REASONS 6 /* why a job failed: oom_killed … runner_reported, see user/ci/detect.h */
+#define RS_REASONS 7 /* why a job failed: oom_killed … disk_full, see user/ci/detect.h */
 
 /* meta: one element describing the pinned set; gen says which programs are live */
 struct rs_meta {
@@ -292,8 +294,9 @@ struct rs_job_seen {
 	__u64 io_write_bytes;
 	__u32 oom_kills;
 	__u32 flags; /* RS_ACCT_* */
+	__u64 cpu_wait_ns;
 };
-_Static_assert(sizeof(struct rs_job_seen) == 40, "rs_job_seen layout");
+_Static_assert(sizeof(struct rs_job_seen) == 48, "rs_job_seen layout");
 
 /*
  * runner_stats value: a runner's counters, written only by the daemon and exported as they
@@ -319,10 +322,20 @@ struct rs_runner_stats {
 	__u64 io_read_bytes; /* storage I/O of its jobs' processes */
 	__u64 io_write_bytes;
 	__u64 failures[RS_REASONS]; /* finished jobs that did not succeed, by reason */
+	__u64 cpu_wait_ns; /* its jobs' threads' wait for a CPU */
+	__u64 ctx_missing; /* finished jobs whose context no process's environment gave */
+	/* at each job's end, over its containers: CFS quota throttling and memory stall (PSI
+	 * some), where the kernel told them (RS_STALL_* in stall_have) */
+	__u64 cpu_throttled_ns;
+	__u64 mem_stall_ns;
+	__u64 stall_have;
 	struct rs_key last_job;
 	struct rs_job_seen last_seen;
 };
-_Static_assert(sizeof(struct rs_runner_stats) == 1056, "rs_runner_stats layout");
+_Static_assert(sizeof(struct rs_runner_stats) == 1112, "rs_runner_stats layout");
+
+#define RS_STALL_THROTTLE 0x1 /* cpu_throttled_ns: a container's cpu.stat throttled time */
+#define RS_STALL_MEMORY 0x2 /* mem_stall_ns: a container's memory.pressure some total */
 
 /* job_acct value, keyed by the job's rs_key: its runner and what that runner counted of it */
 struct rs_job_acct {
@@ -330,6 +343,6 @@ struct rs_job_acct {
 	__u32 pad;
 	struct rs_job_seen seen;
 };
-_Static_assert(sizeof(struct rs_job_acct) == 304, "rs_job_acct layout");
+_Static_assert(sizeof(struct rs_job_acct) == 312, "rs_job_acct layout");
 
 #endif /* RUNNERSCOPE_JOBS_H */

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "expo/collect.h"
 #include "kernel/probes.h"
+#include "intake/intake.h"
 
 #define NS "runnerscope_"
 
@@ -53,18 +54,18 @@ void collect_bpf(struct buf *b, struct probes *p)
 		struct label l[] = { { "map", ms[i].name } };
 		expo_sample(b, NS "bpf_map_capacity", l, 1, (double)ms[i].capacity);
 	}
-	if (probes__event_counts(p, c))
+	if (intake__event_counts(p, c))
 		return;
 	expo_family(b, NS "bpf_events_total", "counter",
 		    "Events the BPF programs recorded, by event.");
 	for (int t = 0; t < RS_EV_MAX; t++) {
-		struct label l[] = { { "event", probes_event_name(t) } };
+		struct label l[] = { { "event", intake__event_name(t) } };
 		expo_sample(b, NS "bpf_events_total", l, 1, (double)c[t].sent);
 	}
 	expo_family(b, NS "bpf_events_lost_total", "counter",
 		    "Events the BPF programs could not deliver (ring buffer or map full), by event.");
 	for (int t = 0; t < RS_EV_MAX; t++) {
-		struct label l[] = { { "event", probes_event_name(t) } };
+		struct label l[] = { { "event", intake__event_name(t) } };
 		expo_sample(b, NS "bpf_events_lost_total", l, 1, (double)c[t].lost);
 	}
 	{
@@ -72,7 +73,7 @@ void collect_bpf(struct buf *b, struct probes *p)
 		struct label ls[] = { { "reason", "startup" } };
 		struct label ll[] = { { "reason", "lost_events" } };
 
-		probes__cgroup_walks(p, &startup, &lost);
+		intake__cgroup_walks(p, &startup, &lost);
 		expo_family(b, NS "container_walks_total", "counter",
 			    "Walks of the cgroup hierarchies for containers no cgroup event told of: "
 			    "at start-up, and after cgroup events were lost.");

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ci/detect.h"
+#include "ci/kinds/kinds.h"
 #include "enrich/containers.h"
 #include "expo/collect.h"
 
@@ -75,14 +76,29 @@ static void lifecycle(struct buf *b, struct containers *c)
 		expo_family(b, names[i], "counter", helps[i]);
 		for (struct container_count *k = containers__counts(c); k; k = k->hh.next) {
 			struct label l[] = {
-				{ "runtime", cgroup_runtime_name((int)k->labels.runtime) },
-				{ "kind", k->labels.kind ? detect_kind_name((int)k->labels.kind) : "" },
+				{ "runtime", cgroup_path__runtime_name((int)k->labels.runtime) },
+				{ "kind", k->labels.kind ? kinds__name((int)k->labels.kind) : "" },
 				{ "runner", k->labels.runner },
 				{ "role", k->labels.role },
 			};
 
 			expo_sample(b, names[i], l, 4, (double)(i ? k->n.removed : k->n.created));
 		}
+	}
+}
+
+/* containers whose runtime's files could not be read: why their names are empty */
+static void names_missing(struct buf *b, struct containers *c)
+{
+	expo_family(b, NS "container_names_missing_total", "counter",
+		    "Containers with a process whose runtime's files (the bundle's config.json, "
+		    "config.v2.json, containers.json) could not be read, so that their names are "
+		    "empty; the path tried is logged at debug.");
+	for (int rt = RUNTIME_NONE + 1; rt < RUNTIME_MAX; rt++) {
+		struct label l[] = { { "runtime", cgroup_path__runtime_name(rt) } };
+
+		expo_sample(b, NS "container_names_missing_total", l, 1,
+			    (double)containers__names_missing(c, rt));
 	}
 }
 
@@ -107,8 +123,8 @@ void collect_containers(struct buf *b, struct containers *c)
 			{ "pod", x->names.pod },
 			{ "namespace", x->names.ns },
 			{ "image", x->names.image },
-			{ "runtime", cgroup_runtime_name(x->runtime) },
-			{ "kind", x->kind ? detect_kind_name(x->kind) : "" },
+			{ "runtime", cgroup_path__runtime_name(x->runtime) },
+			{ "kind", x->kind ? kinds__name(x->kind) : "" },
 			{ "runner", x->runner },
 		};
 		expo_sample(b, NS "container_info", l, 8, 1);
@@ -122,6 +138,17 @@ void collect_containers(struct buf *b, struct containers *c)
 		expo_sample(b, NS "container_cpu_seconds_total", lu, 2, (double)x->cpu_user_ns / 1e9);
 		expo_sample(b, NS "container_cpu_seconds_total", ls, 2,
 			    (double)x->cpu_system_ns / 1e9);
+	}
+	if (containers__cpu_wait(c)) {
+		expo_family(b, NS "container_cpu_wait_seconds_total", "counter",
+			    "Time the container's threads were runnable but waiting for a CPU (the "
+			    "scheduler's run delay): exited ones at their exit, running ones so far.");
+		FOR_CONTAINERS(CG_CPU) {
+			struct label l[] = { { "container_id", x->id } };
+
+			expo_sample(b, NS "container_cpu_wait_seconds_total", l, 1,
+				    (double)x->wait_ns / 1e9);
+		}
 	}
 	struct {
 		const char *name, *type, *help;
@@ -185,6 +212,7 @@ void collect_containers(struct buf *b, struct containers *c)
 	}
 	counters(b, c);
 	lifecycle(b, c);
+	names_missing(b, c);
 	containers__unlock(c);
 }
 #undef FOR_CONTAINERS

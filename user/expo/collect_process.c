@@ -18,8 +18,8 @@ void collect_process(struct buf *b)
 	DIR *d;
 
 	/* our own, wherever --proc.root points */
-	if (procfs_read_file("/proc/self/stat", text, sizeof(text), NULL) ||
-	    procfs_parse_stat(text, tck, &st))
+	if (procfs__read_file("/proc/self/stat", text, sizeof(text), NULL) ||
+	    procfs__parse_stat(text, tck, &st))
 		return;
 	expo_family(b, "process_cpu_seconds_total", "counter",
 		    "Total user and system CPU time spent in seconds.");

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "lib/clock.h"
 #include "ci/detect.h"
+#include "ci/kinds/kinds.h"
 #include "expo/collect.h"
 #include "state/state.h"
 
@@ -77,6 +78,51 @@ static double capacity(struct runner *r, int *present)
 	return r->capacity;
 }
 
+static double ctx_missing(struct runner *r, int *present)
+{
+	*present = 1;
+	return (double)r->st.ctx_missing;
+}
+
+/* absent until a job's containers' files told it: never 0 where the kernel does not */
+static double throttled(struct runner *r, int *present)
+{
+	*present = !!(r->st.stall_have & RS_STALL_THROTTLE);
+	return (double)r->st.cpu_throttled_ns / 1e9;
+}
+
+static double mem_stall(struct runner *r, int *present)
+{
+	*present = !!(r->st.stall_have & RS_STALL_MEMORY);
+	return (double)r->st.mem_stall_ns / 1e9;
+}
+
+/* its work filesystem, as the last pass (or a job's end) read it; absent when it could not */
+static double fs_size(struct runner *r, int *present)
+{
+	*present = r->have_fs;
+	return (double)r->fs.size_bytes;
+}
+
+static double fs_avail(struct runner *r, int *present)
+{
+	*present = r->have_fs;
+	return (double)r->fs.avail_bytes;
+}
+
+/* no inode count at all (btrfs says 0 of 0) is no series, not a full filesystem */
+static double fs_files(struct runner *r, int *present)
+{
+	*present = r->have_fs && r->fs.files;
+	return (double)r->fs.files;
+}
+
+static double fs_files_free(struct runner *r, int *present)
+{
+	*present = r->have_fs && r->fs.files;
+	return (double)r->fs.files_free;
+}
+
 static const struct runner_series runner_series[] = {
 	{ NS "runner_up", "gauge",
 	  "1 while the runner's agent process runs; 0 for a grace period after it exits.", runner_up },
@@ -101,6 +147,26 @@ static const struct runner_series runner_series[] = {
 	  job_procs },
 	{ NS "job_resident_memory_bytes", "gauge",
 	  "Memory resident now in the live processes of the runner's jobs.", job_rss },
+	{ NS "job_context_missing_total", "counter",
+	  "Finished jobs of the runner whose context (repository, workflow, job) the "
+	  "environment of none of their processes gave.",
+	  ctx_missing },
+	{ NS "job_cpu_throttled_seconds_total", "counter",
+	  "Time the CPU quota (CFS bandwidth) of the containers of the runner's jobs held them "
+	  "back, from their cgroups' cpu.stat, added at each job's end.",
+	  throttled },
+	{ NS "job_memory_stall_seconds_total", "counter",
+	  "Time some task of the containers of the runner's jobs stalled on memory, from their "
+	  "cgroups' memory.pressure (PSI some), added at each job's end.",
+	  mem_stall },
+	{ NS "runner_filesystem_size_bytes", "gauge",
+	  "Size of the filesystem of the runner's work folder, as the runner sees it.", fs_size },
+	{ NS "runner_filesystem_avail_bytes", "gauge",
+	  "Bytes free to the runner's jobs on the filesystem of its work folder.", fs_avail },
+	{ NS "runner_filesystem_files", "gauge",
+	  "Inodes of the filesystem of the runner's work folder.", fs_files },
+	{ NS "runner_filesystem_files_free", "gauge",
+	  "Free inodes on the filesystem of the runner's work folder.", fs_files_free },
 };
 
 /* a histogram over the bucket counts kept in the pinned counters; store holds the counts */
@@ -129,12 +195,12 @@ static void render_labelled(struct buf *b, struct state *s, int result)
 
 	for (x = jl->series; x; x = x->hh.next) {
 		const struct runner *r = x->runner;
-		struct label l[3 + JL_MAX] = { { "kind", detect_kind_name(r->kind) },
+		struct label l[3 + JL_MAX] = { { "kind", kinds__name(r->kind) },
 					      { "runner", r->name } };
 		int n = 2;
 
 		if (result >= 0)
-			l[n++] = (struct label){ "result", detect_result_name(result) };
+			l[n++] = (struct label){ "result", detect__result_name(result) };
 		for (int k = 0; k < JL_MAX; k++)
 			if (jl->mask & (1u << k))
 				l[n++] = (struct label){ jl_names[k], x->vals[k] };
@@ -151,7 +217,7 @@ static void render_runners(struct buf *b, struct state *s)
 		    "Runner agents and where they run; 1 for every runner known.");
 	for (r = state__runners(s); r; r = r->hh.next) {
 		struct label l[] = {
-			{ "kind", detect_kind_name(r->kind) },
+			{ "kind", kinds__name(r->kind) },
 			{ "runner", r->name },
 			{ "container_id", r->ctr.id },
 			{ "container", r->names.name },
@@ -170,7 +236,7 @@ static void render_runners(struct buf *b, struct state *s)
 			continue;
 		}
 		for (r = state__runners(s); r; r = r->hh.next) {
-			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+			struct label l[] = { { "kind", kinds__name(r->kind) },
 					     { "runner", r->name } };
 			int present = 1;
 			double v = rs->value(r, &present);
@@ -184,9 +250,9 @@ static void render_runners(struct buf *b, struct state *s)
 		render_labelled(b, s, i);
 	for (r = state__labels(s) ? NULL : state__runners(s); r; r = r->hh.next) {
 		for (int i = 0; i < RESULT_MAX; i++) {
-			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+			struct label l[] = { { "kind", kinds__name(r->kind) },
 					     { "runner", r->name },
-					     { "result", detect_result_name(i) } };
+					     { "result", detect__result_name(i) } };
 			expo_sample(b, NS "jobs_finished_total", l, 3, (double)r->st.jobs_finished[i]);
 		}
 	}
@@ -194,23 +260,36 @@ static void render_runners(struct buf *b, struct state *s)
 		    "CPU time of the processes of the runner's jobs: exited ones at their exit, "
 		    "running ones so far.");
 	for (r = state__runners(s); r; r = r->hh.next) {
-		struct label lu[] = { { "kind", detect_kind_name(r->kind) },
+		struct label lu[] = { { "kind", kinds__name(r->kind) },
 				      { "runner", r->name },
 				      { "mode", "user" } };
-		struct label ls[] = { { "kind", detect_kind_name(r->kind) },
+		struct label ls[] = { { "kind", kinds__name(r->kind) },
 				      { "runner", r->name },
 				      { "mode", "system" } };
 
 		expo_sample(b, NS "job_cpu_seconds_total", lu, 3, (double)r->st.cpu_user_ns / 1e9);
 		expo_sample(b, NS "job_cpu_seconds_total", ls, 3, (double)r->st.cpu_system_ns / 1e9);
 	}
+	if (state__cpu_wait(s)) {
+		expo_family(b, NS "job_cpu_wait_seconds_total", "counter",
+			    "Time the threads of the runner's jobs were runnable but waiting for a "
+			    "CPU (the scheduler's run delay): exited ones at their exit, running "
+			    "ones so far.");
+		for (r = state__runners(s); r; r = r->hh.next) {
+			struct label l[] = { { "kind", kinds__name(r->kind) },
+					     { "runner", r->name } };
+
+			expo_sample(b, NS "job_cpu_wait_seconds_total", l, 2,
+				    (double)r->st.cpu_wait_ns / 1e9);
+		}
+	}
 	expo_family(b, NS "job_failures_total", "counter",
 		    "Finished jobs of the runner that did not succeed, by why.");
 	for (r = state__runners(s); r; r = r->hh.next) {
 		for (int i = 0; i < REASON_MAX; i++) {
-			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+			struct label l[] = { { "kind", kinds__name(r->kind) },
 					     { "runner", r->name },
-					     { "reason", detect_reason_name((enum job_reason)i) } };
+					     { "reason", detect__reason_name((enum job_reason)i) } };
 			expo_sample(b, NS "job_failures_total", l, 3, (double)r->st.failures[i]);
 		}
 	}
@@ -218,10 +297,10 @@ static void render_runners(struct buf *b, struct state *s)
 		    "Bytes the processes of the runner's jobs read from and wrote to storage: "
 		    "exited ones at their exit, running ones so far.");
 	for (r = state__runners(s); r; r = r->hh.next) {
-		struct label lr[] = { { "kind", detect_kind_name(r->kind) },
+		struct label lr[] = { { "kind", kinds__name(r->kind) },
 				      { "runner", r->name },
 				      { "direction", "read" } };
-		struct label lw[] = { { "kind", detect_kind_name(r->kind) },
+		struct label lw[] = { { "kind", kinds__name(r->kind) },
 				      { "runner", r->name },
 				      { "direction", "write" } };
 
@@ -231,7 +310,7 @@ static void render_runners(struct buf *b, struct state *s)
 	expo_family(b, NS "job_max_rss_bytes", "histogram",
 		    "Per finished job, the largest peak resident set size among its processes.");
 	for (r = state__runners(s); r; r = r->hh.next) {
-		struct label l[] = { { "kind", detect_kind_name(r->kind) }, { "runner", r->name } };
+		struct label l[] = { { "kind", kinds__name(r->kind) }, { "runner", r->name } };
 		uint64_t counts[RS_RSS_BUCKETS];
 		struct histogram h = view(state_rss_bounds, RS_RSS_BUCKETS, r->st.max_rss_buckets,
 					  (double)r->st.max_rss_sum, counts);
@@ -243,9 +322,9 @@ static void render_runners(struct buf *b, struct state *s)
 		    "Duration of finished jobs, from the job process's exec to its exit.");
 	for (r = state__runners(s); r; r = r->hh.next) {
 		for (int i = 0; i < RESULT_MAX; i++) {
-			struct label l[] = { { "kind", detect_kind_name(r->kind) },
+			struct label l[] = { { "kind", kinds__name(r->kind) },
 					     { "runner", r->name },
-					     { "result", detect_result_name(i) } };
+					     { "result", detect__result_name(i) } };
 			uint64_t counts[RS_DURATION_BUCKETS];
 			struct histogram h = view(state_duration_bounds, RS_DURATION_BUCKETS,
 						  r->st.duration_buckets[i],

@@ -8,14 +8,14 @@
 
 #define NS "runnerscope_"
 
-const char *web_route_name(enum web_route r)
+static const char *route_name(enum web_route r)
 {
 	static const char *const names[WEB_ROUTE_MAX] = { "/metrics", "/", "/healthz", "other" };
 
 	return r < WEB_ROUTE_MAX ? names[r] : "other";
 }
 
-int web_code_status(enum web_code c)
+static int code_status(enum web_code c)
 {
 	static const int codes[WEB_CODE_MAX] = { 200, 401, 403, 404, 405, 429, 500, 503 };
 
@@ -32,12 +32,12 @@ void collect_web(struct buf *b, struct web_stats *w)
 		for (int c = 0; c < WEB_CODE_MAX; c++) {
 			uint64_t v = atomic_load(&w->requests[r][c]);
 			char code[8];
-			struct label l[] = { { "path", web_route_name(r) }, { "code", code } };
+			struct label l[] = { { "path", route_name(r) }, { "code", code } };
 
 			/* each path's usual answer always, any other once it happened */
 			if (!v && c != (r == WEB_ROUTE_OTHER ? WEB_CODE_404 : WEB_CODE_200))
 				continue;
-			snprintf(code, sizeof(code), "%d", web_code_status(c));
+			snprintf(code, sizeof(code), "%d", code_status(c));
 			expo_sample(b, NS "http_requests_total", l, 2, (double)v);
 		}
 	}

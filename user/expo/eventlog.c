@@ -14,6 +14,7 @@
 #include "expo/eventlog.h"
 #include "enrich/cgroup_path.h"
 #include "ci/detect.h"
+#include "ci/kinds/kinds.h"
 #include "lib/log.h"
 #include "state/job_record.h"
 
@@ -67,7 +68,7 @@ void eventlog__free(struct eventlog *l)
 	free(l);
 }
 
-void eventlog__write(struct eventlog *l, struct json_object *obj)
+void eventlog_write(struct eventlog *l, struct json_object *obj)
 {
 	const char *text;
 	char *line;
@@ -111,12 +112,12 @@ out:
 	json_object_put(obj);
 }
 
-uint64_t eventlog__lines(const struct eventlog *l)
+uint64_t eventlog_lines(const struct eventlog *l)
 {
 	return l ? atomic_load(&((struct eventlog *)l)->lines) : 0;
 }
 
-uint64_t eventlog__errors(const struct eventlog *l)
+uint64_t eventlog_errors(const struct eventlog *l)
 {
 	return l ? atomic_load(&((struct eventlog *)l)->errors) : 0;
 }
@@ -133,6 +134,15 @@ static void put_seconds(struct json_object *o, const char *k, double v)
 
 	snprintf(buf, sizeof(buf), "%.6f", v);
 	json_object_object_add(o, k, json_object_new_double_s(v, buf));
+}
+
+/* ns as seconds where known, else null */
+static void put_seconds_if(struct json_object *o, const char *k, int known, uint64_t ns)
+{
+	if (known)
+		put_seconds(o, k, (double)ns / 1e9);
+	else
+		json_object_object_add(o, k, NULL);
 }
 
 static void put_time(struct json_object *o, const char *k, double wall)
@@ -173,7 +183,36 @@ static struct json_object *containers_json(const struct job_record *j)
 	return a;
 }
 
-void eventlog__job(struct eventlog *l, const struct job_record *j)
+/* who had the job's CPUs while it ran: [] for a job that did not wait */
+static struct json_object *neighbours_json(const struct job_record *j)
+{
+	static const char *const types[] = { [NB_JOB] = "job", [NB_CONTAINER] = "container",
+					     [NB_HOST] = "host" };
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; a && i < j->nneighbours; i++) {
+		const struct job_record_neighbour *nb = &j->neighbours[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o || nb->type <= NB_NONE || nb->type > NB_HOST)
+			break;
+		json_object_object_add(o, "type", json_object_new_string(types[nb->type]));
+		if (nb->type == NB_JOB) {
+			put_str(o, "runner", nb->name);
+			put_str(o, "job", nb->job);
+			/* a job of several processes has none of its own */
+			json_object_object_add(o, "pid",
+					       nb->pid ? json_object_new_int64(nb->pid) : NULL);
+		} else if (nb->type == NB_CONTAINER) {
+			put_str(o, "container", nb->name);
+		}
+		put_seconds(o, "cpu_seconds", (double)nb->cpu_ns / 1e9);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void eventlog_job(struct eventlog *l, const struct job_record *j)
 {
 	struct json_object *o;
 	int r = j->has_runner;
@@ -188,7 +227,7 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 	json_object_object_add(o, "event",
 			       json_object_new_string(j->finished ? "job_finished" : "job_started"));
 	put_time(o, "time", (double)clock_ns(CLOCK_REALTIME) / 1e9);
-	put_str(o, "kind", r ? detect_kind_name(j->kind) : NULL);
+	put_str(o, "kind", r ? kinds__name(j->kind) : NULL);
 	put_str(o, "runner", r ? j->runner : NULL);
 	put_str(o, "container_id", r ? j->container_id : NULL);
 	put_str(o, "container", r ? j->container : NULL);
@@ -208,13 +247,19 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 		put_time(o, "end_time", clock_boot_to_wall(j->end_ns));
 		put_seconds(o, "duration_seconds", (double)(j->end_ns - j->start_ns) / 1e9);
 		json_object_object_add(o, "result",
-				       json_object_new_string(detect_result_name(j->result)));
+				       json_object_new_string(detect__result_name(j->result)));
 		put_str(o, "reason", j->reason);
 		json_object_object_add(o, "exit_code",
 				       sig ? NULL : json_object_new_int((j->exit_code >> 8) & 0xff));
 		json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
 		put_seconds(o, "cpu_user_seconds", (double)j->cpu_user_ns / 1e9);
 		put_seconds(o, "cpu_system_seconds", (double)j->cpu_system_ns / 1e9);
+		put_seconds_if(o, "cpu_wait_seconds", j->has_wait, j->cpu_wait_ns);
+		json_object_object_add(o, "cpu_neighbours", neighbours_json(j));
+		put_seconds_if(o, "cpu_throttled_seconds", j->stall_have & RS_STALL_THROTTLE,
+			       j->cpu_throttled_ns);
+		put_seconds_if(o, "memory_stall_seconds", j->stall_have & RS_STALL_MEMORY,
+			       j->mem_stall_ns);
 		json_object_object_add(o, "max_rss_bytes", json_object_new_int64((int64_t)j->max_rss));
 		json_object_object_add(o, "io_read_bytes",
 				       json_object_new_int64((int64_t)j->io_read_bytes));
@@ -225,10 +270,10 @@ void eventlog__job(struct eventlog *l, const struct job_record *j)
 		if (j->ncontainers)
 			json_object_object_add(o, "containers", containers_json(j));
 	}
-	eventlog__write(l, o);
+	eventlog_write(l, o);
 }
 
-void eventlog_on_job(void *ctx, const struct job_record *j)
+void eventlog__on_job(void *ctx, const struct job_record *j)
 {
-	eventlog__job(ctx, j);
+	eventlog_job(ctx, j);
 }

@@ -17,16 +17,16 @@ void eventlog__free(struct eventlog *l);
  * counted and logged, never fatal: the line is dropped whole rather than left half-written
  * where that can be told apart. Safe from any thread.
  */
-void eventlog__write(struct eventlog *l, struct json_object *obj);
+void eventlog_write(struct eventlog *l, struct json_object *obj);
 
 struct job_record;
 
 /* a job_started or (once j->finished) job_finished line */
-void eventlog__job(struct eventlog *l, const struct job_record *j);
-/* eventlog__job() as the state's subscriber (state_opts.on_job), the log being ctx */
-void eventlog_on_job(void *ctx, const struct job_record *j);
+void eventlog_job(struct eventlog *l, const struct job_record *j);
+/* eventlog_job() as the state's subscriber (state_opts.on_job), the log being ctx */
+void eventlog__on_job(void *ctx, const struct job_record *j);
 
-uint64_t eventlog__lines(const struct eventlog *l);
-uint64_t eventlog__errors(const struct eventlog *l);
+uint64_t eventlog_lines(const struct eventlog *l);
+uint64_t eventlog_errors(const struct eventlog *l);
 
 #endif

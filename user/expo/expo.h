@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Metrics exposition: a growing buffer, escaping, samples and histograms, in the Prometheus
- * text format 0.0.4 or OpenMetrics 1.0.
+ * Metrics exposition into a growing buffer (lib/buf.h): escaping, samples and histograms, in
+ * the Prometheus text format 0.0.4 or OpenMetrics 1.0.
  */
 #ifndef RUNNERSCOPE_EXPO_H
 #define RUNNERSCOPE_EXPO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/buf.h"
 
 enum expo_format {
 	EXPO_TEXT, /* text/plain; version=0.0.4 */
@@ -15,19 +16,6 @@ enum expo_format {
 	EXPO_FORMAT_MAX,
 };
 
-struct buf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int oom; /* an allocation failed: the content is incomplete */
-	enum expo_format fmt; /* how expo_* write into it; buf_init() makes it EXPO_TEXT */
-};
-
-void buf_init(struct buf *b);
-void buf_free(struct buf *b);
-void buf_putn(struct buf *b, const char *s, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* appends a label value escaped for the text format: \\, \" and \n */
 void expo_escape_label(struct buf *b, const char *v);
@@ -45,7 +33,7 @@ void expo_family(struct buf *b, const char *name, const char *type, const char *
 /* what ends an exposition: "# EOF" in OpenMetrics, nothing in the text format */
 void expo_finish(struct buf *b);
 /* the Content-Type header of a format */
-const char *expo_content_type(enum expo_format fmt);
+const char *expo__content_type(enum expo_format fmt);
 void expo_sample(struct buf *b, const char *name, const struct label *labels, int n, double v);
 
 struct histogram {

@@ -31,7 +31,7 @@ static void build_info(struct buf *b, const struct metrics_src *src)
 	}
 }
 
-double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh)
+double metrics__render_page(struct buf *b, const struct metrics_src *src, int refresh)
 {
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
@@ -46,7 +46,7 @@ double metrics_render_page(struct buf *b, const struct metrics_src *src, int ref
 	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 }
 
-void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds)
+void metrics__render_tail(struct buf *b, const struct metrics_src *src, double page_seconds)
 {
 	collect_web(b, src->web);
 	expo_family(b, NS "scrape_pages_built_total", "counter",

@@ -39,8 +39,6 @@ struct web_stats {
 	_Atomic uint64_t timeouts; /* connections closed for missing --web.timeout */
 };
 
-const char *web_route_name(enum web_route r);
-int web_code_status(enum web_code c);
 
 struct metrics_src {
 	struct state *state;
@@ -55,7 +53,7 @@ struct metrics_src {
 	void (*refresh)(void *ctx);
 	void *refresh_ctx;
 	struct web_stats *web; /* NULL: no HTTP server counts */
-	/* once-a-second passes the event loop has run, for keeping built pages (pages.h);
+	/* once-a-second passes the event loop has run, for keeping built pages (web/pages.h);
 	 * NULL: every request builds its own */
 	const _Atomic uint64_t *passes;
 	_Atomic uint64_t pages_built;
@@ -63,11 +61,11 @@ struct metrics_src {
 
 /*
  * A /metrics page in b->fmt comes in two parts. The page: everything that a kept page
- * (pages.h) may answer again; returns the seconds building it took. refresh: bring the state
+ * (web/pages.h) may answer again; returns the seconds building it took. refresh: bring the state
  * up to date first (src->refresh), or show it as the last pass left it. The tail, made for
  * each request: the HTTP server's counts, the pages built, page_seconds, the format's end.
  */
-double metrics_render_page(struct buf *b, const struct metrics_src *src, int refresh);
-void metrics_render_tail(struct buf *b, const struct metrics_src *src, double page_seconds);
+double metrics__render_page(struct buf *b, const struct metrics_src *src, int refresh);
+void metrics__render_tail(struct buf *b, const struct metrics_src *src, double page_seconds);
 
 #endif

@@ -21,22 +21,13 @@ struct status_opts {
  * The window of ?window=: minutes or hours ("30m", "6h"), 1m to 24h (what the timeline keeps).
  * 0, or -EINVAL with the default (1h) set; NULL or "": the default.
  */
-int status_window(const char *arg, struct status_opts *o);
+int status__window(const char *arg, struct status_opts *o);
 
 /*
  * Renders the page into b: a self-contained HTML page that refreshes itself (html), or
  * plain-text tables for a terminal. opts NULL: the last hour, refreshing.
  */
-void status_render(struct buf *b, const struct metrics_src *src, int html,
-		   const struct status_opts *opts);
-
-/* appends s with &, <, >, " and ' as entities, and control characters as U+FFFD */
-void status_escape_html(struct buf *b, const char *s);
-/* appends s with control characters (a terminal's escape sequences) as U+FFFD */
-void status_escape_text(struct buf *b, const char *s);
-/* "12ms", "4.5s", "3m05s", "2h03m", "3d04h"; for a duration in nanoseconds */
-void status_duration(char *out, size_t sz, uint64_t ns);
-/* "512 KiB", "1.5 GiB" */
-void status_bytes(char *out, size_t sz, uint64_t bytes);
+void status__render(struct buf *b, const struct metrics_src *src, int html,
+		    const struct status_opts *opts);
 
 #endif

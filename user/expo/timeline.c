@@ -10,7 +10,7 @@
 struct timeline {
 	pthread_mutex_t lock;
 	struct timeline_opts o;
-	struct tl_job **ring; /* o.max_jobs slots; the oldest at head */
+	struct timeline_job **ring; /* o.max_jobs slots; the oldest at head */
 	unsigned int head, n;
 	size_t bytes; /* of the jobs kept */
 	uint64_t dropped_end_ns;
@@ -31,19 +31,19 @@ const char *timeline_group(char *out, size_t sz, const char *pod, const char *ns
 	return out;
 }
 
-size_t tl_job_size(const struct tl_job *j)
+size_t timeline_job_size(const struct timeline_job *j)
 {
 	return sizeof(*j) + j->len;
 }
 
-struct tl_job *tl_job_new(const struct tl_src *src)
+struct timeline_job *timeline_job_new(const struct timeline_src *src)
 {
 	const struct job_context *c = src->ctx;
 	const char *parts[5] = { src->runner ? src->runner : "", src->group ? src->group : "",
 				 c ? c->repository : "", c ? c->workflow : "", c ? c->job : "" };
 	/* each name is at most a label value or a container label: the offsets fit 16 bits */
 	size_t lens[5], off[5], total = 0;
-	struct tl_job *j;
+	struct timeline_job *j;
 
 	for (int i = 0; i < 5; i++) {
 		lens[i] = strnlen(parts[i], 2 * NAME_LEN + 1);
@@ -109,11 +109,11 @@ void timeline__free(struct timeline *t)
 
 static void drop_oldest(struct timeline *t, int for_age)
 {
-	struct tl_job *j = t->ring[t->head];
+	struct timeline_job *j = t->ring[t->head];
 
 	if (!for_age && j->end_ns > t->dropped_end_ns)
 		t->dropped_end_ns = j->end_ns;
-	t->bytes -= tl_job_size(j);
+	t->bytes -= timeline_job_size(j);
 	free(j);
 	t->ring[t->head] = NULL;
 	t->head = (t->head + 1) % t->o.max_jobs;
@@ -121,10 +121,30 @@ static void drop_oldest(struct timeline *t, int for_age)
 	t->dropped++;
 }
 
-void timeline__add(struct timeline *t, const struct job_record *r)
+/*
+ * The same job kept already: one read back from the event log, published again by a daemon
+ * killed before its commit, or a line the log holds twice. Jobs come in about the order they
+ * end, so only the newest few, those that ended about when it did, are looked at.
+ */
+static int kept_already(const struct timeline *t, const struct timeline_job *j)
+{
+	for (unsigned int i = t->n; i-- > 0;) {
+		const struct timeline_job *k = t->ring[(t->head + i) % t->o.max_jobs];
+
+		if (k->end_ns + JOB_SAME_START_NS < j->end_ns)
+			break;
+		if (k->kind == j->kind && k->pid == j->pid &&
+		    job_same_start(k->start_ns, j->start_ns) &&
+		    !strcmp(timeline_job_runner(k), timeline_job_runner(j)))
+			return 1;
+	}
+	return 0;
+}
+
+void timeline_add(struct timeline *t, const struct job_record *r)
 {
 	char group[2 * NAME_LEN + 2];
-	struct tl_src src = {
+	struct timeline_src src = {
 		.kind = r->kind,
 		.runner = r->has_runner ? r->runner : "",
 		.group = timeline_group(group, sizeof(group), r->pod, r->ns, r->container,
@@ -139,17 +159,22 @@ void timeline__add(struct timeline *t, const struct job_record *r)
 		.exit_code = r->exit_code,
 		.result = r->result,
 	};
-	struct tl_job *j;
+	struct timeline_job *j;
 	size_t sz;
 
 	/* a job without a runner has no row to be drawn in */
 	if (!r->finished || !r->has_runner)
 		return;
-	j = tl_job_new(&src);
+	j = timeline_job_new(&src);
 	if (!j)
 		return;
-	sz = tl_job_size(j);
+	sz = timeline_job_size(j);
 	pthread_mutex_lock(&t->lock);
+	if (kept_already(t, j)) {
+		pthread_mutex_unlock(&t->lock);
+		free(j);
+		return;
+	}
 	/* the newest end is the timeline's now: what ended a day before goes */
 	while (t->n && t->ring[t->head]->end_ns + t->o.keep_ns < j->end_ns)
 		drop_oldest(t, 1);
@@ -165,27 +190,27 @@ void timeline__add(struct timeline *t, const struct job_record *r)
 	free(j);
 }
 
-void timeline_on_job(void *ctx, const struct job_record *r)
+void timeline__on_job(void *ctx, const struct job_record *r)
 {
-	timeline__add(ctx, r);
+	timeline_add(ctx, r);
 }
 
-void timeline__lock(struct timeline *t)
+void timeline_lock(struct timeline *t)
 {
 	pthread_mutex_lock(&t->lock);
 }
 
-void timeline__unlock(struct timeline *t)
+void timeline_unlock(struct timeline *t)
 {
 	pthread_mutex_unlock(&t->lock);
 }
 
-const struct tl_job *timeline__job(const struct timeline *t, unsigned int i)
+const struct timeline_job *timeline_job_at(const struct timeline *t, unsigned int i)
 {
 	return i < t->n ? t->ring[(t->head + i) % t->o.max_jobs] : NULL;
 }
 
-void timeline__stats(struct timeline *t, struct timeline_stats *out)
+void timeline_stats(struct timeline *t, struct timeline_stats *out)
 {
 	pthread_mutex_lock(&t->lock);
 	out->jobs = t->n;
@@ -197,7 +222,7 @@ void timeline__stats(struct timeline *t, struct timeline_stats *out)
 
 /* ---- the view ---- */
 
-int tl_clip(uint64_t start, uint64_t end, uint64_t w0, uint64_t w1, uint64_t *a, uint64_t *b)
+int timeline_clip(uint64_t start, uint64_t end, uint64_t w0, uint64_t w1, uint64_t *a, uint64_t *b)
 {
 	if (end < w0 || start > w1 || end < start)
 		return -1;
@@ -206,13 +231,13 @@ int tl_clip(uint64_t start, uint64_t end, uint64_t w0, uint64_t w1, uint64_t *a,
 	return 0;
 }
 
-uint64_t tl_busy_ns(const uint64_t (*spans)[2], int n, uint64_t w0, uint64_t w1)
+uint64_t timeline_busy_ns(const uint64_t (*spans)[2], int n, uint64_t w0, uint64_t w1)
 {
 	uint64_t busy = 0, cur_a = 0, cur_b = 0, a, b;
 	int open = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (tl_clip(spans[i][0], spans[i][1], w0, w1, &a, &b))
+		if (timeline_clip(spans[i][0], spans[i][1], w0, w1, &a, &b))
 			continue;
 		if (open && a <= cur_b) {
 			if (b > cur_b)
@@ -228,15 +253,15 @@ uint64_t tl_busy_ns(const uint64_t (*spans)[2], int n, uint64_t w0, uint64_t w1)
 	return busy;
 }
 
-void tl_view_init(struct tl_view *v, const struct tl_view_opts *o)
+void timeline_view_init(struct timeline_view *v, const struct timeline_view_opts *o)
 {
 	memset(v, 0, sizeof(*v));
 	v->o = *o;
 }
 
-void tl_view_free(struct tl_view *v)
+void timeline_view_free(struct timeline_view *v)
 {
-	struct tl_row *r, *tmp;
+	struct timeline_row *r, *tmp;
 
 	HASH_ITER(hh, v->hash, r, tmp) {
 		HASH_DEL(v->hash, r);
@@ -267,10 +292,11 @@ static int grow(void *p, int *cap, int n, size_t sz)
 	return 0;
 }
 
-static struct tl_row *row_get(struct tl_view *v, int kind, const char *runner, const char *group)
+static struct timeline_row *row_get(struct timeline_view *v, int kind, const char *runner,
+				     const char *group)
 {
-	char key[sizeof(((struct tl_row *)0)->key)];
-	struct tl_row *r;
+	char key[sizeof(((struct timeline_row *)0)->key)];
+	struct timeline_row *r;
 
 	snprintf(key, sizeof(key), "%d/%s", kind, runner);
 	HASH_FIND_STR(v->hash, key, r);
@@ -291,10 +317,10 @@ static struct tl_row *row_get(struct tl_view *v, int kind, const char *runner, c
 	return r;
 }
 
-void tl_view_runner(struct tl_view *v, int kind, const char *runner, const char *group,
-		    int running)
+void timeline_view_runner(struct timeline_view *v, int kind, const char *runner, const char *group,
+			  int running)
 {
-	struct tl_row *r = row_get(v, kind, runner, group);
+	struct timeline_row *r = row_get(v, kind, runner, group);
 
 	if (r) {
 		/* what the state says of its container now beats what its old jobs said */
@@ -303,22 +329,22 @@ void tl_view_runner(struct tl_view *v, int kind, const char *runner, const char 
 	}
 }
 
-void tl_view_job(struct tl_view *v, const struct tl_job *j)
+void timeline_view_job(struct timeline_view *v, const struct timeline_job *j)
 {
 	uint64_t a, b;
-	struct tl_row *r;
+	struct timeline_row *r;
 
-	if (tl_clip(j->start_ns, j->end_ns, v->o.w0, v->o.w1, &a, &b))
+	if (timeline_clip(j->start_ns, j->end_ns, v->o.w0, v->o.w1, &a, &b))
 		return;
-	r = row_get(v, j->kind, tl_runner(j), tl_group(j));
+	r = row_get(v, j->kind, timeline_job_runner(j), timeline_job_group(j));
 	if (!r || grow(&v->items, &v->items_cap, v->nitems, sizeof(*v->items))) {
 		v->oom = 1;
 		return;
 	}
-	v->items[v->nitems++] = (struct tl_item){ .job = j, .row = r, .drawn = 1 };
+	v->items[v->nitems++] = (struct timeline_item){ .job = j, .row = r, .drawn = 1 };
 }
 
-void tl_view_job_owned(struct tl_view *v, struct tl_job *j)
+void timeline_view_job_owned(struct timeline_view *v, struct timeline_job *j)
 {
 	if (grow(&v->owned, &v->owned_cap, v->nowned, sizeof(*v->owned))) {
 		v->oom = 1;
@@ -326,20 +352,20 @@ void tl_view_job_owned(struct tl_view *v, struct tl_job *j)
 		return;
 	}
 	v->owned[v->nowned++] = j;
-	tl_view_job(v, j);
+	timeline_view_job(v, j);
 }
 
-void tl_view_timeline(struct tl_view *v, const struct timeline *t)
+void timeline_view_timeline(struct timeline_view *v, const struct timeline *t)
 {
-	const struct tl_job *j;
+	const struct timeline_job *j;
 
-	for (unsigned int i = 0; (j = timeline__job(t, i)); i++)
-		tl_view_job(v, j);
+	for (unsigned int i = 0; (j = timeline_job_at(t, i)); i++)
+		timeline_view_job(v, j);
 }
 
 static int cmp_items_by_id(const void *pa, const void *pb)
 {
-	const struct tl_item *a = pa, *b = pb;
+	const struct timeline_item *a = pa, *b = pb;
 
 	if (a->row->id != b->row->id)
 		return a->row->id < b->row->id ? -1 : 1;
@@ -352,7 +378,8 @@ static int cmp_items_by_id(const void *pa, const void *pb)
  * then the runners of a group by how busy they were, then by name */
 static int cmp_rows(const void *pa, const void *pb)
 {
-	const struct tl_row *a = *(struct tl_row *const *)pa, *b = *(struct tl_row *const *)pb;
+	const struct timeline_row *a = *(struct timeline_row *const *)pa;
+	const struct timeline_row *b = *(struct timeline_row *const *)pb;
 	int c;
 
 	if (a->cls != b->cls)
@@ -370,7 +397,8 @@ static int cmp_rows(const void *pa, const void *pb)
 
 static int cmp_rows_by_group(const void *pa, const void *pb)
 {
-	const struct tl_row *a = *(struct tl_row *const *)pa, *b = *(struct tl_row *const *)pb;
+	const struct timeline_row *a = *(struct timeline_row *const *)pa;
+	const struct timeline_row *b = *(struct timeline_row *const *)pb;
 
 	if (a->cls != b->cls)
 		return a->cls < b->cls ? -1 : 1;
@@ -385,7 +413,7 @@ static int cmp_u64_desc(const void *pa, const void *pb)
 }
 
 /* the newest max_bars jobs of the drawn rows are drawn; the others are counted */
-static void cap_bars(struct tl_view *v)
+static void cap_bars(struct timeline_view *v)
 {
 	int n = 0, quota;
 	uint64_t *ends, cut;
@@ -410,7 +438,7 @@ static void cap_bars(struct tl_view *v)
 		quota += ends[i] == cut;
 	free(ends);
 	for (int i = 0; i < v->nitems; i++) {
-		struct tl_item *it = &v->items[i];
+		struct timeline_item *it = &v->items[i];
 
 		if (it->row->id >= v->shown)
 			continue;
@@ -421,7 +449,7 @@ static void cap_bars(struct tl_view *v)
 	}
 }
 
-void tl_view_finish(struct tl_view *v)
+void timeline_view_finish(struct timeline_view *v)
 {
 	uint64_t(*spans)[2] = NULL;
 	uint64_t len = v->o.w1 > v->o.w0 ? v->o.w1 - v->o.w0 : 1;
@@ -432,7 +460,7 @@ void tl_view_finish(struct tl_view *v)
 	if (!spans)
 		v->oom = 1;
 	for (int i = 0, k; i < v->nitems; i = k) {
-		struct tl_row *r = v->items[i].row;
+		struct timeline_row *r = v->items[i].row;
 
 		for (k = i; k < v->nitems && v->items[k].row == r; k++)
 			if (spans) {
@@ -441,14 +469,15 @@ void tl_view_finish(struct tl_view *v)
 			}
 		r->first = i;
 		r->n = k - i;
-		r->busy_ns = spans ? tl_busy_ns((const uint64_t(*)[2])spans, k - i, v->o.w0,
-						 v->o.w1) : 0;
+		r->busy_ns = spans ? timeline_busy_ns((const uint64_t(*)[2])spans, k - i,
+						      v->o.w0, v->o.w1) : 0;
 	}
 	free(spans);
 	for (int i = 0; i < v->nrows; i++) {
-		struct tl_row *r = v->rows[i];
+		struct timeline_row *r = v->rows[i];
 
-		r->cls = r->running ? TL_CLASS_RUNNING : r->n ? TL_CLASS_ACTIVE : TL_CLASS_IDLE;
+		r->cls = r->running ? TIMELINE_CLASS_RUNNING :
+			 r->n ? TIMELINE_CLASS_ACTIVE : TIMELINE_CLASS_IDLE;
 	}
 	/* each group's busiest runner, within its class */
 	if (v->nrows)
@@ -467,14 +496,14 @@ void tl_view_finish(struct tl_view *v)
 	v->active = 0;
 	for (int i = 0; i < v->nrows; i++) {
 		v->rows[i]->id = i;
-		v->active += v->rows[i]->cls != TL_CLASS_IDLE;
+		v->active += v->rows[i]->cls != TIMELINE_CLASS_IDLE;
 	}
 	v->shown = v->o.max_rows > 0 && v->active > v->o.max_rows ? v->o.max_rows : v->active;
 	/* the jobs again, now by the rows' order, each row's by start */
 	if (v->nitems)
 		qsort(v->items, (size_t)v->nitems, sizeof(*v->items), cmp_items_by_id);
 	for (int i = 0, k; i < v->nitems; i = k) {
-		struct tl_row *r = v->items[i].row;
+		struct timeline_row *r = v->items[i].row;
 
 		for (k = i; k < v->nitems && v->items[k].row == r; k++)
 			;

@@ -19,13 +19,13 @@
 #define TIMELINE_KEEP_NS (24ULL * 3600 * 1000000000ULL)
 #define TIMELINE_BYTES (4U << 20)
 
-#define TL_RUNNING (-1) /* tl_job.result of a job still running */
+#define TIMELINE_RUNNING (-1) /* timeline_job.result of a job still running */
 
 /*
  * One job as the timeline keeps it: its figures, then its names packed after it (the runner
  * first), so that a job costs what its names take and no more.
  */
-struct tl_job {
+struct timeline_job {
 	uint64_t start_ns; /* CLOCK_BOOTTIME */
 	uint64_t end_ns; /* CLOCK_BOOTTIME; a running job's: when the page was begun */
 	uint64_t cpu_ns; /* user + system; a running job's: so far */
@@ -33,7 +33,7 @@ struct tl_job {
 	uint32_t oom_kills;
 	uint32_t pid;
 	int32_t exit_code; /* wait status */
-	int16_t result; /* enum job_result, or TL_RUNNING */
+	int16_t result; /* enum job_result, or TIMELINE_RUNNING */
 	uint8_t kind;
 	uint8_t have_ctx;
 	uint16_t o_group, o_repository, o_workflow, o_job; /* offsets into s */
@@ -41,14 +41,33 @@ struct tl_job {
 	char s[];
 };
 
-static inline const char *tl_runner(const struct tl_job *j) { return j->s; }
-static inline const char *tl_group(const struct tl_job *j) { return j->s + j->o_group; }
-static inline const char *tl_repository(const struct tl_job *j) { return j->s + j->o_repository; }
-static inline const char *tl_workflow(const struct tl_job *j) { return j->s + j->o_workflow; }
-static inline const char *tl_jobname(const struct tl_job *j) { return j->s + j->o_job; }
+static inline const char *timeline_job_runner(const struct timeline_job *j)
+{
+	return j->s;
+}
 
-/* what a tl_job is made from: a finished job's record, or a running job of the state */
-struct tl_src {
+static inline const char *timeline_job_group(const struct timeline_job *j)
+{
+	return j->s + j->o_group;
+}
+
+static inline const char *timeline_job_repository(const struct timeline_job *j)
+{
+	return j->s + j->o_repository;
+}
+
+static inline const char *timeline_job_workflow(const struct timeline_job *j)
+{
+	return j->s + j->o_workflow;
+}
+
+static inline const char *timeline_job_name(const struct timeline_job *j)
+{
+	return j->s + j->o_job;
+}
+
+/* what a timeline_job is made from: a finished job's record, or a running job of the state */
+struct timeline_src {
 	int kind;
 	const char *runner;
 	const char *group; /* its container or pod: timeline_group() */
@@ -57,13 +76,13 @@ struct tl_src {
 	uint64_t start_ns, end_ns, cpu_ns, max_rss;
 	uint64_t oom_kills;
 	int exit_code;
-	int result; /* enum job_result, or TL_RUNNING */
+	int result; /* enum job_result, or TIMELINE_RUNNING */
 };
 
 /* NULL with errno set; free() frees it */
-struct tl_job *tl_job_new(const struct tl_src *src);
+struct timeline_job *timeline_job_new(const struct timeline_src *src);
 /* the bytes a job takes in the timeline (its allocation, as counted against TIMELINE_BYTES) */
-size_t tl_job_size(const struct tl_job *j);
+size_t timeline_job_size(const struct timeline_job *j);
 
 /* the name of a runner's container or pod as the page shows it: "ns/pod", the container's
  * name, its id's first 12 characters, or "(host)" */
@@ -82,16 +101,17 @@ struct timeline_opts {
 /* opts NULL: the defaults. NULL with errno set */
 struct timeline *timeline__new(const struct timeline_opts *opts);
 void timeline__free(struct timeline *t);
-/* keeps a finished job (a started one is ignored); drops the oldest past the bounds */
-void timeline__add(struct timeline *t, const struct job_record *r);
-/* timeline__add() as the state's subscriber (state_opts.on_job), the timeline being ctx */
-void timeline_on_job(void *ctx, const struct job_record *r);
+/* keeps a finished job (a started one is ignored, and one kept already: the same runner, pid
+ * and start, job_same_start()); drops the oldest past the bounds */
+void timeline_add(struct timeline *t, const struct job_record *r);
+/* timeline_add() as the state's subscriber (state_opts.on_job), the timeline being ctx */
+void timeline__on_job(void *ctx, const struct job_record *r);
 
 /* the jobs are read between these: the ring does not change meanwhile */
-void timeline__lock(struct timeline *t);
-void timeline__unlock(struct timeline *t);
+void timeline_lock(struct timeline *t);
+void timeline_unlock(struct timeline *t);
 /* under the lock: the i-th kept job, the oldest first; NULL past the last */
-const struct tl_job *timeline__job(const struct timeline *t, unsigned int i);
+const struct timeline_job *timeline_job_at(const struct timeline *t, unsigned int i);
 
 struct timeline_stats {
 	unsigned int jobs;
@@ -101,17 +121,17 @@ struct timeline_stats {
 	uint64_t dropped_end_ns;
 	uint64_t dropped; /* jobs dropped for any bound */
 };
-void timeline__stats(struct timeline *t, struct timeline_stats *out);
+void timeline_stats(struct timeline *t, struct timeline_stats *out);
 
 /* ---- a view: one window of jobs, in rows by runner ---- */
 
-enum tl_class {
-	TL_CLASS_RUNNING, /* a job runs on it now */
-	TL_CLASS_ACTIVE, /* it ran jobs in the window */
-	TL_CLASS_IDLE, /* none: folded into one line */
+enum timeline_class {
+	TIMELINE_CLASS_RUNNING, /* a job runs on it now */
+	TIMELINE_CLASS_ACTIVE, /* it ran jobs in the window */
+	TIMELINE_CLASS_IDLE, /* none: folded into one line */
 };
 
-struct tl_row {
+struct timeline_row {
 	UT_hash_handle hh;
 	char key[NAME_LEN + 16]; /* "<kind>/<runner>" */
 	int kind;
@@ -121,55 +141,55 @@ struct tl_row {
 	int running; /* jobs running on it now */
 	int first, n; /* its jobs: items[first .. first + n) */
 	uint64_t busy_ns; /* the union of its jobs' intervals within the window */
-	enum tl_class cls;
+	enum timeline_class cls;
 	double gbusy; /* the busiest of its group (in its class): what orders the groups */
 };
 
-struct tl_item {
-	const struct tl_job *job;
-	struct tl_row *row;
+struct timeline_item {
+	const struct timeline_job *job;
+	struct timeline_row *row;
 	int drawn; /* 0: past max_bars, counted but not drawn */
 };
 
-struct tl_view_opts {
+struct timeline_view_opts {
 	uint64_t w0, w1; /* the window, CLOCK_BOOTTIME */
 	int max_rows; /* rows drawn; the other active runners are folded (listed) */
 	int max_bars; /* bars drawn; the oldest beyond are counted, not drawn */
 };
 
-struct tl_view {
-	struct tl_view_opts o;
-	struct tl_row *hash;
-	struct tl_row **rows; /* in order, after tl_view_finish() */
+struct timeline_view {
+	struct timeline_view_opts o;
+	struct timeline_row *hash;
+	struct timeline_row **rows; /* in order, after timeline_view_finish() */
 	int nrows, rows_cap;
 	int shown; /* rows[0 .. shown) are drawn */
 	int active; /* rows[shown .. active) are active but folded; [active .. nrows) idle */
-	struct tl_item *items;
+	struct timeline_item *items;
 	int nitems, items_cap;
 	int undrawn; /* jobs of drawn rows in the window not drawn (max_bars) */
-	struct tl_job **owned; /* the running jobs' */
+	struct timeline_job **owned; /* the running jobs' */
 	int nowned, owned_cap;
 	int oom;
 };
 
-void tl_view_init(struct tl_view *v, const struct tl_view_opts *o);
-void tl_view_free(struct tl_view *v);
+void timeline_view_init(struct timeline_view *v, const struct timeline_view_opts *o);
+void timeline_view_free(struct timeline_view *v);
 /* a runner the state knows (running: its jobs running now): it has a row, jobs or none */
-void tl_view_runner(struct tl_view *v, int kind, const char *runner, const char *group,
-		    int running);
+void timeline_view_runner(struct timeline_view *v, int kind, const char *runner, const char *group,
+			  int running);
 /* a job: in the view when it overlaps the window (a runner not seen yet gets a row) */
-void tl_view_job(struct tl_view *v, const struct tl_job *j);
-/* as tl_view_job(), and the view frees j */
-void tl_view_job_owned(struct tl_view *v, struct tl_job *j);
+void timeline_view_job(struct timeline_view *v, const struct timeline_job *j);
+/* as timeline_view_job(), and the view frees j */
+void timeline_view_job_owned(struct timeline_view *v, struct timeline_job *j);
 /* every finished job of the timeline, under its lock: the view points at them, so the lock
  * is held until the view is done with */
-void tl_view_timeline(struct tl_view *v, const struct timeline *t);
+void timeline_view_timeline(struct timeline_view *v, const struct timeline *t);
 /* busy fractions, classes, order, folding, the bars drawn */
-void tl_view_finish(struct tl_view *v);
+void timeline_view_finish(struct timeline_view *v);
 
 /* [start, end] within [w0, w1] as *a, *b: 0, or -1 when they do not meet */
-int tl_clip(uint64_t start, uint64_t end, uint64_t w0, uint64_t w1, uint64_t *a, uint64_t *b);
+int timeline_clip(uint64_t start, uint64_t end, uint64_t w0, uint64_t w1, uint64_t *a, uint64_t *b);
 /* the time within [w0, w1] covered by any of the n intervals (starts ascending) */
-uint64_t tl_busy_ns(const uint64_t (*spans)[2], int n, uint64_t w0, uint64_t w1);
+uint64_t timeline_busy_ns(const uint64_t (*spans)[2], int n, uint64_t w0, uint64_t w1);
 
 #endif

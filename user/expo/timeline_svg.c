@@ -4,7 +4,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include "ci/detect.h"
-#include "expo/status.h"
+#include "expo/status_format.h"
 #include "expo/timeline_svg.h"
 
 /*
@@ -37,10 +37,11 @@ const char *timeline_letter(int result)
 
 static const char *class_of(int result)
 {
-	return result == TL_RUNNING ? "running" : detect_result_name(result);
+	return result == TIMELINE_RUNNING ? "running" : detect__result_name(result);
 }
 
-void timeline_busy(char *out, size_t sz, const struct tl_view *v, const struct tl_row *r)
+void timeline_busy(char *out, size_t sz, const struct timeline_view *v,
+		   const struct timeline_row *r)
 {
 	uint64_t len = v->o.w1 > v->o.w0 ? v->o.w1 - v->o.w0 : 1;
 	double pct = 100.0 * (double)r->busy_ns / (double)len;
@@ -51,7 +52,7 @@ void timeline_busy(char *out, size_t sz, const struct tl_view *v, const struct t
 		snprintf(out, sz, "%.0f%%", pct);
 }
 
-static double x_of(const struct tl_view *v, uint64_t t)
+static double x_of(const struct timeline_view *v, uint64_t t)
 {
 	uint64_t len = v->o.w1 > v->o.w0 ? v->o.w1 - v->o.w0 : 1;
 
@@ -62,7 +63,7 @@ static double x_of(const struct tl_view *v, uint64_t t)
 	return PLOT_X0 + (PLOT_X1 - PLOT_X0) * (double)(t - v->o.w0) / (double)len;
 }
 
-static double wall_of(const struct tl_render *o, uint64_t t)
+static double wall_of(const struct timeline_render *o, uint64_t t)
 {
 	return t <= o->now ? o->wall_now - (double)(o->now - t) / 1e9
 			   : o->wall_now + (double)(t - o->now) / 1e9;
@@ -102,37 +103,37 @@ static int put_cut(struct buf *b, const char *s, int n)
 	return 1;
 }
 
-static void job_title(struct buf *b, const struct tl_job *j)
+static void job_title(struct buf *b, const struct timeline_job *j)
 {
 	if (!j->have_ctx) {
 		buf_printf(b, "pid %u", j->pid);
 		return;
 	}
-	status_escape_html(b, tl_repository(j));
-	if (tl_workflow(j)[0]) {
+	status_escape_html(b, timeline_job_repository(j));
+	if (timeline_job_workflow(j)[0]) {
 		buf_puts(b, " · ");
-		status_escape_html(b, tl_workflow(j));
+		status_escape_html(b, timeline_job_workflow(j));
 	}
-	if (tl_jobname(j)[0]) {
+	if (timeline_job_name(j)[0]) {
 		buf_puts(b, " · ");
-		status_escape_html(b, tl_jobname(j));
+		status_escape_html(b, timeline_job_name(j));
 	}
 }
 
 /* the second line of a job's details: result, times, CPU, memory */
-static void job_facts(struct buf *b, const struct tl_job *j, const struct tl_render *o)
+static void job_facts(struct buf *b, const struct timeline_job *j, const struct timeline_render *o)
 {
 	char dur[32], cpu[32], rss[32];
 
 	status_duration(dur, sizeof(dur), j->end_ns - j->start_ns);
 	status_duration(cpu, sizeof(cpu), j->cpu_ns);
-	if (j->result == TL_RUNNING) {
+	if (j->result == TIMELINE_RUNNING) {
 		buf_puts(b, "running since ");
 		put_clock(b, wall_of(o, j->start_ns), 1);
 		buf_printf(b, " UTC, %s so far, CPU %s", dur, cpu);
 		return;
 	}
-	buf_puts(b, detect_result_name(j->result));
+	buf_puts(b, detect__result_name(j->result));
 	if (WIFSIGNALED(j->exit_code))
 		buf_printf(b, " (signal %d)", WTERMSIG(j->exit_code));
 	buf_puts(b, ", ");
@@ -145,10 +146,10 @@ static void job_facts(struct buf *b, const struct tl_job *j, const struct tl_ren
 		buf_printf(b, ", %u OOM kill%s", j->oom_kills, j->oom_kills == 1 ? "" : "s");
 }
 
-static void bar(struct buf *b, const struct tl_view *v, const struct tl_item *it, double y,
-		const struct tl_render *o)
+static void bar(struct buf *b, const struct timeline_view *v, const struct timeline_item *it,
+		double y, const struct timeline_render *o)
 {
-	const struct tl_job *j = it->job;
+	const struct timeline_job *j = it->job;
 	double x0 = x_of(v, j->start_ns), x1 = x_of(v, j->end_ns), w = x1 - x0, tx;
 
 	if (w < MIN_BAR) {
@@ -178,7 +179,8 @@ static void bar(struct buf *b, const struct tl_view *v, const struct tl_item *it
 	buf_puts(b, "</tspan></text></g>\n");
 }
 
-static void axis(struct buf *b, const struct tl_view *v, const struct tl_render *o, double y1)
+static void axis(struct buf *b, const struct timeline_view *v, const struct timeline_render *o,
+		 double y1)
 {
 	static const unsigned int steps[] = { 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
 					      10800, 21600, 43200, 86400 };
@@ -209,8 +211,8 @@ static void axis(struct buf *b, const struct tl_view *v, const struct tl_render 
 		   PLOT_X1, PLOT_X1, TOP - 6, y1, PLOT_X1, TOP - 10, W - 4, TOP - 10);
 }
 
-static void row(struct buf *b, const struct tl_view *v, const struct tl_row *r, int i,
-		const struct tl_render *o)
+static void row(struct buf *b, const struct timeline_view *v, const struct timeline_row *r, int i,
+		const struct timeline_render *o)
 {
 	double y = TOP + (double)i * ROW_H;
 	char busy[16];
@@ -251,19 +253,19 @@ static void legend(struct buf *b)
 {
 	buf_puts(b, "<ul class=\"legend\"><li><span class=\"sw running\">R</span>running</li>");
 	for (int i = 0; i < RESULT_MAX; i++)
-		buf_printf(b, "<li><span class=\"sw %s\">%s</span>%s</li>", detect_result_name(i),
-			   letters[i], detect_result_name(i));
+		buf_printf(b, "<li><span class=\"sw %s\">%s</span>%s</li>", detect__result_name(i),
+			   letters[i], detect__result_name(i));
 	buf_puts(b, "</ul>\n");
 }
 
-static void summary(struct buf *b, const struct tl_view *v)
+static void summary(struct buf *b, const struct timeline_view *v)
 {
 	int by[RESULT_MAX] = { 0 }, running = 0;
 
 	for (int i = 0; i < v->nitems; i++) {
 		int r = v->items[i].job->result;
 
-		if (r == TL_RUNNING)
+		if (r == TIMELINE_RUNNING)
 			running++;
 		else if (r >= 0 && r < RESULT_MAX)
 			by[r]++;
@@ -272,13 +274,13 @@ static void summary(struct buf *b, const struct tl_view *v)
 		   v->nitems);
 	for (int i = 0; i < RESULT_MAX; i++)
 		if (by[i])
-			buf_printf(b, ", %d %s", by[i], detect_result_name(i));
+			buf_printf(b, ", %d %s", by[i], detect__result_name(i));
 	if (running)
 		buf_printf(b, ", %d running", running);
 	buf_puts(b, ".");
 }
 
-static void window_links(struct buf *b, const struct tl_render *o)
+static void window_links(struct buf *b, const struct timeline_render *o)
 {
 	static const char *const wins[] = { "1h", "6h", "24h" };
 
@@ -290,7 +292,7 @@ static void window_links(struct buf *b, const struct tl_render *o)
 	buf_puts(b, "</nav>\n");
 }
 
-static void folded(struct buf *b, const struct tl_view *v)
+static void folded(struct buf *b, const struct timeline_view *v)
 {
 	char busy[16];
 
@@ -299,7 +301,7 @@ static void folded(struct buf *b, const struct tl_view *v)
 			      "<ul>",
 			   v->active - v->shown);
 		for (int i = v->shown; i < v->active; i++) {
-			const struct tl_row *r = v->rows[i];
+			const struct timeline_row *r = v->rows[i];
 
 			timeline_busy(busy, sizeof(busy), v, r);
 			buf_puts(b, "<li data-runner=\"");
@@ -328,7 +330,8 @@ static void folded(struct buf *b, const struct tl_view *v)
 	}
 }
 
-void timeline_render_html(struct buf *b, const struct tl_view *v, const struct tl_render *o)
+void timeline_render_html(struct buf *b, const struct timeline_view *v,
+			  const struct timeline_render *o)
 {
 	double h = TOP + (double)v->shown * ROW_H + 4;
 
@@ -360,7 +363,7 @@ void timeline_render_html(struct buf *b, const struct tl_view *v, const struct t
 	if (v->undrawn)
 		buf_printf(b, "<p class=\"note\">%d older jobs in this window are not drawn (a page "
 			      "draws the newest %d); the busy figures count them.</p>\n",
-			   v->undrawn, TL_MAX_BARS);
+			   v->undrawn, TIMELINE_MAX_BARS);
 	if (o->dropped_end_ns > v->o.w0) {
 		buf_printf(b, "<p class=\"note\">The timeline keeps the last %u jobs: none that "
 			      "ended before ",

@@ -8,10 +8,10 @@
 #include "expo/timeline.h"
 
 /* drawn rows and bars of one page: what keeps its size bounded (docs/web.md) */
-#define TL_MAX_ROWS 40
-#define TL_MAX_BARS 800
+#define TIMELINE_MAX_ROWS 40
+#define TIMELINE_MAX_BARS 800
 
-struct tl_render {
+struct timeline_render {
 	uint64_t now; /* CLOCK_BOOTTIME the page was begun at: the window's end */
 	double wall_now; /* the same moment, seconds since the epoch */
 	const char *window; /* the window as its links name it: "1h", "6h" */
@@ -21,11 +21,13 @@ struct tl_render {
 };
 
 /* the timeline section: window links, the chart, its legend, the folded runners */
-void timeline_render_html(struct buf *b, const struct tl_view *v, const struct tl_render *o);
+void timeline_render_html(struct buf *b, const struct timeline_view *v,
+			  const struct timeline_render *o);
 
-/* the letter a bar of this result carries (TL_RUNNING: "R") */
+/* the letter a bar of this result carries (TIMELINE_RUNNING: "R") */
 const char *timeline_letter(int result);
 /* "37%": a row's busy fraction of the window, rounded; "<1%" for a little above none */
-void timeline_busy(char *out, size_t sz, const struct tl_view *v, const struct tl_row *r);
+void timeline_busy(char *out, size_t sz, const struct timeline_view *v,
+		   const struct timeline_row *r);
 
 #endif

@@ -24,7 +24,7 @@ struct cache_slot {
 };
 
 struct auth {
-	struct web_user *users;
+	struct webconfig_user *users;
 	int nusers;
 	/* one bcrypt at a time: wrong passwords cost at most one core */
 	pthread_mutex_t crypt_lock;
@@ -34,7 +34,7 @@ struct auth {
 	unsigned int next_slot; /* round-robin eviction */
 };
 
-struct auth *auth__new(const struct web_user *users, int nusers)
+struct auth *auth__new(const struct webconfig_user *users, int nusers)
 {
 	struct auth *a = calloc(1, sizeof(*a));
 
@@ -237,7 +237,7 @@ static int bcrypt_matches(struct auth *a, const char *pass, const char *hash)
 	return ok;
 }
 
-int auth__check(struct auth *a, const char *authorization)
+int auth_check(struct auth *a, const char *authorization)
 {
 	char user[FIELD_MAX], pass[FIELD_MAX];
 	unsigned char key[DIGEST_LEN];

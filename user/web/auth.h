@@ -5,11 +5,11 @@
 
 #include <stddef.h>
 
-struct web_user;
+struct webconfig_user;
 struct auth;
 
 /* copies the users; NULL with errno set */
-struct auth *auth__new(const struct web_user *users, int nusers);
+struct auth *auth__new(const struct webconfig_user *users, int nusers);
 void auth__free(struct auth *a);
 
 /*
@@ -18,7 +18,7 @@ void auth__free(struct auth *a);
  * cached (a digest, never the password), so a scraper pays for bcrypt once; an unknown user
  * costs a bcrypt as a known one does, so that timing does not tell which users exist.
  */
-int auth__check(struct auth *a, const char *authorization);
+int auth_check(struct auth *a, const char *authorization);
 
 /*
  * Splits "Basic base64(user:password)" (scheme case-insensitive); 0, or -EINVAL for anything

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "expo/expo.h"
+#include "lib/buf.h"
 
 #define GZIP_HEADER_LEN	 10
 #define GZIP_TRAILER_LEN 8

@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 struct metrics_src;
-struct web_config;
+struct webconfig;
 struct http;
 
 struct http_opts {
 	const char *listen_address; /* [host]:port; an empty host listens on every address */
-	const struct web_config *web; /* NULL: plain HTTP, no authentication */
+	const struct webconfig *web; /* NULL: plain HTTP, no authentication */
 	unsigned int max_requests; /* /metrics and / answered at once; more get 503; 0: no limit */
 	unsigned int max_connections; /* open at once; more are closed as they come */
 	unsigned int max_connections_per_ip;

@@ -74,9 +74,9 @@ void http_conn_rearm(struct http *h, struct MHD_Connection *c);
 
 /* tls.c */
 /* GnuTLS priorities for the config's versions and curves; NULL on ENOMEM */
-char *http_tls_priorities(const struct web_config *w);
+char *http_tls_priorities(const struct webconfig *w);
 /* what MHD would only say as "failed to start": the certificate and key, checked first */
-int http_tls_check(const struct web_config *w, const char *priorities);
+int http_tls_check(const struct webconfig *w, const char *priorities);
 /* a new connection: its client is asked for a certificate as client_auth_type says */
 void http_tls_session_setup(struct http *h, struct MHD_Connection *c);
 /* a client certificate as client_auth_type asks; NULL, or why it is refused */

@@ -28,7 +28,7 @@ static uint64_t now_ms(void)
 
 void http_limits_init(struct http *h)
 {
-	const struct web_config *w = h->opts.web;
+	const struct webconfig *w = h->opts.web;
 	pthread_condattr_t ca;
 
 	h->timeout_ms = h->opts.timeout_ns / 1000000;
@@ -59,7 +59,7 @@ void http_limits_fini(struct http *h)
 
 int http_rate_allow(struct http *h)
 {
-	const struct web_config *w = h->opts.web;
+	const struct webconfig *w = h->opts.web;
 	double per_ms, cap;
 	uint64_t now;
 	int ok;

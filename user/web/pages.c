@@ -10,6 +10,7 @@
 #include "web/gzip.h"
 #include "web/pages.h"
 #include "kernel/probes.h"
+#include "intake/intake.h"
 
 struct page {
 	_Atomic int refs;
@@ -19,7 +20,7 @@ struct page {
 	double seconds; /* building it took */
 	struct buf body;
 	/* its gzip, made once when first asked for: a gzip header and deflate blocks, flushed
-	 * to a byte but not ended, so that each request's tail can follow (see page_send) */
+	 * to a byte but not ended, so that each request's tail can follow (see pages_send) */
 	pthread_mutex_t gz_lock;
 	struct buf gz;
 	uint32_t crc;
@@ -61,7 +62,7 @@ struct pages *pages__new(struct metrics_src *src)
 	return c;
 }
 
-void page_put(struct page *p)
+void pages_put(struct page *p)
 {
 	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
 		return;
@@ -89,7 +90,7 @@ void pages__free(struct pages *c)
 		pthread_join(c->builder, NULL);
 	}
 	for (int f = 0; f < EXPO_FORMAT_MAX; f++)
-		page_put(c->cur[f]);
+		pages_put(c->cur[f]);
 	pthread_cond_destroy(&c->wake);
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);
@@ -111,7 +112,7 @@ static struct page *page_new(enum expo_format fmt)
 }
 
 /*
- * The change stamps, read in this order (see probes__events_taken()), and what they ask of
+ * The change stamps, read in this order (see intake__events_taken()), and what they ask of
  * a page: no event since it was begun, and at most one pass. Under c->lock.
  */
 struct stamps {
@@ -123,8 +124,8 @@ static struct stamps stamps_now(struct pages *c)
 {
 	struct stamps s;
 
-	s.waiting = probes__events_waiting(c->src->probes);
-	s.events = probes__events_taken(c->src->probes);
+	s.waiting = intake__events_waiting(c->src->probes);
+	s.events = intake__events_taken(c->src->probes);
 	s.passes = atomic_load(c->src->passes);
 	return s;
 }
@@ -158,7 +159,7 @@ static int gzip_page(struct page *p)
 /*
  * Builds p, begun as c->next[fmt] under c->lock (which this releases and takes again), and
  * keeps it unless a later page was kept first; wakes the requests that wait for it. gzip:
- * makes its gzip too. refresh: see metrics_render_page().
+ * makes its gzip too. refresh: see metrics__render_page().
  */
 static void build(struct pages *c, enum expo_format fmt, struct page *p, const struct stamps *s,
 		  int gzip, int refresh)
@@ -170,7 +171,7 @@ static void build(struct pages *c, enum expo_format fmt, struct page *p, const s
 	pthread_mutex_unlock(&c->lock);
 
 	atomic_fetch_add(&c->src->pages_built, 1);
-	p->seconds = metrics_render_page(&p->body, c->src, refresh);
+	p->seconds = metrics__render_page(&p->body, c->src, refresh);
 	if (gzip)
 		gzip_page(p);
 
@@ -179,7 +180,7 @@ static void build(struct pages *c, enum expo_format fmt, struct page *p, const s
 	if (c->next[fmt] == p)
 		c->next[fmt] = NULL;
 	if (!p->body.oom && (!c->cur[fmt] || c->cur[fmt]->seq < p->seq)) {
-		page_put(c->cur[fmt]);
+		pages_put(c->cur[fmt]);
 		c->cur[fmt] = page_get(p);
 	}
 	pthread_cond_broadcast(&c->done);
@@ -217,13 +218,13 @@ static void *builder(void *arg)
 		 * asked for gzipped, the gzip is made here too.
 		 */
 		build(c, fmt, p, &s, c->cur[fmt] && c->cur[fmt]->gz_tried, 0);
-		page_put(p);
+		pages_put(p);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
-void pages__pass(struct pages *c)
+void pages_pass(struct pages *c)
 {
 	if (!c || !c->has_builder)
 		return;
@@ -240,7 +241,7 @@ void pages__pass(struct pages *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
+struct page *pages_get(struct pages *c, enum expo_format fmt, int fresh)
 {
 	struct metrics_src *src = c->src;
 	struct page *p, *cur;
@@ -250,7 +251,7 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 		p = page_new(fmt);
 		if (p) {
 			atomic_fetch_add(&src->pages_built, 1);
-			p->seconds = metrics_render_page(&p->body, src, 1);
+			p->seconds = metrics__render_page(&p->body, src, 1);
 		}
 		return p;
 	}
@@ -278,7 +279,7 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 			pthread_cond_wait(&c->done, &c->lock);
 		pthread_mutex_unlock(&c->lock);
 		if (p->body.oom) {
-			page_put(p);
+			pages_put(p);
 			return NULL;
 		}
 		return p;
@@ -290,7 +291,7 @@ struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh)
 	return p;
 }
 
-int page_send_init(struct page_send *s, struct page *p, const struct metrics_src *src, int gzip)
+int pages_send_init(struct pages_send *s, struct page *p, const struct metrics_src *src, int gzip)
 {
 	struct buf tail;
 
@@ -299,7 +300,7 @@ int page_send_init(struct page_send *s, struct page *p, const struct metrics_src
 		return -ENOMEM;
 	buf_init(&tail);
 	tail.fmt = p->body.fmt;
-	metrics_render_tail(&tail, src, p->seconds);
+	metrics__render_tail(&tail, src, p->seconds);
 	if (tail.oom) {
 		buf_free(&tail);
 		return -ENOMEM;
@@ -333,9 +334,9 @@ int page_send_init(struct page_send *s, struct page *p, const struct metrics_src
 	return 0;
 }
 
-void page_send_free(struct page_send *s)
+void pages_send_free(struct pages_send *s)
 {
 	buf_free(&s->tail);
-	page_put(s->page);
+	pages_put(s->page);
 	s->page = NULL;
 }

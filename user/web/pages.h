@@ -31,22 +31,22 @@ struct pages *pages__new(struct metrics_src *src);
 void pages__free(struct pages *c);
 
 /*
- * A page in fmt, with a reference the caller gives back with page_put(); NULL on ENOMEM.
+ * A page in fmt, with a reference the caller gives back with pages_put(); NULL on ENOMEM.
  * fresh: one begun after this call (a client's Cache-Control: no-cache), never a kept one.
  */
-struct page *pages__get(struct pages *c, enum expo_format fmt, int fresh);
-void page_put(struct page *p);
+struct page *pages_get(struct pages *c, enum expo_format fmt, int fresh);
+void pages_put(struct page *p);
 
 /* a pass has run (after src->passes grew): pages scraped at least once a second are rebuilt */
-void pages__pass(struct pages *c);
+void pages_pass(struct pages *c);
 
 /*
- * What a request is sent: the page, then the tail made for it (metrics_render_tail), as one
+ * What a request is sent: the page, then the tail made for it (metrics__render_tail), as one
  * text or as one gzip stream (the page's deflate blocks, made once, then the tail's and the
  * trailer). part[0] and part[1], len[0] and len[1] bytes.
  */
-struct page_send {
-	struct page *page; /* the caller's reference, given back by page_send_free() */
+struct pages_send {
+	struct page *page; /* the caller's reference, given back by pages_send_free() */
 	struct buf tail;
 	const void *part[2];
 	size_t len[2];
@@ -54,7 +54,7 @@ struct page_send {
 };
 
 /* 0, or -ENOMEM (the page or its tail could not be built whole; s holds nothing) */
-int page_send_init(struct page_send *s, struct page *p, const struct metrics_src *src, int gzip);
-void page_send_free(struct page_send *s);
+int pages_send_init(struct pages_send *s, struct page *p, const struct metrics_src *src, int gzip);
+void pages_send_free(struct pages_send *s);
 
 #endif

@@ -63,7 +63,7 @@ static enum MHD_Result send_reply(struct http *h, struct MHD_Connection *c, enum
 {
 	struct MHD_Response *r = rp->response ? rp->response :
 			 MHD_create_response_from_buffer(rp->len, rp->body, rp->mode);
-	const struct web_config *w = h->opts.web;
+	const struct webconfig *w = h->opts.web;
 	enum MHD_Result ret;
 
 	if (!r) {
@@ -137,7 +137,7 @@ static enum MHD_Result reply_body(struct http *h, struct MHD_Connection *c, enum
 
 static void page_sent(void *send)
 {
-	page_send_free(send);
+	pages_send_free(send);
 	free(send);
 }
 
@@ -149,7 +149,7 @@ enum MHD_Result http_serve_metrics(struct http *h, struct MHD_Connection *c)
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	const char *cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CACHE_CONTROL);
-	struct page_send *s = malloc(sizeof(*s));
+	struct pages_send *s = malloc(sizeof(*s));
 	struct MHD_IoVec iov[2];
 	enum expo_format fmt;
 	const char *version;
@@ -158,13 +158,13 @@ enum MHD_Result http_serve_metrics(struct http *h, struct MHD_Connection *c)
 	struct reply rp = { .code = MHD_HTTP_OK, .type = type, .vary = "Accept, Accept-Encoding" };
 
 	fmt = http_metrics_format(accept, &version);
-	snprintf(type, sizeof(type), "%s", expo_content_type(fmt));
+	snprintf(type, sizeof(type), "%s", expo__content_type(fmt));
 	if (fmt == EXPO_OPENMETRICS && strcmp(version, "1.0.0"))
 		snprintf(type, sizeof(type),
 			 "application/openmetrics-text; version=%s; charset=utf-8", version);
-	p = s ? pages__get(h->pages, fmt, http_no_cache(cc)) : NULL;
-	if (!p || page_send_init(s, p, h->opts.metrics, http_accepts_gzip(ae))) {
-		page_put(p);
+	p = s ? pages_get(h->pages, fmt, http_no_cache(cc)) : NULL;
+	if (!p || pages_send_init(s, p, h->opts.metrics, http_accepts_gzip(ae))) {
+		pages_put(p);
 		free(s);
 		return http_reply_text(h, c, WEB_ROUTE_METRICS, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				       "out of memory\n");
@@ -195,10 +195,10 @@ enum MHD_Result http_serve_status(struct http *h, struct MHD_Connection *c)
 	struct buf b;
 
 	/* a window it cannot show is the default one: the page says which it shows */
-	status_window(window, &o);
+	status__window(window, &o);
 	o.refresh = !refresh || strcmp(refresh, "0");
 	buf_init(&b);
-	status_render(&b, h->opts.metrics, html, &o);
+	status__render(&b, h->opts.metrics, html, &o);
 	return reply_body(h, c, WEB_ROUTE_STATUS, &b,
 			  html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8",
 			  "Accept, Accept-Encoding");

@@ -124,7 +124,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		}
 		authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
-		if (h->auth && auth__check(h->auth, authz))
+		if (h->auth && auth_check(h->auth, authz))
 			return http_reply_text(h, c, route, MHD_HTTP_UNAUTHORIZED,
 					       "unauthorized\n");
 	}
@@ -189,7 +189,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct http *http__new(const struct http_opts *opts)
 {
-	const struct web_config *w = opts->web;
+	const struct webconfig *w = opts->web;
 	struct http *h = calloc(1, sizeof(*h));
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls_opts[5];
@@ -264,7 +264,7 @@ fail:
 void http__pass(struct http *h)
 {
 	if (h)
-		pages__pass(h->pages);
+		pages_pass(h->pages);
 }
 
 void http__free(struct http *h)

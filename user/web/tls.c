@@ -12,7 +12,7 @@
 #include "web/http_priv.h"
 #include "web/webconfig.h"
 
-char *http_tls_priorities(const struct web_config *w)
+char *http_tls_priorities(const struct webconfig *w)
 {
 	static const char *const vers[] = { "VERS-TLS1.0", "VERS-TLS1.1", "VERS-TLS1.2",
 					     "VERS-TLS1.3" };
@@ -36,7 +36,7 @@ char *http_tls_priorities(const struct web_config *w)
 	return b.p;
 }
 
-int http_tls_check(const struct web_config *w, const char *priorities)
+int http_tls_check(const struct webconfig *w, const char *priorities)
 {
 	gnutls_certificate_credentials_t cred;
 	gnutls_datum_t cert = { (unsigned char *)w->cert_pem, (unsigned int)strlen(w->cert_pem) };
@@ -85,18 +85,19 @@ int http_tls_check(const struct web_config *w, const char *priorities)
 
 void http_tls_session_setup(struct http *h, struct MHD_Connection *c)
 {
-	const struct web_config *w = h->opts.web;
+	const struct webconfig *w = h->opts.web;
 	const union MHD_ConnectionInfo *ci;
 	gnutls_session_t s;
 
-	if (!w || !w->tls || w->client_auth == WEB_CLIENT_NONE)
+	if (!w || !w->tls || w->client_auth == WEBCONFIG_CLIENT_NONE)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return;
 	s = (gnutls_session_t)ci->tls_session;
 	/* the handshake itself fails without a certificate, as Go's RequireAnyClientCert does */
-	if (w->client_auth == WEB_CLIENT_REQUIRE_ANY || w->client_auth == WEB_CLIENT_REQUIRE_VERIFY)
+	if (w->client_auth == WEBCONFIG_CLIENT_REQUIRE_ANY ||
+	    w->client_auth == WEBCONFIG_CLIENT_REQUIRE_VERIFY)
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
 	else
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
@@ -126,7 +127,7 @@ static int san_text(gnutls_x509_crt_t crt, unsigned int i, char *out, size_t sz)
 
 const char *http_tls_refusal(struct http *h, struct MHD_Connection *c)
 {
-	const struct web_config *w = h->opts.web;
+	const struct webconfig *w = h->opts.web;
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *certs;
 	unsigned int ncerts = 0, status = 0;
@@ -134,8 +135,8 @@ const char *http_tls_refusal(struct http *h, struct MHD_Connection *c)
 	gnutls_session_t s;
 	int allowed = 0;
 
-	if (!w || !w->tls || w->client_auth == WEB_CLIENT_NONE ||
-	    w->client_auth == WEB_CLIENT_REQUEST)
+	if (!w || !w->tls || w->client_auth == WEBCONFIG_CLIENT_NONE ||
+	    w->client_auth == WEBCONFIG_CLIENT_REQUEST)
 		return NULL;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
@@ -143,10 +144,10 @@ const char *http_tls_refusal(struct http *h, struct MHD_Connection *c)
 	s = (gnutls_session_t)ci->tls_session;
 	certs = gnutls_certificate_get_peers(s, &ncerts);
 	if (!certs || !ncerts)
-		return w->client_auth == WEB_CLIENT_VERIFY_IF_GIVEN ?
+		return w->client_auth == WEBCONFIG_CLIENT_VERIFY_IF_GIVEN ?
 			       NULL :
 			       "a client certificate is required";
-	if (w->client_auth == WEB_CLIENT_REQUIRE_ANY)
+	if (w->client_auth == WEBCONFIG_CLIENT_REQUIRE_ANY)
 		return NULL;
 	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status)
 		return "the client certificate is not signed by client_ca_file, or has expired";

@@ -9,33 +9,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WEB_CONFIG_MAX (1 << 20) /* the config file and every PEM file it names */
+#define WEBCONFIG_MAX (1 << 20) /* the config file and every PEM file it names */
 
-enum web_client_auth {
-	WEB_CLIENT_NONE, /* NoClientCert */
-	WEB_CLIENT_REQUEST, /* RequestClientCert: asked for, not checked */
-	WEB_CLIENT_REQUIRE_ANY, /* RequireAnyClientCert: needed, not checked */
-	WEB_CLIENT_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
-	WEB_CLIENT_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
-	WEB_CLIENT_MAX,
+enum webconfig_client_auth {
+	WEBCONFIG_CLIENT_NONE, /* NoClientCert */
+	WEBCONFIG_CLIENT_REQUEST, /* RequestClientCert: asked for, not checked */
+	WEBCONFIG_CLIENT_REQUIRE_ANY, /* RequireAnyClientCert: needed, not checked */
+	WEBCONFIG_CLIENT_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+	WEBCONFIG_CLIENT_REQUIRE_VERIFY, /* RequireAndVerifyClientCert */
+	WEBCONFIG_CLIENT_MAX,
 };
 
-struct web_user {
+struct webconfig_user {
 	char *name;
 	char *hash; /* bcrypt: $2a$, $2b$ or $2y$ */
 };
 
-struct web_header {
+struct webconfig_header {
 	char *name;
 	char *value;
 };
 
-struct web_config {
+struct webconfig {
 	int tls; /* a tls_server_config is there */
 	char *cert_pem; /* the contents: files are read at load */
 	char *key_pem;
 	char *client_ca_pem; /* NULL: none */
-	enum web_client_auth client_auth;
+	enum webconfig_client_auth client_auth;
 	int min_version; /* 10 … 13 for TLS 1.0 … 1.3 */
 	int max_version;
 	int prefer_server_cipher_suites;
@@ -43,9 +43,9 @@ struct web_config {
 	int ncurves;
 	char **allowed_sans; /* a verified client certificate must carry one of these */
 	int nallowed_sans;
-	struct web_header *headers;
+	struct webconfig_header *headers;
 	int nheaders;
-	struct web_user *users; /* none: no authentication */
+	struct webconfig_user *users; /* none: no authentication */
 	int nusers;
 	uint64_t rate_interval_ns; /* rate_limit: one request per interval, bursts of burst */
 	unsigned int rate_burst; /* 0: no limit */
@@ -55,12 +55,12 @@ struct web_config {
  * Reads the file; relative paths in it are relative to its directory. NULL on error, with a
  * message naming the file and line in err.
  */
-struct web_config *web_config__load(const char *path, char *err, size_t err_sz);
+struct webconfig *webconfig__load(const char *path, char *err, size_t err_sz);
 /* the same from text; name is used in messages, dir resolves relative paths */
-struct web_config *web_config__parse(const char *text, size_t len, const char *name,
-				     const char *dir, char *err, size_t err_sz);
-void web_config__free(struct web_config *c);
+struct webconfig *webconfig_parse(const char *text, size_t len, const char *name,
+				  const char *dir, char *err, size_t err_sz);
+void webconfig__free(struct webconfig *c);
 
-const char *web_client_auth_name(enum web_client_auth a);
+const char *webconfig_client_auth_name(enum webconfig_client_auth a);
 
 #endif

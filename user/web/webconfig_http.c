@@ -21,13 +21,13 @@ static const struct {
 	{ "Content-Security-Policy", { NULL } },
 };
 
-static void header_pair(struct webconfig_parse *x, const yaml_node_t *k, const yaml_node_t *v,
+static void header_pair(struct webconfig_doc *x, const yaml_node_t *k, const yaml_node_t *v,
 			void *arg)
 {
-	struct web_config *c = arg;
+	struct webconfig *c = arg;
 	const char *name = webconfig_scalar(k), *value = webconfig_scalar(v);
 	size_t i, j;
-	struct web_header *h;
+	struct webconfig_header *h;
 
 	for (i = 0; i < sizeof(allowed_headers) / sizeof(allowed_headers[0]); i++)
 		if (!strcmp(name, allowed_headers[i].name))
@@ -66,10 +66,10 @@ static void header_pair(struct webconfig_parse *x, const yaml_node_t *k, const y
 		webconfig_fail(x, v, "out of memory");
 }
 
-void webconfig_http_pair(struct webconfig_parse *x, const yaml_node_t *k, const yaml_node_t *v,
+void webconfig_http_pair(struct webconfig_doc *x, const yaml_node_t *k, const yaml_node_t *v,
 			 void *arg)
 {
-	struct web_config *c = arg;
+	struct webconfig *c = arg;
 	const char *key = webconfig_scalar(k);
 
 	if (!strcmp(key, "http2")) {
@@ -90,10 +90,10 @@ void webconfig_http_pair(struct webconfig_parse *x, const yaml_node_t *k, const 
 	}
 }
 
-void webconfig_rate_pair(struct webconfig_parse *x, const yaml_node_t *k, const yaml_node_t *v,
+void webconfig_rate_pair(struct webconfig_doc *x, const yaml_node_t *k, const yaml_node_t *v,
 			 void *arg)
 {
-	struct web_config *c = arg;
+	struct webconfig *c = arg;
 	const char *key = webconfig_scalar(k), *s = webconfig_scalar(v);
 
 	if (webconfig_is_null(v))

@@ -5,7 +5,7 @@
 #include <yaml.h>
 #include "web/webconfig_priv.h"
 
-static int tls_version(struct webconfig_parse *x, const yaml_node_t *n, const char *key, int *out)
+static int tls_version(struct webconfig_doc *x, const yaml_node_t *n, const char *key, int *out)
 {
 	static const char *const names[] = { "TLS10", "TLS11", "TLS12", "TLS13" };
 	const char *s = webconfig_scalar(n);
@@ -21,17 +21,17 @@ static int tls_version(struct webconfig_parse *x, const yaml_node_t *n, const ch
 	return -EINVAL;
 }
 
-static const char *const client_auth_names[WEB_CLIENT_MAX] = {
-	[WEB_CLIENT_NONE] = "NoClientCert",
-	[WEB_CLIENT_REQUEST] = "RequestClientCert",
-	[WEB_CLIENT_REQUIRE_ANY] = "RequireAnyClientCert",
-	[WEB_CLIENT_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
-	[WEB_CLIENT_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
+static const char *const client_auth_names[WEBCONFIG_CLIENT_MAX] = {
+	[WEBCONFIG_CLIENT_NONE] = "NoClientCert",
+	[WEBCONFIG_CLIENT_REQUEST] = "RequestClientCert",
+	[WEBCONFIG_CLIENT_REQUIRE_ANY] = "RequireAnyClientCert",
+	[WEBCONFIG_CLIENT_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+	[WEBCONFIG_CLIENT_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
 };
 
-const char *web_client_auth_name(enum web_client_auth a)
+const char *webconfig_client_auth_name(enum webconfig_client_auth a)
 {
-	return a < WEB_CLIENT_MAX ? client_auth_names[a] : "unknown";
+	return a < WEBCONFIG_CLIENT_MAX ? client_auth_names[a] : "unknown";
 }
 
 /* Go's curve names, as exporter-toolkit takes them, to GnuTLS groups */
@@ -50,12 +50,12 @@ static const char *curve_group(const char *go)
 	return NULL;
 }
 
-void webconfig_tls_pair(struct webconfig_parse *x, const yaml_node_t *k, const yaml_node_t *v,
+void webconfig_tls_pair(struct webconfig_doc *x, const yaml_node_t *k, const yaml_node_t *v,
 			void *arg)
 {
 	struct webconfig_top *t = arg;
 	struct webconfig_tls_src *src = &t->tls;
-	struct web_config *c = t->c;
+	struct webconfig *c = t->c;
 	const char *key = webconfig_scalar(k);
 	static const char *const known[] = {
 		"cert_file",	 "key_file",	 "client_ca_file",    "cert",
@@ -91,19 +91,19 @@ void webconfig_tls_pair(struct webconfig_parse *x, const yaml_node_t *k, const y
 
 		/* RequireClientCert: exporter-toolkit's older name */
 		if (s && (!*s || !strcmp(s, "RequireClientCert"))) {
-			c->client_auth = *s ? WEB_CLIENT_REQUIRE_ANY : WEB_CLIENT_NONE;
+			c->client_auth = *s ? WEBCONFIG_CLIENT_REQUIRE_ANY : WEBCONFIG_CLIENT_NONE;
 			return;
 		}
-		for (i = 0; s && i < WEB_CLIENT_MAX && strcmp(s, client_auth_names[i]); i++)
+		for (i = 0; s && i < WEBCONFIG_CLIENT_MAX && strcmp(s, client_auth_names[i]); i++)
 			;
-		if (!s || i == WEB_CLIENT_MAX)
+		if (!s || i == WEBCONFIG_CLIENT_MAX)
 			webconfig_fail(x, v,
 				       "client_auth_type: invalid value %s: want NoClientCert, "
 				       "RequestClientCert, RequireAnyClientCert, "
 				       "VerifyClientCertIfGiven or RequireAndVerifyClientCert",
 				       s ? s : "(not a string)");
 		else
-			c->client_auth = (enum web_client_auth)i;
+			c->client_auth = (enum webconfig_client_auth)i;
 	} else if (!strcmp(key, "min_version")) {
 		tls_version(x, v, key, &c->min_version);
 	} else if (!strcmp(key, "max_version")) {
@@ -144,7 +144,7 @@ void webconfig_tls_pair(struct webconfig_parse *x, const yaml_node_t *k, const y
 }
 
 /* a PEM from a file, or given inline; the file wins, as in exporter-toolkit */
-static char *pem(struct webconfig_parse *x, const yaml_node_t *file, const yaml_node_t *inline_pem,
+static char *pem(struct webconfig_doc *x, const yaml_node_t *file, const yaml_node_t *inline_pem,
 		 const char *file_key, const char *inline_key)
 {
 	if (file)
@@ -154,9 +154,9 @@ static char *pem(struct webconfig_parse *x, const yaml_node_t *file, const yaml_
 	return NULL;
 }
 
-void webconfig_tls_finish(struct webconfig_parse *x, struct webconfig_top *t)
+void webconfig_tls_finish(struct webconfig_doc *x, struct webconfig_top *t)
 {
-	struct web_config *c = t->c;
+	struct webconfig *c = t->c;
 	const yaml_node_t *at = t->tls.node;
 
 	if (x->failed || !c->tls)
@@ -179,19 +179,19 @@ void webconfig_tls_finish(struct webconfig_parse *x, struct webconfig_top *t)
 		pem(x, t->tls.client_ca_file, t->tls.client_ca, "client_ca_file", "client_ca");
 	if (x->failed)
 		return;
-	if (c->client_ca_pem && c->client_auth == WEB_CLIENT_NONE)
+	if (c->client_ca_pem && c->client_auth == WEBCONFIG_CLIENT_NONE)
 		webconfig_fail(
 			x, at,
 			"tls_server_config: a client CA is set but client_auth_type is "
 			"NoClientCert: set client_auth_type (e.g. RequireAndVerifyClientCert)");
-	else if (!c->client_ca_pem && (c->client_auth == WEB_CLIENT_VERIFY_IF_GIVEN ||
-				       c->client_auth == WEB_CLIENT_REQUIRE_VERIFY))
+	else if (!c->client_ca_pem && (c->client_auth == WEBCONFIG_CLIENT_VERIFY_IF_GIVEN ||
+				       c->client_auth == WEBCONFIG_CLIENT_REQUIRE_VERIFY))
 		webconfig_fail(x, at,
 			       "tls_server_config: client_auth_type %s needs client_ca_file (or "
 			       "client_ca) to verify certificates against",
-			       web_client_auth_name(c->client_auth));
-	else if (c->nallowed_sans && c->client_auth != WEB_CLIENT_REQUIRE_VERIFY &&
-		 c->client_auth != WEB_CLIENT_VERIFY_IF_GIVEN)
+			       webconfig_client_auth_name(c->client_auth));
+	else if (c->nallowed_sans && c->client_auth != WEBCONFIG_CLIENT_REQUIRE_VERIFY &&
+		 c->client_auth != WEBCONFIG_CLIENT_VERIFY_IF_GIVEN)
 		webconfig_fail(x, at,
 			       "tls_server_config: client_allowed_sans needs client_auth_type "
 			       "RequireAndVerifyClientCert or VerifyClientCertIfGiven");

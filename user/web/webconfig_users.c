@@ -14,12 +14,12 @@ static int valid_bcrypt(const char *h)
 	       53;
 }
 
-void webconfig_user_pair(struct webconfig_parse *x, const yaml_node_t *k, const yaml_node_t *v,
+void webconfig_user_pair(struct webconfig_doc *x, const yaml_node_t *k, const yaml_node_t *v,
 			 void *arg)
 {
-	struct web_config *c = arg;
+	struct webconfig *c = arg;
 	const char *name = webconfig_scalar(k), *hash = webconfig_scalar(v);
-	struct web_user *u;
+	struct webconfig_user *u;
 
 	if (!*name || strchr(name, ':')) {
 		webconfig_fail(x, k,

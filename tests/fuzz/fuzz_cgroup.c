@@ -23,12 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	cgroup_file_container(s, size, &ref);
+	cgroup_path_file_container(s, size, &ref);
 	cgroupfs_paths(s, size, &paths);
 	/* one path, as a cgroup event or the walk gives it */
-	cgroup_path_container(s, &ref);
+	cgroup_path__container(s, &ref);
 	cgroupfs_hier_ids(s, size, &l);
-	procfs_parse_stat(s, 100, &st);
+	procfs__parse_stat(s, 100, &st);
 	free(s);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "enrich/cgroup_io.h"
+#include "enrich/netns_stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,13 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cgroup_io_stat_parse(s, size - 1, &io);
 		break;
 	case 1:
-		cgroup_blkio_parse(s, size - 1, v);
+		cgroup_io_blkio_parse(s, size - 1, v);
 		break;
 	case 2:
-		cgroup_pids_parse(s, size - 1, &v[0]);
+		cgroup_io_pids_parse(s, size - 1, &v[0]);
 		break;
 	case 3:
-		netdev_parse(s, size - 1, &net);
+		netns_stats_parse(s, size - 1, &net);
 		break;
 	}
 	free(s);

@@ -9,6 +9,7 @@
 #include "expo/expo.h"
 #include "lib/utf8.h"
 #include "expo/status.h"
+#include "expo/status_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,14 +9,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int quiet;
 	char err[512];
-	struct web_config *c;
+	struct webconfig *c;
 
 	/* a config that sets http2 is noted at info level: not on every input */
 	if (!quiet) {
 		log_setup(LOG_WARN, LOG_FMT_LOGFMT);
 		quiet = 1;
 	}
-	c = web_config__parse((const char *)data, size, "fuzz.yml", "/nonexistent", err, sizeof(err));
-	web_config__free(c);
+	c = webconfig_parse((const char *)data, size, "fuzz.yml", "/nonexistent", err, sizeof(err));
+	webconfig__free(c);
 	return 0;
 }

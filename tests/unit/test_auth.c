@@ -60,28 +60,28 @@ static void test_parse_basic(void **state)
 
 static void test_check(void **state)
 {
-	struct web_user users[] = { { "alice", ALICE }, { "bob", BOB } };
+	struct webconfig_user users[] = { { "alice", ALICE }, { "bob", BOB } };
 	struct auth *a = auth__new(users, 2);
 
 	(void)state;
 	assert_non_null(a);
 	/* each twice: the second answer comes from the cache, and must be the same */
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(auth__check(a, "Basic YWxpY2U6czNjcmV0"), 0);	  /* alice:s3cret */
-		assert_int_equal(auth__check(a, "Basic Ym9iOnB3"), 0);		  /* bob:pw */
-		assert_int_equal(auth__check(a, "Basic YWxpY2U6cHc="), -EACCES);  /* alice:pw */
-		assert_int_equal(auth__check(a, "Basic Ym9iOnMzY3JldA=="), -EACCES); /* bob:s3cret */
+		assert_int_equal(auth_check(a, "Basic YWxpY2U6czNjcmV0"), 0);	  /* alice:s3cret */
+		assert_int_equal(auth_check(a, "Basic Ym9iOnB3"), 0);		  /* bob:pw */
+		assert_int_equal(auth_check(a, "Basic YWxpY2U6cHc="), -EACCES);  /* alice:pw */
+		assert_int_equal(auth_check(a, "Basic Ym9iOnMzY3JldA=="), -EACCES); /* bob:s3cret */
 		/* an unknown user fails even with the dummy hash's own password */
-		assert_int_equal(auth__check(a, "Basic ZXZlOmZha2VwYXNzd29yZA=="), -EACCES);
-		assert_int_equal(auth__check(a, "Basic YWxpY2U6"), -EACCES); /* alice: empty */
-		assert_int_equal(auth__check(a, NULL), -EACCES);
-		assert_int_equal(auth__check(a, "Basic !!!!"), -EACCES);
+		assert_int_equal(auth_check(a, "Basic ZXZlOmZha2VwYXNzd29yZA=="), -EACCES);
+		assert_int_equal(auth_check(a, "Basic YWxpY2U6"), -EACCES); /* alice: empty */
+		assert_int_equal(auth_check(a, NULL), -EACCES);
+		assert_int_equal(auth_check(a, "Basic !!!!"), -EACCES);
 	}
 	/* more answers than the cache holds: still right after eviction */
 	for (int i = 0; i < 140; i++)
-		assert_int_equal(auth__check(a, i % 2 ? "Basic YWxpY2U6cHc=" : "Basic Ym9iOnB3"),
+		assert_int_equal(auth_check(a, i % 2 ? "Basic YWxpY2U6cHc=" : "Basic Ym9iOnB3"),
 				 i % 2 ? -EACCES : 0);
-	assert_int_equal(auth__check(a, "Basic YWxpY2U6czNjcmV0"), 0);
+	assert_int_equal(auth_check(a, "Basic YWxpY2U6czNjcmV0"), 0);
 	auth__free(a);
 	auth__free(NULL);
 }

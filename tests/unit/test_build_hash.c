@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "kernel/probes_priv.h"
+#include "ci/kinds/kinds.h"
 #include "runnerscope.skel.h"
 
 /* FNV-1a over the object's bytes, then over each value the rodata or the maps take */
@@ -32,8 +33,8 @@ static void test_the_build_covers_the_rodata(void **state)
 	__u64 extra[] = { (__u64)sysconf(_SC_PAGESIZE),
 			  1,
 			  256 * 1024,
-			  detect_kinds_with(KIND_ENV_JOBS),
-			  detect_kinds_with(KIND_CONTEXT_AT_START),
+			  kinds__with(KIND_ENV_JOBS),
+			  kinds__with(KIND_CONTEXT_AT_START),
 			  0,
 			  (__u64)probes_percpu_reads(),
 			  (__u64)libbpf_num_possible_cpus() };

@@ -27,7 +27,7 @@
 
 static void layout(const char *root, struct cgroup_layout *l)
 {
-	if (cgroupfs_layout(root, l))
+	if (cgroupfs__layout(root, l))
 		fail_msg("no layout under %s", root);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "files.h"
 #include "enrich/cgroup_io.h"
 #include "enrich/cgroupfs.h"
 #include "enrich/netns_stats.h"
@@ -28,12 +29,12 @@ static int io_stat(const char *text, struct io_totals *t)
 
 static int blkio(const char *text, uint64_t out[2])
 {
-	return cgroup_blkio_parse(text, strlen(text), out);
+	return cgroup_io_blkio_parse(text, strlen(text), out);
 }
 
 static int netdev(const char *text, struct net_totals *t)
 {
-	return netdev_parse(text, strlen(text), t);
+	return netns_stats_parse(text, strlen(text), t);
 }
 
 static void test_io_stat(void **state)
@@ -115,14 +116,14 @@ static void test_pids(void **state)
 	uint64_t v = 7;
 
 	(void)state;
-	assert_int_equal(cgroup_pids_parse("20\n", 3, &v), 0);
+	assert_int_equal(cgroup_io_pids_parse("20\n", 3, &v), 0);
 	assert_int_equal(v, 20);
-	assert_int_equal(cgroup_pids_parse("max\n", 4, &v), -ERANGE);
-	assert_int_equal(cgroup_pids_parse("", 0, &v), -EINVAL);
-	assert_int_equal(cgroup_pids_parse("20", 2, &v), -EINVAL);
-	assert_int_equal(cgroup_pids_parse("20\n1\n", 5, &v), -EINVAL);
-	assert_int_equal(cgroup_pids_parse("max", 3, &v), -EINVAL);
-	assert_int_equal(cgroup_pids_parse("-1\n", 3, &v), -EINVAL);
+	assert_int_equal(cgroup_io_pids_parse("max\n", 4, &v), -ERANGE);
+	assert_int_equal(cgroup_io_pids_parse("", 0, &v), -EINVAL);
+	assert_int_equal(cgroup_io_pids_parse("20", 2, &v), -EINVAL);
+	assert_int_equal(cgroup_io_pids_parse("20\n1\n", 5, &v), -EINVAL);
+	assert_int_equal(cgroup_io_pids_parse("max", 3, &v), -EINVAL);
+	assert_int_equal(cgroup_io_pids_parse("-1\n", 3, &v), -EINVAL);
 }
 
 #define NETDEV_HEAD                                                                            \
@@ -182,24 +183,6 @@ static void test_netdev_malformed(void **state)
 	}
 }
 
-/* dir/name holding text, its directories made */
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /*
  * A hybrid host's container, v1 blkio and pids beside cgroup2 without those controllers,
  * and a /proc with its process: I/O, pids and the network read through the process
@@ -218,22 +201,22 @@ static void test_read_blkio_pids_and_netns(void **state)
 	assert_non_null(mkdtemp(tmp));
 	snprintf(root, sizeof(root), "%s/cgroup", tmp);
 	snprintf(proc, sizeof(proc), "%s/proc", tmp);
-	put(root, "unified/cgroup.controllers", "hugetlb\n");
-	put(root, "unified/cgroup.procs", "");
-	put(root, "blkio/blkio.reset_stats", "");
-	put(root, "pids/cgroup.procs", "");
-	put(root, "memory/memory.usage_in_bytes", "0\n");
-	put(root, "memory/docker/" ID "/cgroup.procs", "4242\n4250\n");
-	put(root, "unified/docker/" ID "/cgroup.procs", "4242\n4250\n");
-	put(root, "blkio/docker/" ID "/blkio.throttle.io_service_bytes_recursive",
-	    "7:0 Read 4096\n7:0 Write 8388608\n7:0 Sync 0\n7:0 Async 0\n7:0 Discard 0\n"
-	    "7:0 Total 8392704\nTotal 8392704\n");
-	put(root, "blkio/docker/" ID "/blkio.throttle.io_serviced_recursive",
-	    "7:0 Read 1\n7:0 Write 16\n7:0 Total 17\nTotal 17\n");
-	put(root, "pids/docker/" ID "/pids.current", "20\n");
-	put(root, "pids/docker/" ID "/pids.max", "20\n");
+	put_file(root, "unified/cgroup.controllers", "hugetlb\n");
+	put_file(root, "unified/cgroup.procs", "");
+	put_file(root, "blkio/blkio.reset_stats", "");
+	put_file(root, "pids/cgroup.procs", "");
+	put_file(root, "memory/memory.usage_in_bytes", "0\n");
+	put_file(root, "memory/docker/" ID "/cgroup.procs", "4242\n4250\n");
+	put_file(root, "unified/docker/" ID "/cgroup.procs", "4242\n4250\n");
+	put_file(root, "blkio/docker/" ID "/blkio.throttle.io_service_bytes_recursive",
+		 "7:0 Read 4096\n7:0 Write 8388608\n7:0 Sync 0\n7:0 Async 0\n7:0 Discard 0\n"
+		 "7:0 Total 8392704\nTotal 8392704\n");
+	put_file(root, "blkio/docker/" ID "/blkio.throttle.io_serviced_recursive",
+		 "7:0 Read 1\n7:0 Write 16\n7:0 Total 17\nTotal 17\n");
+	put_file(root, "pids/docker/" ID "/pids.current", "20\n");
+	put_file(root, "pids/docker/" ID "/pids.max", "20\n");
 
-	assert_int_equal(cgroupfs_layout(root, &l), 0);
+	assert_int_equal(cgroupfs__layout(root, &l), 0);
 	snprintf(dir, sizeof(dir), "%s/blkio", root);
 	assert_string_equal(l.blkio, dir);
 	snprintf(dir, sizeof(dir), "%s/pids", root);
@@ -253,45 +236,45 @@ static void test_read_blkio_pids_and_netns(void **state)
 	assert_int_equal(st.pid, 4242);
 
 	/* no limit, and blkio with no device yet: absent */
-	put(root, "pids/docker/" ID "/pids.max", "max\n");
-	put(root, "blkio/docker/" ID "/blkio.throttle.io_service_bytes_recursive", "Total 0\n");
+	put_file(root, "pids/docker/" ID "/pids.max", "max\n");
+	put_file(root, "blkio/docker/" ID "/blkio.throttle.io_service_bytes_recursive", "Total 0\n");
 	assert_int_equal(cgroupfs_read(&l, &p, &st), 0);
 	assert_int_equal(st.have & (CG_IO | CG_PIDS | CG_PIDS_LIMIT), CG_PIDS);
 
 	/* the process: in its own namespace (another inode than process 1's), then not */
-	procfs_set_root(proc);
-	put(proc, "1/ns/net", "host");
-	put(proc, "4242/ns/net", "container");
-	put(proc, "4242/cgroup", text);
-	put(proc, "4242/net/dev", NETDEV_HEAD "    lo: 5 1 0 0 0 0 0 0 5 1 0 0 0 0 0 0\n"
-					      "  eth0: 1000 10 0 0 0 0 0 0 2000 20 0 0 0 0 0 0\n");
-	assert_int_equal(netns_read(4242, &p, &t), 0);
+	procfs__set_root(proc);
+	put_file(proc, "1/ns/net", "host");
+	put_file(proc, "4242/ns/net", "container");
+	put_file(proc, "4242/cgroup", text);
+	put_file(proc, "4242/net/dev",
+		 NETDEV_HEAD "    lo: 5 1 0 0 0 0 0 0 5 1 0 0 0 0 0 0\n"
+			     "  eth0: 1000 10 0 0 0 0 0 0 2000 20 0 0 0 0 0 0\n");
+	assert_int_equal(netns_stats_read(4242, &p, &t), 0);
 	assert_int_equal(t.bytes[NET_RECEIVE], 1000);
 	assert_int_equal(t.packets[NET_TRANSMIT], 20);
 	/* a pid that is another cgroup's process now (reused): not read */
-	put(proc, "4242/cgroup", "7:blkio:/docker/other\n0::/docker/other\n");
-	assert_int_equal(netns_read(4242, &p, &t), -ESRCH);
+	put_file(proc, "4242/cgroup", "7:blkio:/docker/other\n0::/docker/other\n");
+	assert_int_equal(netns_stats_read(4242, &p, &t), -ESRCH);
 	assert_int_equal(t.bytes[NET_RECEIVE], 0);
 	/* one of a cgroup below the container's (a nested cgroup) is the container's */
-	put(proc, "4242/cgroup", "7:blkio:/docker/" ID "/inner\n0::/docker/" ID "/inner\n");
-	assert_int_equal(netns_read(4242, &p, &t), 0);
+	put_file(proc, "4242/cgroup", "7:blkio:/docker/" ID "/inner\n0::/docker/" ID "/inner\n");
+	assert_int_equal(netns_stats_read(4242, &p, &t), 0);
 	/* nor is a prefix of the id another container's */
-	put(proc, "4242/cgroup", "7:blkio:/docker/" ID "x\n");
-	assert_int_equal(netns_read(4242, &p, &t), -ESRCH);
+	put_file(proc, "4242/cgroup", "7:blkio:/docker/" ID "x\n");
+	assert_int_equal(netns_stats_read(4242, &p, &t), -ESRCH);
 	/* the host's namespace: a host-network container has no counters of its own */
-	put(proc, "4242/cgroup", text);
+	put_file(proc, "4242/cgroup", text);
 	snprintf(dir, sizeof(dir), "%s/4242/ns/net", proc);
 	unlink(dir);
 	snprintf(cmd, sizeof(cmd), "%s/1/ns/net", proc);
 	assert_int_equal(link(cmd, dir), 0);
-	assert_int_equal(netns_read(4242, &p, &t), -EEXIST);
+	assert_int_equal(netns_stats_read(4242, &p, &t), -EEXIST);
 	/* gone */
-	assert_int_equal(netns_read(4243, &p, &t), -ESRCH);
-	assert_int_equal(netns_read(0, &p, &t), -ESRCH);
-	procfs_set_root("/proc");
+	assert_int_equal(netns_stats_read(4243, &p, &t), -ESRCH);
+	assert_int_equal(netns_stats_read(0, &p, &t), -ESRCH);
+	procfs__set_root("/proc");
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
+	remove_tree(tmp);
 }
 
 int main(void)

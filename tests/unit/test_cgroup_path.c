@@ -20,7 +20,7 @@ static void check_ctr(const char *path, const char *id, int runtime, const char 
 	struct container_ref ref;
 
 	memset(&ref, 0x55, sizeof(ref));
-	if (cgroup_path_container(path, &ref) != 1)
+	if (cgroup_path__container(path, &ref) != 1)
 		fail_msg("not a container: %s", path);
 	assert_string_equal(ref.id, id);
 	assert_int_equal(ref.runtime, runtime);
@@ -34,7 +34,7 @@ static void check_none(const char *path)
 	struct container_ref ref;
 
 	memset(&ref, 0x55, sizeof(ref));
-	if (cgroup_path_container(path, &ref) != 0)
+	if (cgroup_path__container(path, &ref) != 0)
 		fail_msg("taken for a container (%s): %s", ref.id, path);
 	/* the caller may print it: nothing left from before */
 	assert_memory_equal(&ref, &zero, sizeof(ref));
@@ -45,7 +45,7 @@ static void test_docker(void **state)
 	(void)state;
 	check_ctr("/docker/" ID1, ID1, RUNTIME_DOCKER, "", 0);
 	check_ctr("/system.slice/docker-" ID1 ".scope", ID1, RUNTIME_DOCKER, "", 0);
-	assert_string_equal(cgroup_runtime_name(RUNTIME_DOCKER), "docker");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_DOCKER), "docker");
 }
 
 static void test_containerd_cgroupfs(void **state)
@@ -55,7 +55,7 @@ static void test_containerd_cgroupfs(void **state)
 	check_ctr("/kubepods/besteffort/pod" UID "/" ID1, ID1, RUNTIME_CONTAINERD, UID, 0);
 	/* guaranteed QoS: no class directory */
 	check_ctr("/kubepods/pod" UID "/" ID1, ID1, RUNTIME_CONTAINERD, UID, 0);
-	assert_string_equal(cgroup_runtime_name(RUNTIME_CONTAINERD), "containerd");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_CONTAINERD), "containerd");
 }
 
 static void test_containerd_systemd(void **state)
@@ -89,7 +89,7 @@ static void test_crio(void **state)
 	/* no kubelet: CRI-O's default parents */
 	check_ctr("/crio/crio-" ID1, ID1, RUNTIME_CRIO, "", 0);
 	check_ctr("/system.slice/crio-" ID1 ".scope", ID1, RUNTIME_CRIO, "", 0);
-	assert_string_equal(cgroup_runtime_name(RUNTIME_CRIO), "cri-o");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_CRIO), "cri-o");
 }
 
 static void test_podman(void **state)
@@ -108,7 +108,7 @@ static void test_podman(void **state)
 	check_none("/libpod_parent/conmon");
 	check_none("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-conmon-" ID1
 		   ".scope");
-	assert_string_equal(cgroup_runtime_name(RUNTIME_PODMAN), "podman");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_PODMAN), "podman");
 }
 
 static void test_nested(void **state)
@@ -158,8 +158,8 @@ static void test_not_containers(void **state)
 	/* a half-valid pod uid is no pod uid */
 	check_none("/kubepods/burstable/pod2f6c1e9a-3b4d-4c5e-8f70-a1b2c3d4e5zz/" ID1);
 	check_none("/kubepods/burstable/pod" UID "x/" ID1);
-	assert_string_equal(cgroup_runtime_name(RUNTIME_NONE), "");
-	assert_string_equal(cgroup_runtime_name(RUNTIME_MAX), "");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_NONE), "");
+	assert_string_equal(cgroup_path__runtime_name(RUNTIME_MAX), "");
 }
 
 static void check_file(const char *text, const char *id, int runtime)
@@ -167,7 +167,7 @@ static void check_file(const char *text, const char *id, int runtime)
 	struct container_ref ref;
 
 	memset(&ref, 0x55, sizeof(ref));
-	assert_int_equal(cgroup_file_container(text, strlen(text), &ref), 1);
+	assert_int_equal(cgroup_path_file_container(text, strlen(text), &ref), 1);
 	assert_string_equal(ref.id, id);
 	assert_int_equal(ref.runtime, runtime);
 }
@@ -222,8 +222,8 @@ static void test_file_truncated(void **state)
 	check_file("0::/system.slice/docker-" ID1 ".scope", ID1, RUNTIME_DOCKER);
 	check_file("12:pids:/docker/" ID1 "\n1:name=systemd:/docker/" ID1, ID1, RUNTIME_DOCKER);
 	/* cut inside the id: len counts, not the NUL */
-	assert_int_equal(cgroup_file_container(text, strlen(text) - 2, &ref), 0);
-	assert_int_equal(cgroup_file_container(text, strlen(text) - 1, &ref), 1);
+	assert_int_equal(cgroup_path_file_container(text, strlen(text) - 2, &ref), 0);
+	assert_int_equal(cgroup_path_file_container(text, strlen(text) - 1, &ref), 1);
 	assert_string_equal(ref.id, ID1);
 }
 
@@ -237,17 +237,47 @@ static void test_file_none(void **state)
 
 	(void)state;
 	memset(&ref, 0x55, sizeof(ref));
-	assert_int_equal(cgroup_file_container(host, strlen(host), &ref), 0);
+	assert_int_equal(cgroup_path_file_container(host, strlen(host), &ref), 0);
 	assert_memory_equal(&ref, &zero, sizeof(ref));
 
 	memset(&ref, 0x55, sizeof(ref));
-	assert_int_equal(cgroup_file_container("", 0, &ref), 0);
+	assert_int_equal(cgroup_path_file_container("", 0, &ref), 0);
 	assert_memory_equal(&ref, &zero, sizeof(ref));
 
-	assert_int_equal(cgroup_file_container("\n\n", 2, &ref), 0);
-	assert_int_equal(cgroup_file_container("garbage", 7, &ref), 0);
+	assert_int_equal(cgroup_path_file_container("\n\n", 2, &ref), 0);
+	assert_int_equal(cgroup_path_file_container("garbage", 7, &ref), 0);
 	/* a path with no hierarchy fields is not a cgroup line */
-	assert_int_equal(cgroup_file_container("/docker/" ID1 "\n", 73, &ref), 0);
+	assert_int_equal(cgroup_path_file_container("/docker/" ID1 "\n", 73, &ref), 0);
+}
+
+/* a process inside a container, or a container nested in it, in any hierarchy; its monitor
+ * beside it is not */
+static void test_file_within(void **state)
+{
+	static const char in_v2[] = "0::/kubepods/burstable/pod" UID "/" ID1 "\n";
+	static const char nested[] = "4:memory:/docker/" ID1 "/docker/" ID2 "\n0::/\n";
+	static const char systemd[] = "0::/kubepods.slice/kubepods-burstable.slice/"
+				      "kubepods-burstable-pod" UID_ ".slice/cri-containerd-" ID1
+				      ".scope\n";
+	static const char podman[] = "0::/machine.slice/libpod-" ID1 ".scope/container\n";
+	static const char conmon[] = "0::/machine.slice/libpod-conmon-" ID1 ".scope\n";
+	static const char crio_conmon[] = "1:cpu:/kubepods/pod" UID "/crio-conmon-" ID1 "\n";
+	static const char shim[] = "0::/system.slice/containerd.service\n";
+	static const char other[] = "0::/docker/" ID2 "\n";
+
+	(void)state;
+	assert_true(cgroup_path_file_within(in_v2, sizeof(in_v2) - 1, ID1));
+	assert_true(cgroup_path_file_within(nested, sizeof(nested) - 1, ID1));
+	assert_true(cgroup_path_file_within(nested, sizeof(nested) - 1, ID2));
+	assert_true(cgroup_path_file_within(systemd, sizeof(systemd) - 1, ID1));
+	assert_true(cgroup_path_file_within(podman, sizeof(podman) - 1, ID1));
+	assert_false(cgroup_path_file_within(conmon, sizeof(conmon) - 1, ID1));
+	assert_false(cgroup_path_file_within(crio_conmon, sizeof(crio_conmon) - 1, ID1));
+	assert_false(cgroup_path_file_within(shim, sizeof(shim) - 1, ID1));
+	assert_false(cgroup_path_file_within(other, sizeof(other) - 1, ID1));
+	/* a prefix of an id, or an id cut short, is not it */
+	assert_false(cgroup_path_file_within(in_v2, sizeof(in_v2) - 3, ID1));
+	assert_false(cgroup_path_file_within(in_v2, sizeof(in_v2) - 1, "8d3c"));
 }
 
 int main(void)
@@ -265,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_file_hybrid),
 		cmocka_unit_test(test_file_truncated),
 		cmocka_unit_test(test_file_none),
+		cmocka_unit_test(test_file_within),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

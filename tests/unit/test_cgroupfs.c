@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "files.h"
 #include "enrich/cgroupfs.h"
 
 /* make unit runs the tests from the repository's root */
@@ -74,6 +75,15 @@ static int paths(const char *text, struct cgroup_paths *p)
 	return cgroupfs_paths(text, strlen(text), p);
 }
 
+/* the unified, cpuacct, cpu and memory slots of a cgroup_layout or a cgroup_paths */
+#define assert_slots(x, u, ca, c, m)                   \
+	do {                                           \
+		assert_string_equal((x)->unified, u);  \
+		assert_string_equal((x)->cpuacct, ca); \
+		assert_string_equal((x)->cpu, c);      \
+		assert_string_equal((x)->memory, m);   \
+	} while (0)
+
 static void assert_paths_empty(const struct cgroup_paths *p)
 {
 	static const struct cgroup_paths zero;
@@ -81,10 +91,21 @@ static void assert_paths_empty(const struct cgroup_paths *p)
 	assert_memory_equal(p, &zero, sizeof(*p));
 }
 
+/* text is refused, with nothing half-parsed left behind */
+static void assert_paths_refused(const char *text)
+{
+	struct cgroup_paths p;
+	int err = paths(text, &p);
+
+	if (err != -EINVAL)
+		fail_msg("%d for '%s', want -EINVAL", err, text);
+	assert_paths_empty(&p);
+}
+
 static void layout(const char *root, struct cgroup_layout *l)
 {
 	memset(l, 0x55, sizeof(*l));
-	if (cgroupfs_layout(root, l))
+	if (cgroupfs__layout(root, l))
 		fail_msg("no layout under %s", root);
 }
 
@@ -107,16 +128,50 @@ static void assert_stats_empty(const struct container_stats *st)
 	assert_memory_equal(st, &zero, sizeof(*st));
 }
 
+/* the read of the cgroup the text names returns ret, with no figure in st */
+static void assert_read_empty(const char *root, const char *text, int ret)
+{
+	struct container_stats st;
+
+	assert_int_equal(read_text(root, text, &st), ret);
+	assert_stats_empty(&st);
+}
+
+/* CPU in ns: in all, as user, as system */
+static void assert_cpu(const struct container_stats *st, uint64_t usage, uint64_t user,
+		       uint64_t system)
+{
+	assert_int_equal(st->cpu_usage_ns, usage);
+	assert_int_equal(st->cpu_user_ns, user);
+	assert_int_equal(st->cpu_system_ns, system);
+}
+
+/* memory in bytes: usage, working set, RSS, limit */
+static void assert_memory(const struct container_stats *st, uint64_t usage, uint64_t working_set,
+			  uint64_t rss, uint64_t limit)
+{
+	assert_int_equal(st->mem_usage, usage);
+	assert_int_equal(st->mem_working_set, working_set);
+	assert_int_equal(st->mem_rss, rss);
+	assert_int_equal(st->mem_limit, limit);
+}
+
+/* the "some" totals of cpu.pressure, memory.pressure and io.pressure, in µs */
+static void assert_psi(const struct container_stats *st, uint64_t cpu, uint64_t memory,
+		       uint64_t io)
+{
+	assert_int_equal(st->psi_some_us[CG_PSI_RES_CPU], cpu);
+	assert_int_equal(st->psi_some_us[CG_PSI_RES_MEMORY], memory);
+	assert_int_equal(st->psi_some_us[CG_PSI_RES_IO], io);
+}
+
 static void test_layout_v2(void **state)
 {
 	struct cgroup_layout l;
 
 	(void)state;
 	layout(FX "/v2", &l);
-	assert_string_equal(l.unified, FX "/v2");
-	assert_string_equal(l.cpuacct, "");
-	assert_string_equal(l.cpu, "");
-	assert_string_equal(l.memory, "");
+	assert_slots(&l, FX "/v2", "", "", "");
 	/* --cgroup.root=/sys/fs/cgroup/ is the same root */
 	layout(FX "/v2//", &l);
 	assert_string_equal(l.unified, FX "/v2");
@@ -128,11 +183,8 @@ static void test_layout_v1_joint(void **state)
 
 	(void)state;
 	layout(FX "/v1", &l);
-	assert_string_equal(l.unified, "");
 	/* cpu and cpuacct are symlinks to the joint mount */
-	assert_string_equal(l.cpuacct, FX "/v1/cpu,cpuacct");
-	assert_string_equal(l.cpu, FX "/v1/cpu,cpuacct");
-	assert_string_equal(l.memory, FX "/v1/memory");
+	assert_slots(&l, "", FX "/v1/cpu,cpuacct", FX "/v1/cpu,cpuacct", FX "/v1/memory");
 }
 
 static void test_layout_hybrid(void **state)
@@ -141,10 +193,8 @@ static void test_layout_hybrid(void **state)
 
 	(void)state;
 	layout(FX "/hybrid", &l);
-	assert_string_equal(l.unified, FX "/hybrid/unified");
-	assert_string_equal(l.cpuacct, FX "/hybrid/cpuacct");
-	assert_string_equal(l.cpu, FX "/hybrid/cpu");
-	assert_string_equal(l.memory, FX "/hybrid/memory");
+	assert_slots(&l, FX "/hybrid/unified", FX "/hybrid/cpuacct", FX "/hybrid/cpu",
+		     FX "/hybrid/memory");
 }
 
 static void test_layout_links_out_of_root(void **state)
@@ -154,10 +204,7 @@ static void test_layout_links_out_of_root(void **state)
 	(void)state;
 	/* cpuacct -> /sys/fs/cgroup/cpuacct, cpu -> ../v1/cpu,cpuacct: neither is followed */
 	layout(FX "/abslink", &l);
-	assert_string_equal(l.cpuacct, "");
-	assert_string_equal(l.cpu, "");
-	assert_string_equal(l.memory, FX "/abslink/memory");
-	assert_string_equal(l.unified, "");
+	assert_slots(&l, "", "", "", FX "/abslink/memory");
 }
 
 static void test_layout_nothing_known(void **state)
@@ -168,17 +215,17 @@ static void test_layout_nothing_known(void **state)
 
 	(void)state;
 	memset(&l, 0x55, sizeof(l));
-	assert_int_equal(cgroupfs_layout(FX "/no-such-root", &l), -ENOENT);
+	assert_int_equal(cgroupfs__layout(FX "/no-such-root", &l), -ENOENT);
 	assert_memory_equal(&l, &zero, sizeof(l));
 	/* a directory, but not a cgroupfs */
 	memset(&l, 0x55, sizeof(l));
-	assert_int_equal(cgroupfs_layout(FX, &l), -ENOENT);
+	assert_int_equal(cgroupfs__layout(FX, &l), -ENOENT);
 	assert_memory_equal(&l, &zero, sizeof(l));
 
 	memset(root, 'a', sizeof(root) - 1);
 	root[0] = '/';
 	root[sizeof(root) - 1] = '\0';
-	assert_int_equal(cgroupfs_layout(root, &l), -ENAMETOOLONG);
+	assert_int_equal(cgroupfs__layout(root, &l), -ENAMETOOLONG);
 	assert_memory_equal(&l, &zero, sizeof(l));
 }
 
@@ -188,10 +235,7 @@ static void test_paths_v2(void **state)
 
 	(void)state;
 	assert_int_equal(paths(TEXT_V2, &p), 0);
-	assert_string_equal(p.unified, "/system.slice/docker-" ID1 ".scope");
-	assert_string_equal(p.cpuacct, "");
-	assert_string_equal(p.cpu, "");
-	assert_string_equal(p.memory, "");
+	assert_slots(&p, "/system.slice/docker-" ID1 ".scope", "", "", "");
 	/* the root cgroup, and no newline at the end */
 	assert_int_equal(paths("0::/", &p), 0);
 	assert_string_equal(p.unified, "/");
@@ -203,10 +247,7 @@ static void test_paths_v1_joint(void **state)
 
 	(void)state;
 	assert_int_equal(paths(TEXT_V1(ID1), &p), 0);
-	assert_string_equal(p.unified, "");
-	assert_string_equal(p.cpuacct, "/docker/" ID1);
-	assert_string_equal(p.cpu, "/docker/" ID1);
-	assert_string_equal(p.memory, "/docker/" ID1);
+	assert_slots(&p, "", "/docker/" ID1, "/docker/" ID1, "/docker/" ID1);
 }
 
 static void test_paths_hybrid(void **state)
@@ -215,10 +256,7 @@ static void test_paths_hybrid(void **state)
 
 	(void)state;
 	assert_int_equal(paths(TEXT_HYBRID, &p), 0);
-	assert_string_equal(p.unified, SCOPE);
-	assert_string_equal(p.cpuacct, SCOPE);
-	assert_string_equal(p.cpu, SCOPE);
-	assert_string_equal(p.memory, SCOPE);
+	assert_slots(&p, SCOPE, SCOPE, SCOPE, SCOPE);
 }
 
 static void test_paths_separate_cpu_cpuacct(void **state)
@@ -227,10 +265,8 @@ static void test_paths_separate_cpu_cpuacct(void **state)
 
 	(void)state;
 	assert_int_equal(paths(TEXT_SEPARATE("/process_api/970a7753", "/"), &p), 0);
-	assert_string_equal(p.unified, "/");
-	assert_string_equal(p.cpuacct, "/process_api/970a7753");
-	assert_string_equal(p.cpu, "/process_api/970a7753");
-	assert_string_equal(p.memory, "/process_api/970a7753");
+	assert_slots(&p, "/", "/process_api/970a7753", "/process_api/970a7753",
+		     "/process_api/970a7753");
 }
 
 static void test_paths_named_hierarchies(void **state)
@@ -244,10 +280,7 @@ static void test_paths_named_hierarchies(void **state)
 			       "1:memory:/job\n",
 			       &p),
 			 0);
-	assert_string_equal(p.memory, "/job");
-	assert_string_equal(p.cpuacct, "");
-	assert_string_equal(p.cpu, "");
-	assert_string_equal(p.unified, "");
+	assert_slots(&p, "", "", "", "/job");
 	/* a name only near a controller's is not that controller */
 	assert_int_equal(paths("4:cpuset:/a\n3:cpuacct_x:/b\n2:memory.x:/c\n", &p), 0);
 	assert_paths_empty(&p);
@@ -267,17 +300,10 @@ static void test_paths_dotdot(void **state)
 		"0::/a/..\n1:memory:/a\n",
 		"1:memory:/a\n0::/docker/..\n",
 	};
-	struct cgroup_paths p;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int err = paths(bad[i], &p);
-
-		if (err != -EINVAL)
-			fail_msg("%d for '%s', want -EINVAL", err, bad[i]);
-		/* nothing half-parsed left behind */
-		assert_paths_empty(&p);
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_paths_refused(bad[i]);
 }
 
 static void test_paths_malformed(void **state)
@@ -305,13 +331,8 @@ static void test_paths_malformed(void **state)
 	struct cgroup_paths p;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int err = paths(bad[i], &p);
-
-		if (err != -EINVAL)
-			fail_msg("%d for '%s', want -EINVAL", err, bad[i]);
-		assert_paths_empty(&p);
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_paths_refused(bad[i]);
 
 	/* a NUL inside the text */
 	memset(&p, 0x55, sizeof(p));
@@ -338,18 +359,11 @@ static void test_read_v2(void **state)
 	assert_int_equal(read_text(FX "/v2", TEXT_V2, &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY | CG_LIMIT | CG_OOM | CG_THROTTLE |
 					  CG_PSI_CPU | CG_PSI_MEMORY | CG_PSI_IO);
-	assert_int_equal(st.cpu_usage_ns, 8843210000ULL);
-	assert_int_equal(st.cpu_user_ns, 6120004000ULL);
-	assert_int_equal(st.cpu_system_ns, 2723206000ULL);
-	assert_int_equal(st.mem_usage, 283262976);
-	assert_int_equal(st.mem_working_set, 283262976 - 96468992);
-	assert_int_equal(st.mem_rss, 104857600);
-	assert_int_equal(st.mem_limit, 536870912);
+	assert_cpu(&st, 8843210000ULL, 6120004000ULL, 2723206000ULL);
+	assert_memory(&st, 283262976, 283262976 - 96468992, 104857600, 536870912);
 	assert_int_equal(st.oom_kills, 2);
 	assert_int_equal(st.throttled_ns, 1832011000ULL);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_CPU], 4203117);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_MEMORY], 55123);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_IO], 912345);
+	assert_psi(&st, 4203117, 55123, 912345);
 }
 
 static void test_read_v2_unlimited_and_missing(void **state)
@@ -360,28 +374,19 @@ static void test_read_v2_unlimited_and_missing(void **state)
 	/* memory.max "max", no throttled_usec, no memory.events, no *.pressure */
 	assert_int_equal(read_text(FX "/v2", "0::/system.slice/docker-" ID2 ".scope\n", &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY);
-	assert_int_equal(st.cpu_usage_ns, 1200000);
-	assert_int_equal(st.cpu_user_ns, 700000);
-	assert_int_equal(st.cpu_system_ns, 500000);
-	assert_int_equal(st.mem_usage, 1000);
-	/* inactive_file (5000) above memory.current: never below 0 */
-	assert_int_equal(st.mem_working_set, 0);
-	assert_int_equal(st.mem_rss, 800);
-	assert_int_equal(st.mem_limit, 0);
+	assert_cpu(&st, 1200000, 700000, 500000);
+	/* inactive_file (5000) above memory.current: a working set never below 0 */
+	assert_memory(&st, 1000, 0, 800, 0);
 	assert_int_equal(st.oom_kills, 0);
 	assert_int_equal(st.throttled_ns, 0);
-	for (int i = 0; i < CG_PSI_RES_MAX; i++)
-		assert_int_equal(st.psi_some_us[i], 0);
+	assert_psi(&st, 0, 0, 0);
 }
 
 static void test_read_v2_malformed(void **state)
 {
-	struct container_stats st;
-
 	(void)state;
 	/* the cgroup is there: 0, but no number read is trusted */
-	assert_int_equal(read_text(FX "/v2", "0::/system.slice/malformed.scope\n", &st), 0);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/v2", "0::/system.slice/malformed.scope\n", 0);
 }
 
 static void test_read_v2_file_past_buffer(void **state)
@@ -402,18 +407,12 @@ static void test_read_v1(void **state)
 	(void)state;
 	assert_int_equal(read_text(FX "/v1", TEXT_V1(ID1), &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY | CG_LIMIT | CG_OOM | CG_THROTTLE);
-	assert_int_equal(st.cpu_usage_ns, 15732849013ULL);
-	assert_int_equal(st.cpu_user_ns, 11200000000ULL);
-	assert_int_equal(st.cpu_system_ns, 4400000000ULL);
-	assert_int_equal(st.mem_usage, 214958080);
+	assert_cpu(&st, 15732849013ULL, 11200000000ULL, 4400000000ULL);
 	/* the hierarchical total_* fields, not the cgroup's own */
-	assert_int_equal(st.mem_working_set, 214958080 - 50331648);
-	assert_int_equal(st.mem_rss, 134217728);
-	assert_int_equal(st.mem_limit, 268435456);
+	assert_memory(&st, 214958080, 214958080 - 50331648, 134217728, 268435456);
 	assert_int_equal(st.oom_kills, 1);
 	assert_int_equal(st.throttled_ns, 842113907);
-	for (int i = 0; i < CG_PSI_RES_MAX; i++)
-		assert_int_equal(st.psi_some_us[i], 0);
+	assert_psi(&st, 0, 0, 0);
 }
 
 /*
@@ -443,9 +442,7 @@ static void test_read_v1_old_kernel(void **state)
 	assert_int_equal(read_text(FX "/v1", TEXT_V1(ID2), &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY | CG_THROTTLE);
 	/* 300:100 ticks split the measured 4 s */
-	assert_int_equal(st.cpu_usage_ns, 4000000000ULL);
-	assert_int_equal(st.cpu_user_ns, 3000000000ULL);
-	assert_int_equal(st.cpu_system_ns, 1000000000ULL);
+	assert_cpu(&st, 4000000000ULL, 3000000000ULL, 1000000000ULL);
 	assert_int_equal(st.mem_working_set, 0);
 	assert_int_equal(st.mem_limit, 0);
 	assert_int_equal(st.oom_kills, 0);
@@ -461,9 +458,7 @@ static void test_read_v1_unlimited_64k_pages(void **state)
 	/* limit 9223372036854710272; no ticks yet: all of it user, as the kernel has it */
 	assert_int_equal(read_text(FX "/v1", TEXT_V1(ID3), &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY);
-	assert_int_equal(st.cpu_usage_ns, 777);
-	assert_int_equal(st.cpu_user_ns, 777);
-	assert_int_equal(st.cpu_system_ns, 0);
+	assert_cpu(&st, 777, 777, 0);
 	assert_int_equal(st.mem_usage, 4096);
 	assert_int_equal(st.mem_working_set, 4096);
 	assert_int_equal(st.mem_limit, 0);
@@ -471,12 +466,9 @@ static void test_read_v1_unlimited_64k_pages(void **state)
 
 static void test_read_v1_malformed(void **state)
 {
-	struct container_stats st;
-
 	(void)state;
 	/* "1.5e9", a second line, a leading space, 2^64, a key without value */
-	assert_int_equal(read_text(FX "/v1", TEXT_V1("malformed"), &st), 0);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/v1", TEXT_V1("malformed"), 0);
 }
 
 static void test_read_hybrid(void **state)
@@ -488,16 +480,12 @@ static void test_read_hybrid(void **state)
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY | CG_LIMIT | CG_OOM | CG_THROTTLE |
 					  CG_PSI_CPU | CG_PSI_MEMORY | CG_PSI_IO);
 	/* v1 cpuacct, not cgroup2's cpu.stat */
-	assert_int_equal(st.cpu_usage_ns, 15732849013ULL);
-	assert_int_equal(st.cpu_user_ns, 11200000000ULL);
-	assert_int_equal(st.cpu_system_ns, 4400000000ULL);
+	assert_cpu(&st, 15732849013ULL, 11200000000ULL, 4400000000ULL);
 	assert_int_equal(st.mem_usage, 214958080);
 	assert_int_equal(st.mem_limit, 268435456);
 	assert_int_equal(st.oom_kills, 1);
 	assert_int_equal(st.throttled_ns, 842113907);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_CPU], 4203117);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_MEMORY], 55123);
-	assert_int_equal(st.psi_some_us[CG_PSI_RES_IO], 912345);
+	assert_psi(&st, 4203117, 55123, 912345);
 }
 
 static int count_fds(void)
@@ -576,8 +564,7 @@ static void test_read_kept(void **state)
 	assert_false(keep.open);
 	assert_int_equal(count_fds(), fds0);
 	cgroupfs_files_close(&keep); /* twice is fine */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
+	remove_tree(tmp);
 }
 
 static void test_read_hybrid_unified_only(void **state)
@@ -588,9 +575,7 @@ static void test_read_hybrid_unified_only(void **state)
 	/* no v1 line known: cgroup2's cpu.stat, which has no throttling without its controller */
 	assert_int_equal(read_text(FX "/hybrid", "0::" SCOPE "\n", &st), 0);
 	assert_int_equal(st.have, CG_CPU | CG_PSI_CPU | CG_PSI_MEMORY | CG_PSI_IO);
-	assert_int_equal(st.cpu_usage_ns, 15700000000ULL);
-	assert_int_equal(st.cpu_user_ns, 11100000000ULL);
-	assert_int_equal(st.cpu_system_ns, 4300000000ULL);
+	assert_cpu(&st, 15700000000ULL, 11100000000ULL, 4300000000ULL);
 }
 
 static void test_read_hybrid_shared_unified(void **state)
@@ -605,15 +590,11 @@ static void test_read_hybrid_shared_unified(void **state)
 		0);
 	assert_int_equal(st.have, CG_CPU | CG_MEMORY);
 	assert_int_equal(st.cpu_usage_ns, 4000000000ULL);
-	for (int i = 0; i < CG_PSI_RES_MAX; i++)
-		assert_int_equal(st.psi_some_us[i], 0);
+	assert_psi(&st, 0, 0, 0);
 
 	/* and when only the v1 cgroup is gone, so is the container */
-	assert_int_equal(
-		read_text(FX "/hybrid",
-			  TEXT_SEPARATE("/docker/" GONE, "/system.slice/containerd.service"), &st),
-		-ENOENT);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/hybrid",
+			  TEXT_SEPARATE("/docker/" GONE, "/system.slice/containerd.service"), -ENOENT);
 }
 
 static void test_read_gone(void **state)
@@ -623,23 +604,15 @@ static void test_read_gone(void **state)
 	struct container_stats st;
 
 	(void)state;
-	assert_int_equal(read_text(FX "/v2", "0::/system.slice/docker-" GONE ".scope\n", &st),
-			 -ENOENT);
-	assert_stats_empty(&st);
-	assert_int_equal(read_text(FX "/v1", TEXT_V1(GONE), &st), -ENOENT);
-	assert_stats_empty(&st);
-	assert_int_equal(read_text(FX "/hybrid", TEXT_SEPARATE("/docker/" GONE, "/docker/" GONE),
-				   &st),
-			 -ENOENT);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/v2", "0::/system.slice/docker-" GONE ".scope\n", -ENOENT);
+	assert_read_empty(FX "/v1", TEXT_V1(GONE), -ENOENT);
+	assert_read_empty(FX "/hybrid", TEXT_SEPARATE("/docker/" GONE, "/docker/" GONE), -ENOENT);
 
 	/* a v1-only process on a v2 host: no hierarchy to look in */
-	assert_int_equal(read_text(FX "/v2", TEXT_V1(ID1), &st), -ENOENT);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/v2", TEXT_V1(ID1), -ENOENT);
 
 	/* a path that is there but cannot be opened: an error, not a container gone */
-	assert_int_equal(read_text(FX "/v2", "0::/system.slice/loop.scope\n", &st), -ELOOP);
-	assert_stats_empty(&st);
+	assert_read_empty(FX "/v2", "0::/system.slice/loop.scope\n", -ELOOP);
 
 	layout(FX "/v1", &l);
 	memset(&p, 0, sizeof(p));

@@ -2,8 +2,9 @@
 /*
  * A container's life as the kernel's cgroup records tell it (enrich/container_life.c): its
  * cgroups made and removed in each hierarchy, its final figures, a container made again under
- * its id, and the lifecycle counters, counted once each, kept in a store that outlives the
- * daemon (in memory here, as the pinned maps ctr_counts and ctr_acct are in the daemon).
+ * its id, and the lifecycle counters (enrich/container_counts.c), counted once each, kept in a
+ * store that outlives the daemon (in memory here, as the pinned maps ctr_counts and ctr_acct
+ * are in the daemon).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "enrich/containers.h"
+#include "ci/kinds/kinds.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -33,6 +35,7 @@ struct store {
 	int acct_used[SLOTS];
 	struct rs_ctr_id ids[SLOTS];
 	struct rs_ctr_acct acct[SLOTS];
+	uint64_t record_wait; /* what the cpuacct cgroup's record says of its threads' wait */
 };
 
 static int count_at(struct store *s, const struct rs_ctr_labels *k)
@@ -126,9 +129,20 @@ static int acct_del(void *ctx, const struct rs_ctr_id *id)
 	return 0;
 }
 
+/* the cpuacct cgroup's record (hierarchy 2); the memory one's says 0 */
+static int cg_wait(void *ctx, const struct rs_cg_key *key, int live, uint64_t *wait_ns)
+{
+	struct store *s = ctx;
+
+	(void)live;
+	*wait_ns = key->hier == 2 ? s->record_wait : 0;
+	return 0;
+}
+
 static const struct containers_store_ops ops = {
 	.count_get = count_get, .count_put = count_put, .count_next = count_next,
 	.acct_get = acct_get,	.acct_put = acct_put,	.acct_del = acct_del,
+	.cg_wait = cg_wait,
 };
 
 static char root[64];
@@ -294,13 +308,13 @@ static void test_counted_once(void **state)
 	assert_int_equal(cg(c, ID_A, 2, 100, &cpu_fin), 0);
 	cg(c, ID_B, 2, 101, NULL);
 	cg(c, ID_B, 4, 201, NULL);
-	containers__set_job(c, ID_B, RS_KIND_GITHUB, "standard", "action");
+	containers__set_job(c, ID_B, KIND_GITHUB, "standard", "action");
 	cg(c, ID_B, 2, 101, &cpu_fin);
 	cg(c, ID_B, 4, 201, &mem_fin);
 	n = counted(c, 0, "", "");
 	assert_int_equal(n.created, 1);
 	assert_int_equal(n.removed, 1);
-	n = counted(c, RS_KIND_GITHUB, "standard", "action");
+	n = counted(c, KIND_GITHUB, "standard", "action");
 	assert_int_equal(n.created, 1);
 	assert_int_equal(n.removed, 1);
 	containers__free(c);
@@ -314,14 +328,14 @@ static void test_labels_of_creation(void **state)
 
 	(void)state;
 	cg(c, ID_A, 2, 100, NULL);
-	containers__set_job(c, ID_A, RS_KIND_GITEA, "gitea-1", "job");
+	containers__set_job(c, ID_A, KIND_GITEA, "gitea-1", "job");
 	/* known as something else later (a runner started in it): no new label set */
-	containers__set_runner(c, ID_A, RS_KIND_GITHUB, "later");
+	containers__set_runner(c, ID_A, KIND_GITHUB, "later");
 	cg(c, ID_A, 2, 100, &cpu_fin);
-	n = counted(c, RS_KIND_GITEA, "gitea-1", "job");
+	n = counted(c, KIND_GITEA, "gitea-1", "job");
 	assert_int_equal(n.created, 1);
 	assert_int_equal(n.removed, 1);
-	n = counted(c, RS_KIND_GITHUB, "later", "");
+	n = counted(c, KIND_GITHUB, "later", "");
 	assert_int_equal(n.created + n.removed, 0);
 	containers__free(c);
 }
@@ -371,34 +385,34 @@ static void test_restart_counts_nothing_twice(void **state)
 
 	(void)state;
 	cg(c, ID_A, 2, 100, NULL);
-	containers__set_job(c, ID_A, RS_KIND_BUILDKITE, "bk-1", "step");
+	containers__set_job(c, ID_A, KIND_BUILDKITE, "bk-1", "step");
 	cg(c, ID_B, 2, 101, NULL);
-	containers__set_job(c, ID_B, RS_KIND_BUILDKITE, "bk-1", "step");
+	containers__set_job(c, ID_B, KIND_BUILDKITE, "bk-1", "step");
 	containers__free(c);
 
 	/* the next daemon finds A's cgroup there still, and B's an instance made while no daemon
 	 * ran (another cgroup): A is not counted again, B's old instance is removed */
 	c = make(s);
-	n = counted(c, RS_KIND_BUILDKITE, "bk-1", "step");
+	n = counted(c, KIND_BUILDKITE, "bk-1", "step");
 	assert_int_equal(n.created, 2);
 	assert_int_equal(n.removed, 0);
 	cg(c, ID_A, 2, 100, NULL);
 	cg(c, ID_B, 2, 999, NULL);
-	containers__set_job(c, ID_A, RS_KIND_BUILDKITE, "bk-1", "step");
-	containers__set_job(c, ID_B, RS_KIND_BUILDKITE, "other", "step");
-	n = counted(c, RS_KIND_BUILDKITE, "bk-1", "step");
+	containers__set_job(c, ID_A, KIND_BUILDKITE, "bk-1", "step");
+	containers__set_job(c, ID_B, KIND_BUILDKITE, "other", "step");
+	n = counted(c, KIND_BUILDKITE, "bk-1", "step");
 	assert_int_equal(n.created, 2);
 	assert_int_equal(n.removed, 1);
-	n = counted(c, RS_KIND_BUILDKITE, "other", "step");
+	n = counted(c, KIND_BUILDKITE, "other", "step");
 	assert_int_equal(n.created, 1);
 	/* A's removal under the labels the first daemon counted it by */
 	cg(c, ID_A, 2, 100, &cpu_fin);
-	n = counted(c, RS_KIND_BUILDKITE, "bk-1", "step");
+	n = counted(c, KIND_BUILDKITE, "bk-1", "step");
 	assert_int_equal(n.removed, 2);
 	containers__free(c);
 	/* and a third finds the counts where the second left them */
 	c = make(s);
-	n = counted(c, RS_KIND_BUILDKITE, "bk-1", "step");
+	n = counted(c, KIND_BUILDKITE, "bk-1", "step");
 	assert_int_equal(n.created, 2);
 	assert_int_equal(n.removed, 2);
 	containers__free(c);
@@ -406,6 +420,32 @@ static void test_restart_counts_nothing_twice(void **state)
 }
 
 /* the hierarchies the kernel follows: v1 cpuacct's and memory's on a hybrid host */
+/* the threads' wait: from the record while the cgroup is there, then from its removal, once
+ * however many times the removal is told, and never less than was shown */
+static void test_wait_at_removal(void **state)
+{
+	struct store s = { .record_wait = 700 };
+	struct containers *c = make(&s);
+	struct container_cgroup gone = { .key = { .id = 100, .hier = 2 }, .removed = 1,
+					 .fin = &cpu_fin, .wait_ns = 900 };
+	struct container_ref r = ref_of(ID_A);
+	struct container *x;
+
+	(void)state;
+	assert_int_equal(cg(c, ID_A, 2, 100, NULL), CONTAINER_MADE);
+	assert_int_equal(cg(c, ID_A, 4, 200, NULL), 0);
+	/* the memory cgroup goes first: the cpuacct one's record says 700 */
+	cg(c, ID_A, 4, 200, &mem_fin);
+	assert_non_null(x = find(c, ID_A));
+	assert_int_equal(x->wait_ns, 700);
+	/* the cpuacct cgroup's removal: its record's last word, told twice */
+	containers__cgroup(c, &r, &gone);
+	containers__cgroup(c, &r, &gone);
+	assert_int_equal(x->wait_ns, 900);
+	assert_int_equal(x->wait_final, 900);
+	containers__free(c);
+}
+
 static void test_followed_hierarchies(void **state)
 {
 	struct containers *c = make(NULL);
@@ -435,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_made_again),
 		cmocka_unit_test(test_restart_counts_nothing_twice),
 		cmocka_unit_test(test_followed_hierarchies),
+		cmocka_unit_test(test_wait_at_removal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

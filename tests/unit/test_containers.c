@@ -6,7 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
-#include "enrich/containers.h"
+#include "enrich/containers_priv.h"
+#include "files.h"
 #include "lib/cputime.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -133,13 +134,100 @@ static void test_cputime_split(void **state)
 	assert_int_equal(u + s, UINT64_MAX / 2);
 }
 
+/* splits whose ratio shifts: neither part steps back, and the two add up to the runtime */
+static void test_cputime_keep(void **state)
+{
+	uint64_t u = 0, s = 0;
+
+	(void)state;
+	cputime_keep(60, 40, &u, &s); /* the first split as it is */
+	assert_int_equal(u, 60);
+	assert_int_equal(s, 40);
+	cputime_keep(95, 15, &u, &s); /* system would step back: kept, user takes the rest */
+	assert_int_equal(s, 40);
+	assert_int_equal(u, 70);
+	cputime_keep(30, 90, &u, &s); /* user would step back: kept, system takes the rest */
+	assert_int_equal(u, 70);
+	assert_int_equal(s, 50);
+	/* keeping each part at its highest would show 95 + 90 = 185 of a 120 runtime */
+	assert_int_equal(u + s, 120);
+	cputime_keep(10, 10, &u, &s); /* the runtime has not grown: nothing changes */
+	assert_int_equal(u, 70);
+	assert_int_equal(s, 50);
+}
+
+static void test_cmdline_args(void **state)
+{
+	static const char *const cid[] = { "-c", "--cid", NULL };
+	static const char *const bundle[] = { "-b", "--bundle", NULL };
+	static const char *const ns[] = { "-namespace", "--namespace", NULL };
+	static const char conmon[] = "/usr/bin/conmon\0--api-version\0001\0-c\0" ID
+				     "\0-n\0ci-runner\0--bundle=/b/userdata\0-r\0/usr/bin/crun";
+	static const char shim[] = "containerd-shim-runc-v2\0-namespace\0k8s.io\0-id\0" ID;
+	static const char cut[] = "conmon\0-c";
+	static const char *const nameless[] = { "-n", NULL };
+
+	(void)state;
+	assert_string_equal(containers_cmdline_arg(conmon, sizeof(conmon), cid), ID);
+	assert_string_equal(containers_cmdline_arg(conmon, sizeof(conmon), bundle), "/b/userdata");
+	assert_string_equal(containers_cmdline_arg(shim, sizeof(shim), ns), "k8s.io");
+	/* a flag with no value after it, "-n=x" (a short flag takes no '='), a prefix */
+	assert_null(containers_cmdline_arg(cut, sizeof(cut), cid));
+	assert_null(containers_cmdline_arg("conmon\0-n=x", 12, nameless));
+	assert_null(containers_cmdline_arg("conmon\0-nx\0y", 13, nameless));
+	assert_null(containers_cmdline_arg("", 0, cid));
+}
+
+/* containerd's state where k3s and microk8s keep it, in any namespace; the path tried when
+ * there is none */
+static void test_bundles_in_the_usual_places(void **state)
+{
+	static const char annotations[] =
+		"{\"annotations\":{\"io.kubernetes.cri.container-name\":\"runner\","
+		"\"io.kubernetes.cri.sandbox-name\":\"arc-pod\","
+		"\"io.kubernetes.cri.sandbox-namespace\":\"arc\","
+		"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2\"}}";
+	char root[] = "/tmp/rs-bundles-XXXXXX", tried[4096];
+	struct container_names n;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, ID, 0, &n, tried,
+					       sizeof(tried)), -ENOENT);
+	assert_non_null(strstr(tried, "/run/containerd/io.containerd.runtime.v2.task/*/" ID));
+	put_file(root, "run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/" ID "/config.json",
+		 annotations);
+	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, ID, 0, &n, tried,
+					       sizeof(tried)), 0);
+	assert_string_equal(n.name, "runner");
+	assert_string_equal(n.pod, "arc-pod");
+	assert_string_equal(n.ns, "arc");
+	assert_string_equal(n.image, "ghcr.io/actions/actions-runner:2");
+	assert_non_null(strstr(tried, "/run/k3s/containerd/"));
+	put_file(root, "var/snap/microk8s/common/run/containerd/io.containerd.runtime.v2.task/"
+		 "default/" OTHER "/config.json", annotations);
+	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, OTHER, 0, &n, NULL, 0), 0);
+	assert_string_equal(n.name, "runner");
+	/* read, naming nothing: 0, and the names empty */
+	put_file(root, "run/containerd/io.containerd.runtime.v2.task/moby/" OTHER "/config.json",
+		 "{}");
+	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, OTHER, 0, &n, NULL, 0), 0);
+	assert_string_equal(n.name, "");
+	/* docker's are not its to read */
+	assert_int_equal(runtime_bundle__names(root, RUNTIME_DOCKER, ID, 0, &n, NULL, 0), -EINVAL);
+	remove_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kubelet_link_names),
 		cmocka_unit_test(test_kubelet_link_rejects),
 		cmocka_unit_test(test_cputime_split),
+		cmocka_unit_test(test_cputime_keep),
 		cmocka_unit_test(test_runtime_files),
+		cmocka_unit_test(test_cmdline_args),
+		cmocka_unit_test(test_bundles_in_the_usual_places),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

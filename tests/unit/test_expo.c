@@ -415,8 +415,9 @@ static void test_openmetrics(void **state)
 	b.fmt = EXPO_TEXT;
 	expo_finish(&b);
 	assert_null(b.p);
-	assert_string_equal(expo_content_type(EXPO_TEXT), "text/plain; version=0.0.4; charset=utf-8");
-	assert_string_equal(expo_content_type(EXPO_OPENMETRICS),
+	assert_string_equal(expo__content_type(EXPO_TEXT),
+			    "text/plain; version=0.0.4; charset=utf-8");
+	assert_string_equal(expo__content_type(EXPO_OPENMETRICS),
 			    "application/openmetrics-text; version=1.0.0; charset=utf-8");
 }
 

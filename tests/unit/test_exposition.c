@@ -9,6 +9,7 @@
  * After an intended change: RS_GOLDEN_UPDATE=1 build/tests/test_exposition, and review the
  * diff of the golden files.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "files.h"
 #include "enrich/cgroup_path.h"
 #include "enrich/cgroupfs.h"
 #include "enrich/containers.h"
@@ -26,6 +28,7 @@
 #include "expo/metrics.h"
 #include "state/state.h"
 #include "mem_store.h"
+#include "ci/kinds/kinds.h"
 
 #define S 1000000000ULL
 #define GOLDEN_DIR "tests/unit/golden/"
@@ -48,31 +51,36 @@ static void job(struct state *s, int kind, const char *runner, int n, __u64 dur_
 	};
 
 	state__name_job(s, &key, kind, runner);
-	state__job(s, &key, &rec, NULL, NULL);
+	state__job(s, &key, &rec, NULL, NULL, NULL);
 	if (!finish)
 		return;
 	rec.state = RS_STATE_FINISHED;
 	rec.run_ns = cpu_ns;
+	rec.wait_ns = cpu_ns / 8;
 	rec.live_procs = 0;
 	rec.end_ns = key.start_ns + dur_ns;
 	rec.exit_code = status;
 	rec.max_rss = rss;
 	rec.oom_kills = ooms;
-	state__job(s, &key, &rec, NULL, NULL);
+	state__job(s, &key, &rec, NULL, NULL, NULL);
 }
 
 static struct state *synthetic_state(void)
 {
-	struct state_opts o = { .grace_ns = 300 * S };
+	struct state_opts o = { .grace_ns = 300 * S, .cpu_wait = 1 };
 	struct state *s = state__new(&o);
 
 	assert_non_null(s);
 	mem_init(&mem);
 	state__set_store(s, &mem_ops, &mem);
-	job(s, RS_KIND_GITEA, "gitea-1", 1, 2 * S, 0, 4 * S, 50 << 20, 0, 1);
-	job(s, RS_KIND_GITEA, "gitea-1", 2, 95 * S, 1 << 8, 60 * S, 700 << 20, 1, 1);
-	job(s, RS_KIND_GITEA, "gitea-1", 3, 0, 0, 1 * S, 0, 0, 0); /* still running */
-	job(s, RS_KIND_GITLAB, "gitlab \"odd\" name\\", 4, 3600 * S, 9, 0, 3ULL << 30, 0, 1);
+	job(s, KIND_GITEA, "gitea-1", 1, 2 * S, 0, 4 * S, 50 << 20, 0, 1);
+	job(s, KIND_GITEA, "gitea-1", 2, 95 * S, 1 << 8, 60 * S, 700 << 20, 1, 1);
+	job(s, KIND_GITEA, "gitea-1", 3, 0, 0, 1 * S, 0, 0, 0); /* still running */
+	job(s, KIND_GITLAB, "gitlab \"odd\" name\\", 4, 3600 * S, 9, 0, 3ULL << 30, 0, 1);
+	/* a work filesystem read for one runner; the other's could not be: no such series */
+	state__runner_fs(s, KIND_GITEA, "gitea-1",
+			 &(struct workfs){ 64ULL << 20, 20ULL << 20, 16384, 16000 }, 0);
+	state__runner_fs(s, KIND_GITLAB, "gitlab \"odd\" name\\", NULL, -EACCES);
 	return s;
 }
 
@@ -129,24 +137,6 @@ static const struct cgroup_text service_cgroup = {
 	"max\n",
 };
 
-/* the file dir/name holding text, its directories made */
-static void put_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void put_cgroup(const char *root, const char *id, const struct cgroup_text *t)
 {
 	const char *files[][2] = {
@@ -178,7 +168,7 @@ static void track(struct containers *c, const char *id)
 	struct container_names names;
 	int len = snprintf(text, sizeof(text), "0::" POD_CGROUP "/%s\n", id);
 
-	assert_true(cgroup_file_container(text, (size_t)len, &ref));
+	assert_true(cgroup_path_file_container(text, (size_t)len, &ref));
 	assert_int_equal(cgroupfs_paths(text, (size_t)len, &paths), 0);
 	containers__names(c, &ref, &paths, &names);
 	assert_string_equal(names.pod, "arc-runner-x7k2p");
@@ -193,7 +183,7 @@ static void track(struct containers *c, const char *id)
 static struct containers *synthetic_containers(void)
 {
 	char tmp[] = "/tmp/rs-exposition-XXXXXX", root[64], logs[64], cmd[512];
-	struct containers_opts o = { .grace_ns = 300 * S };
+	struct containers_opts o = { .grace_ns = 300 * S, .cpu_wait = 1 };
 	struct containers *c;
 	struct container *x;
 	int n = 0, wrong = 0;
@@ -212,14 +202,13 @@ static struct containers *synthetic_containers(void)
 	if (c) {
 		track(c, RUNNER_ID);
 		track(c, SERVICE_ID);
-		containers__set_runner(c, RUNNER_ID, RS_KIND_GITEA, "gitea-1");
+		containers__set_runner(c, RUNNER_ID, KIND_GITEA, "gitea-1");
 		containers__refresh(c);
 		snprintf(cmd, sizeof(cmd), "rm -r %s" POD_CGROUP "/" SERVICE_ID, root);
 		if (!system(cmd))
 			containers__refresh(c);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	assert_int_equal(system(cmd), 0);
+	remove_tree(tmp);
 	assert_non_null(c);
 
 	/* the service container gone, the runner's not */
@@ -321,7 +310,7 @@ static void check(enum expo_format fmt, const char *golden)
 	src.containers = synthetic_containers();
 	buf_init(&b);
 	b.fmt = fmt;
-	metrics_render_tail(&b, &src, metrics_render_page(&b, &src, 0));
+	metrics__render_tail(&b, &src, metrics__render_page(&b, &src, 0));
 	assert_false(b.oom);
 	got = normalize(b.p);
 	if (getenv("RS_GOLDEN_UPDATE")) {

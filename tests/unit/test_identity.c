@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ci/identity.h"
+#include "ci/kinds/kinds.h"
 
 static void check_root(const char *exe, const char *want_root, const char *want_version)
 {
@@ -14,7 +15,7 @@ static void check_root(const char *exe, const char *want_root, const char *want_
 
 	memset(root, 0x55, sizeof(root));
 	memset(version, 0x55, sizeof(version));
-	if (identity_runner_root(exe, root, sizeof(root), version, sizeof(version)))
+	if (github_runner_root(exe, root, sizeof(root), version, sizeof(version)))
 		fail_msg("'%s' rejected", exe);
 	assert_string_equal(root, want_root);
 	assert_string_equal(version, want_version);
@@ -26,7 +27,7 @@ static void check_bad(const char *exe)
 	int err;
 
 	memset(version, 0x55, sizeof(version));
-	err = identity_runner_root(exe, root, sizeof(root), version, sizeof(version));
+	err = github_runner_root(exe, root, sizeof(root), version, sizeof(version));
 	if (err != -EINVAL)
 		fail_msg("%d for '%s', want -EINVAL", err, exe);
 	assert_string_equal(version, "");
@@ -59,7 +60,7 @@ static void test_version_cut(void **state)
 	char root[64], version[4];
 
 	(void)state;
-	assert_int_equal(identity_runner_root("/r/bin.2.321.0/Runner.Listener", root, sizeof(root),
+	assert_int_equal(github_runner_root("/r/bin.2.321.0/Runner.Listener", root, sizeof(root),
 					      version, sizeof(version)),
 			 0);
 	assert_string_equal(root, "/r");
@@ -77,7 +78,7 @@ static void test_invalid(void **state)
 	check_bad("./bin/Runner.Listener");
 	check_bad("");
 	/* the root does not fit */
-	assert_int_equal(identity_runner_root("/actions-runner/bin/Runner.Listener", root,
+	assert_int_equal(github_runner_root("/actions-runner/bin/Runner.Listener", root,
 					      sizeof(root), version, sizeof(version)),
 			 -EINVAL);
 }

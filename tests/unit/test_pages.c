@@ -43,10 +43,10 @@ static void src_free(struct metrics_src *src)
 static char *sent(struct pages *c, struct metrics_src *src, enum expo_format fmt, int gzip,
 		  size_t *len, int *gzipped)
 {
-	struct page_send s;
+	struct pages_send s;
 	char *out;
 
-	assert_int_equal(page_send_init(&s, pages__get(c, fmt, 0), src, gzip), 0);
+	assert_int_equal(pages_send_init(&s, pages_get(c, fmt, 0), src, gzip), 0);
 	*len = s.len[0] + s.len[1];
 	out = malloc(*len + 1);
 	assert_non_null(out);
@@ -54,7 +54,7 @@ static char *sent(struct pages *c, struct metrics_src *src, enum expo_format fmt
 	memcpy(out + s.len[0], s.part[1], s.len[1]);
 	out[*len] = '\0';
 	*gzipped = s.gzip;
-	page_send_free(&s);
+	pages_send_free(&s);
 	return out;
 }
 
@@ -145,22 +145,22 @@ static void test_pages_after_passes(void **state)
 	int i;
 
 	(void)state;
-	p0 = pages__get(c, EXPO_TEXT, 0);
-	p1 = pages__get(c, EXPO_TEXT, 0);
+	p0 = pages_get(c, EXPO_TEXT, 0);
+	p1 = pages_get(c, EXPO_TEXT, 0);
 	assert_ptr_equal(p0, p1);
-	page_put(p1);
+	pages_put(p1);
 	assert_int_equal(atomic_load(&src->pages_built), 1);
 
 	/* a pass: the kept page is answered while the builder makes the next */
 	atomic_fetch_add(&passes, 1);
-	p1 = pages__get(c, EXPO_TEXT, 0);
+	p1 = pages_get(c, EXPO_TEXT, 0);
 	assert_ptr_equal(p0, p1);
-	page_put(p1);
+	pages_put(p1);
 	for (i = 0; i < 500; i++) {
-		p1 = pages__get(c, EXPO_TEXT, 0);
+		p1 = pages_get(c, EXPO_TEXT, 0);
 		if (p1 != p0)
 			break;
-		page_put(p1);
+		pages_put(p1);
 		usleep(10000);
 	}
 	assert_ptr_not_equal(p1, p0);
@@ -168,25 +168,25 @@ static void test_pages_after_passes(void **state)
 
 	/* two passes with no request: that page is too old, and this request builds */
 	atomic_fetch_add(&passes, 2);
-	p2 = pages__get(c, EXPO_TEXT, 0);
+	p2 = pages_get(c, EXPO_TEXT, 0);
 	assert_ptr_not_equal(p2, p1);
 	assert_int_equal(atomic_load(&src->pages_built), 3);
 
 	/* each format has its own */
-	page_put(pages__get(c, EXPO_OPENMETRICS, 0));
+	pages_put(pages_get(c, EXPO_OPENMETRICS, 0));
 	assert_int_equal(atomic_load(&src->pages_built), 4);
 
 	/* asked fresh: built, and kept for the requests after it */
-	p3 = pages__get(c, EXPO_TEXT, 1);
+	p3 = pages_get(c, EXPO_TEXT, 1);
 	assert_ptr_not_equal(p3, p2);
 	assert_int_equal(atomic_load(&src->pages_built), 5);
-	p4 = pages__get(c, EXPO_TEXT, 0);
+	p4 = pages_get(c, EXPO_TEXT, 0);
 	assert_ptr_equal(p4, p3);
-	page_put(p0);
-	page_put(p1);
-	page_put(p2);
-	page_put(p3);
-	page_put(p4);
+	pages_put(p0);
+	pages_put(p1);
+	pages_put(p2);
+	pages_put(p3);
+	pages_put(p4);
 	pages__free(c);
 	src_free(src);
 }
@@ -201,7 +201,7 @@ static void wait_built(struct metrics_src *src, uint64_t n)
 static void pass(struct pages *c)
 {
 	atomic_fetch_add(&passes, 1);
-	pages__pass(c);
+	pages_pass(c);
 }
 
 static void test_pages_in_steady_use_are_begun_at_the_pass(void **state)
@@ -210,11 +210,11 @@ static void test_pages_in_steady_use_are_begun_at_the_pass(void **state)
 	struct pages *c = pages__new(src);
 
 	(void)state;
-	page_put(pages__get(c, EXPO_TEXT, 0));
+	pages_put(pages_get(c, EXPO_TEXT, 0));
 	wait_built(src, 1);
 	pass(c);
 	/* asked for after one pass: answered, and the builder begins the next */
-	page_put(pages__get(c, EXPO_TEXT, 0));
+	pages_put(pages_get(c, EXPO_TEXT, 0));
 	wait_built(src, 2);
 	/* asked for in each of the last two passes: the next is begun at the pass, unasked */
 	pass(c);

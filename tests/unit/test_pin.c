@@ -45,27 +45,52 @@ struct new_val {
 	uint64_t d;
 };
 
-static void test_same_layout_copies_everything(void **state)
+/* src, a value of type oid of o, carried into the new layout's dst (poisoned first) */
+static void carry(const struct types *o, int oid, const void *src, size_t sz,
+		  struct new_val *dst, char *reset, size_t reset_sz)
+{
+	struct types n;
+	int nid;
+
+	base(&n);
+	nid = new_struct(&n);
+	memset(dst, 0x77, sizeof(*dst));
+	assert_int_equal(btf_copy_value(o->btf, oid, src, sz, n.btf, nid, dst, sizeof(*dst), reset,
+					reset_sz),
+			 0);
+	btf__free(n.btf);
+}
+
+static const struct new_val src_new = { 1, { 2, 3, 4, 5 }, 6, 0, 7 };
+
+/* the first sz bytes of src_new into dst, both of the new layout */
+static void copy_new(size_t sz, struct new_val *dst, char *reset, size_t reset_sz)
 {
 	struct types t;
-	struct new_val src = { 1, { 2, 3, 4, 5 }, 6, 0, 7 }, dst;
-	char reset[64];
 	int id;
 
-	(void)state;
 	base(&t);
 	id = new_struct(&t);
-	assert_int_equal(btf_copy_value(t.btf, id, &src, sizeof(src), t.btf, id, &dst, sizeof(dst),
-					reset, sizeof(reset)),
+	assert_int_equal(btf_copy_value(t.btf, id, &src_new, sz, t.btf, id, dst, sizeof(*dst),
+					reset, reset_sz),
 			 0);
-	assert_memory_equal(&src, &dst, sizeof(src));
-	assert_string_equal(reset, "");
 	btf__free(t.btf);
+}
+
+static void test_same_layout_copies_everything(void **state)
+{
+	struct new_val dst;
+	char reset[64];
+
+	(void)state;
+	copy_new(sizeof(src_new), &dst, reset, sizeof(reset));
+	assert_memory_equal(&src_new, &dst, sizeof(src_new));
+	assert_string_equal(reset, "");
 }
 
 static void test_reordered_resized_and_missing_members(void **state)
 {
-	struct types o, n;
+	struct types o;
 	/* old: { u32 c; u32 x; u64 d; u64 a; u32 b; } — b changed size, x is gone */
 	struct {
 		uint32_t c, x;
@@ -74,7 +99,7 @@ static void test_reordered_resized_and_missing_members(void **state)
 	} src = { 6, 99, 7, 1, 5, 0 };
 	struct new_val dst;
 	char reset[64];
-	int oid, nid;
+	int oid;
 
 	(void)state;
 	base(&o);
@@ -84,12 +109,7 @@ static void test_reordered_resized_and_missing_members(void **state)
 	assert_int_equal(btf__add_field(o.btf, "d", o.u64, 64, 0), 0);
 	assert_int_equal(btf__add_field(o.btf, "a", o.u64, 128, 0), 0);
 	assert_int_equal(btf__add_field(o.btf, "b", o.u32, 192, 0), 0);
-	base(&n);
-	nid = new_struct(&n);
-	memset(&dst, 0x77, sizeof(dst));
-	assert_int_equal(btf_copy_value(o.btf, oid, &src, sizeof(src), n.btf, nid, &dst,
-					sizeof(dst), reset, sizeof(reset)),
-			 0);
+	carry(&o, oid, &src, sizeof(src), &dst, reset, sizeof(reset));
 	assert_int_equal(dst.a, 1);
 	assert_int_equal(dst.c, 6);
 	assert_int_equal(dst.d, 7);
@@ -98,29 +118,21 @@ static void test_reordered_resized_and_missing_members(void **state)
 	assert_int_equal(dst.pad, 0);
 	assert_string_equal(reset, "b"); /* padding is never reported */
 	btf__free(o.btf);
-	btf__free(n.btf);
 }
 
 static void test_members_past_the_source_are_reset(void **state)
 {
-	struct types t;
-	struct new_val src = { 1, { 2, 3, 4, 5 }, 6, 0, 7 }, dst;
+	struct new_val dst;
 	char reset[64];
-	int id;
 
 	(void)state;
-	base(&t);
-	id = new_struct(&t);
 	/* a source buffer cut short after b: c and d cannot be read */
-	assert_int_equal(btf_copy_value(t.btf, id, &src, 40, t.btf, id, &dst, sizeof(dst), reset,
-					sizeof(reset)),
-			 0);
+	copy_new(40, &dst, reset, sizeof(reset));
 	assert_int_equal(dst.a, 1);
 	assert_int_equal(dst.b[3], 5);
 	assert_int_equal(dst.c, 0);
 	assert_int_equal(dst.d, 0);
 	assert_string_equal(reset, "c,d");
-	btf__free(t.btf);
 }
 
 static void test_scalars_and_mismatches(void **state)
@@ -162,6 +174,56 @@ static void test_scalars_and_mismatches(void **state)
 	btf__free(t.btf);
 }
 
+/* an array that grew (a reason added to the failures by reason) keeps what it counted */
+static void test_grown_array_keeps_its_elements(void **state)
+{
+	struct types o;
+	struct {
+		uint64_t a, b[3];
+	} src = { 1, { 2, 3, 4 } };
+	struct {
+		uint64_t a, b[5];
+	} shrunk = { 1, { 2, 3, 4, 5, 6 } };
+	struct {
+		uint64_t a;
+		uint32_t b[3], pad;
+	} narrow = { 1, { 2, 3, 4 }, 0 };
+	struct new_val dst;
+	char reset[64];
+	int grown, longer, other, a3, a5, n3;
+
+	(void)state;
+	base(&o);
+	/* the types first: a struct's fields must follow it */
+	a3 = btf__add_array(o.btf, o.u32, o.u64, 3);
+	a5 = btf__add_array(o.btf, o.u32, o.u64, 5);
+	n3 = btf__add_array(o.btf, o.u32, o.u32, 3);
+	grown = btf__add_struct(o.btf, "s", sizeof(src));
+	assert_int_equal(btf__add_field(o.btf, "a", o.u64, 0, 0), 0);
+	assert_int_equal(btf__add_field(o.btf, "b", a3, 64, 0), 0);
+	longer = btf__add_struct(o.btf, "s5", sizeof(shrunk));
+	assert_int_equal(btf__add_field(o.btf, "a", o.u64, 0, 0), 0);
+	assert_int_equal(btf__add_field(o.btf, "b", a5, 64, 0), 0);
+	other = btf__add_struct(o.btf, "s32", sizeof(narrow));
+	assert_int_equal(btf__add_field(o.btf, "a", o.u64, 0, 0), 0);
+	assert_int_equal(btf__add_field(o.btf, "b", n3, 64, 0), 0);
+	carry(&o, grown, &src, sizeof(src), &dst, reset, sizeof(reset));
+	assert_int_equal(dst.a, 1);
+	assert_int_equal(dst.b[0], 2);
+	assert_int_equal(dst.b[2], 4);
+	assert_int_equal(dst.b[3], 0);
+	assert_string_equal(reset, "c,d");
+	/* one that shrank would lose counts, and one of other elements means other things */
+	carry(&o, longer, &shrunk, sizeof(shrunk), &dst, reset, sizeof(reset));
+	assert_int_equal(dst.b[0], 0);
+	assert_string_equal(reset, "b,c,d");
+	carry(&o, other, &narrow, sizeof(narrow), &dst, reset, sizeof(reset));
+	assert_int_equal(dst.a, 1);
+	assert_int_equal(dst.b[0], 0);
+	assert_string_equal(reset, "b,c,d");
+	btf__free(o.btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_reordered_resized_and_missing_members),
 		cmocka_unit_test(test_members_past_the_source_are_reset),
 		cmocka_unit_test(test_scalars_and_mismatches),
+		cmocka_unit_test(test_grown_array_keeps_its_elements),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

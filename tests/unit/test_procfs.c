@@ -17,7 +17,7 @@
 static int parse(const char *text, long ticks, struct proc_stat *st)
 {
 	memset(st, 0x55, sizeof(*st));
-	return procfs_parse_stat(text, ticks, st);
+	return procfs__parse_stat(text, ticks, st);
 }
 
 static void test_real_line(void **state)
@@ -40,6 +40,8 @@ static void test_real_line(void **state)
 			       1000, &st),
 			 0);
 	assert_string_equal(st.comm, "Runner.Worker");
+	assert_int_equal(st.state, 'R');
+	assert_int_equal(st.flags, 4194304); /* PF_FORKNOEXEC, not PF_EXITING */
 	assert_int_equal(st.ppid, 1234);
 	assert_int_equal(st.start_ns, 5000000ULL);
 	assert_int_equal(st.vsize, 1000);
@@ -128,23 +130,23 @@ static void test_environ_in_memory(void **state)
 	for (int i = 0; i < 5; i++)
 		out[i] = vals[i];
 	/* sizeof - 1: the string literal's own NUL is not part of it, so the last is unended */
-	assert_int_equal(environ_getenv_many(env, sizeof(env) - 1, keys, out, 64, 5), 0x7);
+	assert_int_equal(procfs__environ_getenv_many(env, sizeof(env) - 1, keys, out, 64, 5), 0x7);
 	assert_string_equal(vals[0], "web");
 	assert_string_equal(vals[1], ":test:");
 	assert_string_equal(vals[2], "");
 	assert_string_equal(vals[3], "");
 	assert_string_equal(vals[4], "");
 	/* ended, it counts */
-	assert_int_equal(environ_getenv_many(env, sizeof(env), keys, out, 64, 5), 0xf);
+	assert_int_equal(procfs__environ_getenv_many(env, sizeof(env), keys, out, 64, 5), 0xf);
 	assert_string_equal(vals[3], "0190-a");
 	/* a value longer than the copy kept of a variable still gives its start */
 	memset(big, 'v', sizeof(big));
 	memcpy(big, "BUILDKITE_LABEL=", 16);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(environ_getenv_many(big, sizeof(big), keys, out, 64, 5), 0x2);
+	assert_int_equal(procfs__environ_getenv_many(big, sizeof(big), keys, out, 64, 5), 0x2);
 	assert_int_equal(strlen(vals[1]), 63);
-	assert_int_equal(environ_getenv_many("", 0, keys, out, 64, 5), 0);
-	assert_int_equal(environ_getenv_many(env, sizeof(env), keys, out, 64, 32), -EINVAL);
+	assert_int_equal(procfs__environ_getenv_many("", 0, keys, out, 64, 5), 0);
+	assert_int_equal(procfs__environ_getenv_many(env, sizeof(env), keys, out, 64, 32), -EINVAL);
 }
 
 int main(void)

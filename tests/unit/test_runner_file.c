@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ci/runner_file.h"
+#include "ci/kinds/kinds.h"
 
 #define BOM "\xef\xbb\xbf"
 
@@ -27,7 +28,7 @@
 static int parse(const char *text, size_t len, char *name, size_t sz)
 {
 	memset(name, 0x55, sz);
-	return runner_file_parse(text, len, name, sz);
+	return github_runner_name(text, len, name, sz);
 }
 
 static int parse_str(const char *text, char *name, size_t sz)
@@ -247,13 +248,13 @@ static void test_docker_label(void **state)
 	(void)state;
 	memcpy(bom + 3, text, sizeof(text));
 	/* python3: hashlib.sha256(text.lower().encode()).hexdigest()[:6] */
-	assert_int_equal(runner_docker_label(text, strlen(text), l, sizeof(l)), 0);
+	assert_int_equal(github_docker_label(text, strlen(text), l, sizeof(l)), 0);
 	assert_string_equal(l, "49eb1e");
-	assert_int_equal(runner_docker_label(bom, strlen(bom), l, sizeof(l)), 0);
+	assert_int_equal(github_docker_label(bom, strlen(bom), l, sizeof(l)), 0);
 	assert_string_equal(l, "49eb1e");
-	assert_int_equal(runner_docker_label("", 0, l, sizeof(l)), 0);
+	assert_int_equal(github_docker_label("", 0, l, sizeof(l)), 0);
 	assert_string_equal(l, "e3b0c4");
-	assert_int_equal(runner_docker_label(text, strlen(text), l, 6), -EINVAL);
+	assert_int_equal(github_docker_label(text, strlen(text), l, 6), -EINVAL);
 }
 
 /* bin/Runner.Listener.deps.json names the version an install that never updated runs */
@@ -267,22 +268,22 @@ static void test_deps_version(void **state)
 	char v[64];
 
 	(void)state;
-	assert_int_equal(runner_deps_version(deps, strlen(deps), v, sizeof(v)), 0);
+	assert_int_equal(github_deps_version(deps, strlen(deps), v, sizeof(v)), 0);
 	assert_string_equal(v, "2.321.0");
 	/* a prefix of another name, a non-version, a cut file: not a version */
-	assert_int_equal(runner_deps_version("\"Runner.Listener/x\"", 19, v, sizeof(v)), -ENOENT);
+	assert_int_equal(github_deps_version("\"Runner.Listener/x\"", 19, v, sizeof(v)), -ENOENT);
 	assert_string_equal(v, "");
-	assert_int_equal(runner_deps_version("\"Runner.Listener.Tests/1.0\"", 27, v, sizeof(v)),
+	assert_int_equal(github_deps_version("\"Runner.Listener.Tests/1.0\"", 27, v, sizeof(v)),
 			 -ENOENT);
-	assert_int_equal(runner_deps_version("\"Runner.Listener/2.3", 20, v, sizeof(v)), -ENOENT);
-	assert_int_equal(runner_deps_version("\"Runner.Listener/.1\"", 20, v, sizeof(v)), -ENOENT);
+	assert_int_equal(github_deps_version("\"Runner.Listener/2.3", 20, v, sizeof(v)), -ENOENT);
+	assert_int_equal(github_deps_version("\"Runner.Listener/.1\"", 20, v, sizeof(v)), -ENOENT);
 	/* the first good one wins; one too long for the buffer is passed over */
-	assert_int_equal(runner_deps_version("\"Runner.Listener/1\" \"Runner.Listener/2\"", 40, v,
+	assert_int_equal(github_deps_version("\"Runner.Listener/1\" \"Runner.Listener/2\"", 40, v,
 					     sizeof(v)),
 			 0);
 	assert_string_equal(v, "1");
-	assert_int_equal(runner_deps_version("\"Runner.Listener/123456\"", 24, v, 4), -ENOENT);
-	assert_int_equal(runner_deps_version("", 0, v, sizeof(v)), -ENOENT);
+	assert_int_equal(github_deps_version("\"Runner.Listener/123456\"", 24, v, 4), -ENOENT);
+	assert_int_equal(github_deps_version("", 0, v, sizeof(v)), -ENOENT);
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "expo/status.h"
+#include "expo/status_format.h"
 
 #define FFFD "\xef\xbf\xbd"
 

@@ -43,7 +43,7 @@ static void add(struct timeline *t, const char *runner, uint64_t start, uint64_t
 	struct job_record r;
 
 	record(&r, runner, start, end, result);
-	timeline__add(t, &r);
+	timeline_add(t, &r);
 }
 
 static void test_clip(void **state)
@@ -51,21 +51,21 @@ static void test_clip(void **state)
 	uint64_t a, b;
 
 	(void)state;
-	assert_int_equal(tl_clip(10, 20, 0, 100, &a, &b), 0);
+	assert_int_equal(timeline_clip(10, 20, 0, 100, &a, &b), 0);
 	assert_int_equal(a, 10);
 	assert_int_equal(b, 20);
 	/* started before the window: from its start */
-	assert_int_equal(tl_clip(0, 50, 40, 100, &a, &b), 0);
+	assert_int_equal(timeline_clip(0, 50, 40, 100, &a, &b), 0);
 	assert_int_equal(a, 40);
 	assert_int_equal(b, 50);
 	/* running past its end: to its end */
-	assert_int_equal(tl_clip(90, 200, 40, 100, &a, &b), 0);
+	assert_int_equal(timeline_clip(90, 200, 40, 100, &a, &b), 0);
 	assert_int_equal(a, 90);
 	assert_int_equal(b, 100);
-	assert_int_equal(tl_clip(0, 39, 40, 100, &a, &b), -1);
-	assert_int_equal(tl_clip(101, 120, 40, 100, &a, &b), -1);
+	assert_int_equal(timeline_clip(0, 39, 40, 100, &a, &b), -1);
+	assert_int_equal(timeline_clip(101, 120, 40, 100, &a, &b), -1);
 	/* a job of no length is in the window it happened in */
-	assert_int_equal(tl_clip(50, 50, 40, 100, &a, &b), 0);
+	assert_int_equal(timeline_clip(50, 50, 40, 100, &a, &b), 0);
 }
 
 static void test_busy(void **state)
@@ -74,14 +74,14 @@ static void test_busy(void **state)
 	const uint64_t spans[][2] = { { 0, 30 }, { 20, 40 }, { 50, 60 }, { 55, 58 }, { 90, 200 } };
 
 	(void)state;
-	assert_int_equal(tl_busy_ns(none, 0, 0, 100), 0);
+	assert_int_equal(timeline_busy_ns(none, 0, 0, 100), 0);
 	/* [10,40] + [50,60] + [90,100]: overlaps count once, the window clips */
-	assert_int_equal(tl_busy_ns(spans, 5, 10, 100), 30 + 10 + 10);
-	assert_int_equal(tl_busy_ns(spans, 5, 0, 1000), 40 + 10 + 110);
-	assert_int_equal(tl_busy_ns(spans, 5, 41, 49), 0);
+	assert_int_equal(timeline_busy_ns(spans, 5, 10, 100), 30 + 10 + 10);
+	assert_int_equal(timeline_busy_ns(spans, 5, 0, 1000), 40 + 10 + 110);
+	assert_int_equal(timeline_busy_ns(spans, 5, 41, 49), 0);
 }
 
-static const struct tl_row *row_named(const struct tl_view *v, const char *name)
+static const struct timeline_row *row_named(const struct timeline_view *v, const char *name)
 {
 	for (int i = 0; i < v->nrows; i++)
 		if (!strcmp(v->rows[i]->runner, name))
@@ -93,10 +93,14 @@ static const struct tl_row *row_named(const struct tl_view *v, const char *name)
 static void test_view_busy_and_order(void **state)
 {
 	struct timeline *t = timeline__new(NULL);
-	struct tl_view v;
-	struct tl_job *run;
-	struct tl_src src = { .kind = 1, .runner = "runs", .group = "pod-z", .start_ns = NOW - H / 10,
-			      .end_ns = NOW, .result = TL_RUNNING };
+	struct timeline_view v;
+	struct timeline_job *run;
+	struct timeline_src src = { .kind = 1,
+				    .runner = "runs",
+				    .group = "pod-z",
+				    .start_ns = NOW - H / 10,
+				    .end_ns = NOW,
+				    .result = TIMELINE_RUNNING };
 	char busy[16];
 
 	(void)state;
@@ -106,14 +110,14 @@ static void test_view_busy_and_order(void **state)
 	add(t, "half", NOW - 3 * H / 4, NOW - H / 2, RESULT_FAILURE); /* inside the first */
 	add(t, "tenth", NOW - 2 * H, NOW - H + H / 10, RESULT_SUCCESS); /* clipped */
 	add(t, "old", NOW - 3 * H, NOW - 2 * H, RESULT_SUCCESS); /* before the window */
-	tl_view_init(&v, &(struct tl_view_opts){ .w0 = NOW - H, .w1 = NOW });
-	tl_view_runner(&v, 1, "idle-b", "(host)", 0);
-	tl_view_runner(&v, 1, "idle-a", "(host)", 0);
-	tl_view_runner(&v, 1, "runs", "pod-z", 1);
-	run = tl_job_new(&src);
-	tl_view_job_owned(&v, run);
-	tl_view_timeline(&v, t);
-	tl_view_finish(&v);
+	timeline_view_init(&v, &(struct timeline_view_opts){ .w0 = NOW - H, .w1 = NOW });
+	timeline_view_runner(&v, 1, "idle-b", "(host)", 0);
+	timeline_view_runner(&v, 1, "idle-a", "(host)", 0);
+	timeline_view_runner(&v, 1, "runs", "pod-z", 1);
+	run = timeline_job_new(&src);
+	timeline_view_job_owned(&v, run);
+	timeline_view_timeline(&v, t);
+	timeline_view_finish(&v);
 	assert_false(v.oom);
 	assert_int_equal(v.nitems, 4);
 	assert_int_equal(row_named(&v, "half")->busy_ns, H / 2);
@@ -132,13 +136,13 @@ static void test_view_busy_and_order(void **state)
 	assert_string_equal(v.rows[2]->runner, "tenth");
 	assert_string_equal(v.rows[3]->runner, "idle-a");
 	assert_string_equal(v.rows[4]->runner, "idle-b");
-	assert_int_equal(v.rows[4]->cls, TL_CLASS_IDLE);
+	assert_int_equal(v.rows[4]->cls, TIMELINE_CLASS_IDLE);
 	/* each row's jobs by start */
 	assert_int_equal(v.rows[1]->n, 2);
 	assert_true(v.items[v.rows[1]->first].job->start_ns <
 		    v.items[v.rows[1]->first + 1].job->start_ns);
 	assert_int_equal(v.items[v.rows[1]->first].job->result, RESULT_SUCCESS);
-	tl_view_free(&v);
+	timeline_view_free(&v);
 	timeline__free(t);
 }
 
@@ -146,7 +150,7 @@ static void test_groups_and_folding(void **state)
 {
 	struct timeline *t = timeline__new(NULL);
 	struct job_record r;
-	struct tl_view v;
+	struct timeline_view v;
 	char name[16];
 
 	(void)state;
@@ -154,24 +158,25 @@ static void test_groups_and_folding(void **state)
 	record(&r, "x-low", NOW - H / 10, NOW, RESULT_SUCCESS);
 	snprintf(r.pod, sizeof(r.pod), "pod-x");
 	snprintf(r.ns, sizeof(r.ns), "ci");
-	timeline__add(t, &r);
+	timeline_add(t, &r);
 	record(&r, "x-high", NOW - H / 2, NOW, RESULT_SUCCESS);
 	snprintf(r.pod, sizeof(r.pod), "pod-x");
 	snprintf(r.ns, sizeof(r.ns), "ci");
-	timeline__add(t, &r);
+	timeline_add(t, &r);
 	add(t, "y", NOW - 3 * H / 10, NOW, RESULT_SUCCESS);
 	/* and 30 quieter runners: only max_rows are drawn */
 	for (int i = 0; i < 30; i++) {
 		snprintf(name, sizeof(name), "q%02d", i);
 		add(t, name, NOW - S * (uint64_t)(i + 1), NOW - S * (uint64_t)i, RESULT_FAILURE);
 	}
-	tl_view_init(&v, &(struct tl_view_opts){ .w0 = NOW - H, .w1 = NOW, .max_rows = 5 });
+	timeline_view_init(&v,
+			   &(struct timeline_view_opts){ .w0 = NOW - H, .w1 = NOW, .max_rows = 5 });
 	for (int i = 0; i < 150; i++) {
 		snprintf(name, sizeof(name), "idle%03d", i);
-		tl_view_runner(&v, 1, name, "(host)", 0);
+		timeline_view_runner(&v, 1, name, "(host)", 0);
 	}
-	tl_view_timeline(&v, t);
-	tl_view_finish(&v);
+	timeline_view_timeline(&v, t);
+	timeline_view_finish(&v);
 	assert_string_equal(v.rows[0]->runner, "x-high");
 	assert_string_equal(v.rows[0]->group, "ci/pod-x");
 	assert_string_equal(v.rows[1]->runner, "x-low");
@@ -179,23 +184,24 @@ static void test_groups_and_folding(void **state)
 	assert_int_equal(v.nrows, 183);
 	assert_int_equal(v.active, 33);
 	assert_int_equal(v.shown, 5);
-	tl_view_free(&v);
+	timeline_view_free(&v);
 	timeline__free(t);
 }
 
 static void test_bar_cap(void **state)
 {
 	struct timeline *t = timeline__new(NULL);
-	struct tl_view v;
+	struct timeline_view v;
 	int drawn = 0;
 
 	(void)state;
 	for (int i = 0; i < 10; i++)
 		add(t, i % 2 ? "a" : "b", NOW - H + (uint64_t)i * S, NOW - H + (uint64_t)i * S + S,
 		    RESULT_SUCCESS);
-	tl_view_init(&v, &(struct tl_view_opts){ .w0 = NOW - H, .w1 = NOW, .max_bars = 4 });
-	tl_view_timeline(&v, t);
-	tl_view_finish(&v);
+	timeline_view_init(&v,
+			   &(struct timeline_view_opts){ .w0 = NOW - H, .w1 = NOW, .max_bars = 4 });
+	timeline_view_timeline(&v, t);
+	timeline_view_finish(&v);
 	for (int i = 0; i < v.nitems; i++) {
 		drawn += v.items[i].drawn;
 		/* the newest are drawn */
@@ -205,7 +211,7 @@ static void test_bar_cap(void **state)
 	assert_int_equal(v.undrawn, 6);
 	/* every job still counts for the busy fraction */
 	assert_int_equal(row_named(&v, "a")->busy_ns + row_named(&v, "b")->busy_ns, 10 * S);
-	tl_view_free(&v);
+	timeline_view_free(&v);
 	timeline__free(t);
 }
 
@@ -214,20 +220,20 @@ static void test_memory_bound(void **state)
 	struct timeline *t = timeline__new(NULL);
 	struct timeline_stats st;
 	struct job_record r;
-	const struct tl_job *j;
+	const struct timeline_job *j;
 
 	(void)state;
 	for (int i = 0; i < 25000; i++)
 		add(t, "busy", NOW + (uint64_t)i * S, NOW + (uint64_t)i * S + S / 2, RESULT_SUCCESS);
-	timeline__stats(t, &st);
+	timeline_stats(t, &st);
 	assert_int_equal(st.jobs, TIMELINE_JOBS);
 	assert_int_equal(st.dropped, 25000 - TIMELINE_JOBS);
 	/* the oldest went: what is kept are the newest */
-	timeline__lock(t);
-	j = timeline__job(t, 0);
+	timeline_lock(t);
+	j = timeline_job_at(t, 0);
 	assert_int_equal(j->start_ns, NOW + (uint64_t)(25000 - TIMELINE_JOBS) * S);
-	assert_null(timeline__job(t, TIMELINE_JOBS));
-	timeline__unlock(t);
+	assert_null(timeline_job_at(t, TIMELINE_JOBS));
+	timeline_unlock(t);
 	assert_true(st.bytes < (size_t)TIMELINE_JOBS * 200);
 	assert_true(st.bytes <= TIMELINE_BYTES + sizeof(void *) * TIMELINE_JOBS + 256);
 	timeline__free(t);
@@ -242,9 +248,9 @@ static void test_memory_bound(void **state)
 		memset(r.ctx.workflow, 'w', sizeof(r.ctx.workflow) - 1);
 		memset(r.ctx.job, 'j', sizeof(r.ctx.job) - 1);
 		r.have_ctx = 1;
-		timeline__add(t, &r);
+		timeline_add(t, &r);
 	}
-	timeline__stats(t, &st);
+	timeline_stats(t, &st);
 	assert_true(st.jobs < 5000 && st.jobs > 500);
 	assert_true(st.bytes <= (1 << 20) + sizeof(void *) * TIMELINE_JOBS + 256);
 	timeline__free(t);
@@ -254,15 +260,15 @@ static void test_memory_bound(void **state)
 	add(t, "a", NOW, NOW + S, RESULT_SUCCESS);
 	add(t, "a", NOW + 2 * S, NOW + 3 * S, RESULT_SUCCESS);
 	add(t, "a", NOW + 25 * H, NOW + 25 * H + S, RESULT_SUCCESS);
-	timeline__stats(t, &st);
+	timeline_stats(t, &st);
 	assert_int_equal(st.jobs, 1);
 	/* dropped for age: the timeline is not short of anything in its day */
 	assert_int_equal(st.dropped_end_ns, 0);
 	/* a started job is not kept */
 	record(&r, "a", NOW, 0, RESULT_SUCCESS);
 	r.finished = 0;
-	timeline__add(t, &r);
-	timeline__stats(t, &st);
+	timeline_add(t, &r);
+	timeline_stats(t, &st);
 	assert_int_equal(st.jobs, 1);
 	timeline__free(t);
 }
@@ -279,9 +285,9 @@ static int count(const char *hay, const char *needle)
 static void test_svg_escapes_hostile_names(void **state)
 {
 	struct timeline *t = timeline__new(NULL);
-	struct tl_render ro = { .now = NOW, .wall_now = 1.8e9, .window = "1h", .refresh = 1 };
+	struct timeline_render ro = { .now = NOW, .wall_now = 1.8e9, .window = "1h", .refresh = 1 };
 	struct job_record r;
-	struct tl_view v;
+	struct timeline_view v;
 	struct buf b;
 
 	(void)state;
@@ -292,14 +298,16 @@ static void test_svg_escapes_hostile_names(void **state)
 	snprintf(r.ctx.job, sizeof(r.ctx.job), "]]></title><script>x</script>");
 	r.have_ctx = 1;
 	r.oom_kills = 2;
-	timeline__add(t, &r);
+	timeline_add(t, &r);
 	add(t, "plain", NOW - H / 3, NOW - H / 5, RESULT_SUCCESS);
 	add(t, "plain", NOW - H / 6, NOW - H / 7, RESULT_CANCELLED);
-	tl_view_init(&v, &(struct tl_view_opts){ .w0 = NOW - H, .w1 = NOW, .max_rows = 40,
-						 .max_bars = TL_MAX_BARS });
-	tl_view_runner(&v, 1, "idle <i>", "(host)", 0);
-	tl_view_timeline(&v, t);
-	tl_view_finish(&v);
+	timeline_view_init(&v, &(struct timeline_view_opts){ .w0 = NOW - H,
+							     .w1 = NOW,
+							     .max_rows = 40,
+							     .max_bars = TIMELINE_MAX_BARS });
+	timeline_view_runner(&v, 1, "idle <i>", "(host)", 0);
+	timeline_view_timeline(&v, t);
+	timeline_view_finish(&v);
 	buf_init(&b);
 	timeline_render_html(&b, &v, &ro);
 	assert_false(b.oom);
@@ -325,7 +333,7 @@ static void test_svg_escapes_hostile_names(void **state)
 	assert_non_null(strstr(b.p, "href=\"?window=6h\""));
 	assert_null(strstr(b.p, "http"));
 	buf_free(&b);
-	tl_view_free(&v);
+	timeline_view_free(&v);
 	timeline__free(t);
 }
 
@@ -334,25 +342,25 @@ static void test_window(void **state)
 	struct status_opts o;
 
 	(void)state;
-	assert_int_equal(status_window(NULL, &o), 0);
+	assert_int_equal(status__window(NULL, &o), 0);
 	assert_int_equal(o.window_ns, H);
 	assert_string_equal(o.window, "1h");
-	assert_int_equal(status_window("6h", &o), 0);
+	assert_int_equal(status__window("6h", &o), 0);
 	assert_int_equal(o.window_ns, 6 * H);
-	assert_int_equal(status_window("24h", &o), 0);
+	assert_int_equal(status__window("24h", &o), 0);
 	assert_string_equal(o.window, "24h");
-	assert_int_equal(status_window("90m", &o), 0);
+	assert_int_equal(status__window("90m", &o), 0);
 	assert_string_equal(o.window, "90m");
-	assert_int_equal(status_window("120m", &o), 0);
+	assert_int_equal(status__window("120m", &o), 0);
 	assert_string_equal(o.window, "2h");
 	/* past what is kept, or not a window: the default */
-	assert_int_equal(status_window("25h", &o), -EINVAL);
+	assert_int_equal(status__window("25h", &o), -EINVAL);
 	assert_int_equal(o.window_ns, H);
-	assert_int_equal(status_window("0h", &o), -EINVAL);
-	assert_int_equal(status_window("6h<script>", &o), -EINVAL);
+	assert_int_equal(status__window("0h", &o), -EINVAL);
+	assert_int_equal(status__window("6h<script>", &o), -EINVAL);
 	assert_string_equal(o.window, "1h");
-	assert_int_equal(status_window("-1h", &o), -EINVAL);
-	assert_int_equal(status_window("99999999999999999999h", &o), -EINVAL);
+	assert_int_equal(status__window("-1h", &o), -EINVAL);
+	assert_int_equal(status__window("99999999999999999999h", &o), -EINVAL);
 }
 
 int main(void)

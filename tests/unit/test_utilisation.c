@@ -18,6 +18,7 @@
 #include "ci/runner_file.h"
 #include "ci/detect.h"
 #include "mem_store.h"
+#include "ci/kinds/kinds.h"
 
 static struct mem_store mem; /* too large for a test's stack */
 
@@ -44,7 +45,7 @@ static void job(struct state *s, int n, uint64_t start, uint64_t end, int finish
 {
 	struct rs_key k = key_of(n, start);
 	struct rs_job rec = {
-		.kind = RS_KIND_GITEA,
+		.kind = KIND_GITEA,
 		.state = finished ? RS_STATE_FINISHED : RS_STATE_RUNNING,
 		.end_ns = finished ? end * S : 0,
 		.exit_code = code,
@@ -57,8 +58,8 @@ static void job(struct state *s, int n, uint64_t start, uint64_t end, int finish
 
 	/* the kernel's record, as a restarted daemon finds it */
 	mem_update(&mem, STATE_JOBS, &k, &rec);
-	state__name_job(s, &k, RS_KIND_GITEA, "r1");
-	state__job(s, &k, &rec, NULL, NULL);
+	state__name_job(s, &k, KIND_GITEA, "r1");
+	state__job(s, &k, &rec, NULL, NULL, NULL);
 }
 
 static struct runner *r1(struct state *s)
@@ -105,7 +106,7 @@ static void test_busy_is_the_union_of_the_jobs_times(void **unused)
 /* what a pass counted is kept as it was counted: the pinned counters have it */
 static void test_each_pass_is_kept(void **unused)
 {
-	struct rs_runner_key k = { .kind = RS_KIND_GITEA, .name = "r1" };
+	struct rs_runner_key k = { .kind = KIND_GITEA, .name = "r1" };
 	struct rs_runner_stats pinned;
 	struct state *s;
 
@@ -129,20 +130,20 @@ static void test_each_pass_is_kept(void **unused)
 static void test_a_job_between_its_processes_counts_to_its_last_exit(void **unused)
 {
 	struct rs_key k = key_of(1, 10);
-	struct rs_job rec = { .kind = RS_KIND_GITEA, .state = RS_STATE_RUNNING,
+	struct rs_job rec = { .kind = KIND_GITEA, .state = RS_STATE_RUNNING,
 			      .live_procs = 0, .total_procs = 2, .last_exit_ns = 14 * S };
 	struct state *s;
 
 	(void)unused;
 	mem_init(&mem);
 	s = daemon_start();
-	state__name_job(s, &k, RS_KIND_GITEA, "r1");
-	state__job(s, &k, &rec, NULL, NULL);
+	state__name_job(s, &k, KIND_GITEA, "r1");
+	state__job(s, &k, &rec, NULL, NULL, NULL);
 	state__busy_checkpoint(s, 16 * S);
 	assert_int_equal(r1(s)->st.busy_ns, 4 * S);
 	/* its next process: running again, the gap is the job's */
 	rec.live_procs = 1;
-	state__job(s, &k, &rec, NULL, NULL);
+	state__job(s, &k, &rec, NULL, NULL, NULL);
 	state__busy_checkpoint(s, 18 * S);
 	assert_int_equal(r1(s)->st.busy_ns, 8 * S);
 	state__free(s);
@@ -193,6 +194,60 @@ static void test_failures_by_reason_and_io(void **unused)
 	state__free(s);
 }
 
+static char last_reason[32];
+
+static void on_job(void *ctx, const struct job_record *r)
+{
+	(void)ctx;
+	if (r->finished)
+		snprintf(last_reason, sizeof(last_reason), "%s", r->reason);
+}
+
+/* a failed job is for a full disk when its runner's work filesystem was nearly full at its end */
+static void test_disk_full_at_a_jobs_end(void **unused)
+{
+	struct state_opts o = { .grace_ns = 10 * S, .disk_full_below = 1, .on_job = on_job };
+	const struct workfs roomy = { 100 << 20, 50 << 20, 1000, 500 };
+	const struct workfs full = { 100 << 20, 1000 << 10, 1000, 500 }; /* 0.98 % free */
+	const struct workfs no_inodes = { 100 << 20, 50 << 20, 1000, 9 };
+	struct state *s;
+	struct runner *r;
+
+	(void)unused;
+	mem_init(&mem);
+	s = state__new(&o);
+	assert_non_null(s);
+	state__set_store(s, &mem_ops, &mem);
+	job(s, 1, 10, 0, 0, 0, 0, 0);
+	assert_int_equal(state__runner_fs(s, KIND_GITEA, "r1", &full, 0), 1);
+	job(s, 1, 10, 11, 1, 1 << 8, 0, 0);
+	assert_string_equal(last_reason, "disk_full");
+	/* room again: a failure is the step's; an OOM kill stays the reason on a full disk */
+	assert_int_equal(state__runner_fs(s, KIND_GITEA, "r1", &roomy, 0), 0);
+	job(s, 2, 12, 13, 1, 1 << 8, 0, 0);
+	assert_string_equal(last_reason, "step_failed");
+	state__runner_fs(s, KIND_GITEA, "r1", &no_inodes, 0);
+	job(s, 3, 14, 15, 1, 1 << 8, 0, 0);
+	assert_string_equal(last_reason, "disk_full");
+	job(s, 4, 16, 17, 1, 1 << 8, 1, 0);
+	assert_string_equal(last_reason, "oom_killed");
+	job(s, 5, 18, 19, 1, 0, 0, 0); /* passed: no failure at all */
+	assert_string_equal(last_reason, "");
+	/* a folder that could not be read says nothing of the disk, and is news once */
+	assert_int_equal(state__runner_fs(s, KIND_GITEA, "r1", NULL, -EACCES), 1);
+	assert_int_equal(state__runner_fs(s, KIND_GITEA, "r1", NULL, -EACCES), 0);
+	job(s, 6, 20, 21, 1, 1 << 8, 0, 0);
+	assert_string_equal(last_reason, "step_failed");
+	r = r1(s);
+	assert_false(r->have_fs);
+	assert_int_equal(r->st.failures[REASON_DISK_FULL], 2);
+	assert_int_equal(r->st.failures[REASON_STEP_FAILED], 2);
+	assert_int_equal(r->st.failures[REASON_OOM_KILLED], 1);
+	/* a runner no job named: nothing to set */
+	assert_int_equal(state__runner_fs(s, KIND_GITEA, "nobody", &full, 0), 0);
+	state__free(s);
+}
+
 static void test_gitea_capacity(void **unused)
 {
 	static const char cfg[] = "log:\n  level: info\n# runner:\n#   capacity: 7\n"
@@ -201,15 +256,15 @@ static void test_gitea_capacity(void **unused)
 				  "cache:\n  capacity: 8\n";
 
 	(void)unused;
-	assert_int_equal(gitea_config_capacity(cfg, strlen(cfg)), 4);
+	assert_int_equal(act_config_capacity(cfg, strlen(cfg)), 4);
 	/* not said (or not a number): act_runner's default */
-	assert_int_equal(gitea_config_capacity("runner:\n  file: x\n", 18), 1);
-	assert_int_equal(gitea_config_capacity("cache:\n  capacity: 3\n", 20), 1);
-	assert_int_equal(gitea_config_capacity("runner:\n  capacity: lots\n", 25), 1);
-	assert_int_equal(gitea_config_capacity("runner:\n  capacity: \"2\"\n", 24), 2);
-	assert_int_equal(gitea_config_capacity("runner:\r\n  capacity: 6\r\n", 25), 6);
-	assert_int_equal(gitea_config_capacity("", 0), 1);
-	assert_int_equal(gitea_config_capacity("x", RUNNER_FILE_MAX + 1), -E2BIG);
+	assert_int_equal(act_config_capacity("runner:\n  file: x\n", 18), 1);
+	assert_int_equal(act_config_capacity("cache:\n  capacity: 3\n", 20), 1);
+	assert_int_equal(act_config_capacity("runner:\n  capacity: lots\n", 25), 1);
+	assert_int_equal(act_config_capacity("runner:\n  capacity: \"2\"\n", 24), 2);
+	assert_int_equal(act_config_capacity("runner:\r\n  capacity: 6\r\n", 25), 6);
+	assert_int_equal(act_config_capacity("", 0), 1);
+	assert_int_equal(act_config_capacity("x", RUNNER_FILE_MAX + 1), -E2BIG);
 }
 
 static void test_gitlab_capacity(void **unused)
@@ -257,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_a_job_between_its_processes_counts_to_its_last_exit),
 		cmocka_unit_test(test_busy_goes_on_across_a_restart),
 		cmocka_unit_test(test_failures_by_reason_and_io),
+		cmocka_unit_test(test_disk_full_at_a_jobs_end),
 		cmocka_unit_test(test_gitea_capacity),
 		cmocka_unit_test(test_gitlab_capacity),
 		cmocka_unit_test(test_capacity_args),

@@ -49,16 +49,16 @@ static int teardown_dir(void **state)
 	return system(cmd);
 }
 
-static struct web_config *parse(const char *text, char *err, size_t sz)
+static struct webconfig *parse(const char *text, char *err, size_t sz)
 {
-	return web_config__parse(text, strlen(text), "web.yml", dir, err, sz);
+	return webconfig_parse(text, strlen(text), "web.yml", dir, err, sz);
 }
 
 /* the text is refused with exactly this message */
 static void check_error(const char *text, const char *want)
 {
 	char err[512];
-	struct web_config *c = parse(text, err, sizeof(err));
+	struct webconfig *c = parse(text, err, sizeof(err));
 
 	if (c)
 		fail_msg("accepted:\n%s", text);
@@ -69,7 +69,7 @@ static void check_error(const char *text, const char *want)
 static void test_full(void **state)
 {
 	char err[512];
-	struct web_config *c;
+	struct webconfig *c;
 
 	(void)state;
 	c = parse("# runnerscope and node_exporter read the same file\n"
@@ -101,7 +101,7 @@ static void test_full(void **state)
 	assert_string_equal(c->cert_pem, "-----BEGIN server.crt-----\n");
 	assert_string_equal(c->key_pem, "-----BEGIN server.key-----\n");
 	assert_string_equal(c->client_ca_pem, "-----BEGIN ca.crt-----\n");
-	assert_int_equal(c->client_auth, WEB_CLIENT_REQUIRE_VERIFY);
+	assert_int_equal(c->client_auth, WEBCONFIG_CLIENT_REQUIRE_VERIFY);
 	assert_int_equal(c->min_version, 13);
 	assert_int_equal(c->max_version, 13);
 	assert_false(c->prefer_server_cipher_suites);
@@ -119,13 +119,13 @@ static void test_full(void **state)
 	assert_string_equal(c->users[1].hash, HASH);
 	assert_int_equal(c->rate_interval_ns, 100000000);
 	assert_int_equal(c->rate_burst, 20);
-	web_config__free(c);
+	webconfig__free(c);
 }
 
 static void test_defaults(void **state)
 {
 	char err[512];
-	struct web_config *c;
+	struct webconfig *c;
 
 	(void)state;
 	/* an empty file, a comment, empty sections: plain HTTP, no users */
@@ -140,7 +140,7 @@ static void test_defaults(void **state)
 		assert_int_equal(c->nusers, 0);
 		assert_int_equal(c->nheaders, 0);
 		assert_int_equal(c->rate_burst, 0);
-		web_config__free(c);
+		webconfig__free(c);
 	}
 	c = parse("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
 		  "  client_auth_type:\n",
@@ -150,20 +150,20 @@ static void test_defaults(void **state)
 	assert_int_equal(c->min_version, 12);
 	assert_int_equal(c->max_version, 13);
 	assert_true(c->prefer_server_cipher_suites);
-	assert_int_equal(c->client_auth, WEB_CLIENT_NONE);
+	assert_int_equal(c->client_auth, WEBCONFIG_CLIENT_NONE);
 	assert_null(c->client_ca_pem);
-	web_config__free(c);
+	webconfig__free(c);
 	/* exporter-toolkit's http2: true is taken (and logged as not served), not refused */
 	c = parse("http_server_config:\n  http2: true\n", err, sizeof(err));
 	if (!c)
 		fail_msg("%s", err);
-	web_config__free(c);
+	webconfig__free(c);
 }
 
 static void test_inline_and_absolute(void **state)
 {
 	char err[512], text[512];
-	struct web_config *c;
+	struct webconfig *c;
 
 	(void)state;
 	/* inline PEM; a file given as well wins, as in exporter-toolkit */
@@ -176,14 +176,14 @@ static void test_inline_and_absolute(void **state)
 		fail_msg("%s", err);
 	assert_string_equal(c->cert_pem, "inline cert\n");
 	assert_string_equal(c->key_pem, "-----BEGIN server.key-----\n");
-	assert_int_equal(c->client_auth, WEB_CLIENT_REQUIRE_ANY);
-	web_config__free(c);
+	assert_int_equal(c->client_auth, WEBCONFIG_CLIENT_REQUIRE_ANY);
+	webconfig__free(c);
 }
 
 static void test_load_file(void **state)
 {
 	char err[512], path[128];
-	struct web_config *c;
+	struct webconfig *c;
 	FILE *f;
 
 	(void)state;
@@ -194,19 +194,19 @@ static void test_load_file(void **state)
 	fclose(f);
 	/* relative file names are relative to the config's directory, not the working one */
 	assert_int_equal(chdir("/"), 0);
-	c = web_config__load(path, err, sizeof(err));
+	c = webconfig__load(path, err, sizeof(err));
 	if (!c)
 		fail_msg("%s", err);
 	assert_string_equal(c->cert_pem, "-----BEGIN server.crt-----\n");
-	web_config__free(c);
+	webconfig__free(c);
 
-	c = web_config__load("/nonexistent/web.yml", err, sizeof(err));
+	c = webconfig__load("/nonexistent/web.yml", err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "cannot read /nonexistent/web.yml: No such file or directory");
-	c = web_config__load(dir, err, sizeof(err));
+	c = webconfig__load(dir, err, sizeof(err));
 	assert_null(c);
 	assert_non_null(strstr(err, "Is a directory"));
-	c = web_config__load("/dev/zero", err, sizeof(err));
+	c = webconfig__load("/dev/zero", err, sizeof(err));
 	assert_null(c);
 	assert_non_null(strstr(err, "not a regular file"));
 }
@@ -308,10 +308,10 @@ static void test_yaml_syntax(void **state)
 static void test_client_auth_names(void **state)
 {
 	(void)state;
-	assert_string_equal(web_client_auth_name(WEB_CLIENT_NONE), "NoClientCert");
-	assert_string_equal(web_client_auth_name(WEB_CLIENT_VERIFY_IF_GIVEN),
+	assert_string_equal(webconfig_client_auth_name(WEBCONFIG_CLIENT_NONE), "NoClientCert");
+	assert_string_equal(webconfig_client_auth_name(WEBCONFIG_CLIENT_VERIFY_IF_GIVEN),
 			    "VerifyClientCertIfGiven");
-	assert_string_equal(web_client_auth_name(WEB_CLIENT_MAX), "unknown");
+	assert_string_equal(webconfig_client_auth_name(WEBCONFIG_CLIENT_MAX), "unknown");
 }
 
 static void test_duration(void **state)

@@ -34,22 +34,53 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-I$(dir $(VMLINUX)) -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
-# one BPF object, linked from a file per concern (bpf/*.bpf.c; what they share is in
-# bpf/common.bpf.h), with one skeleton
+# one BPF object, linked from a file per concern (bpf/*.bpf.c; what they share is in the
+# bpf/*.bpf.h headers, a concern each: docs/architecture.md), with one skeleton
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_PARTS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_OBJ := $(OUTPUT)/runnerscope.bpf.o
 SKELS := $(OUTPUT)/runnerscope.skel.h
-# user/: main.c, and one folder a stage (docs/architecture.md)
-USER_SRCS := $(wildcard user/*.c user/*/*.c)
+# user/: main.c, and one folder a stage (docs/architecture.md), with folders of its own where
+# it has many files of a kind (user/ci/kinds/)
+USER_SRCS := $(wildcard user/*.c user/*/*.c user/*/*/*.c)
+USER_HDRS := $(wildcard user/*.h user/*/*.h user/*/*/*.h)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-HDRS := $(wildcard include/*.h user/*/*.h bpf/*.bpf.h)
+# the files that include the skeleton, directly or through a header: only their objects wait
+# for the BPF build (clang, bpftool); every other object and unit test builds without it
+SKEL_USERS := $(shell tools/includers.sh runnerscope.skel.h $(USER_SRCS) $(USER_HDRS) \
+	tests/unit/test_*.c)
+SKEL_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter user/%.c,$(SKEL_USERS)))
+# each object, test and BPF part lists the headers it included (-MMD) in a .d file beside it;
+# -MP keeps a build going when a header is removed. An object whose .d file is missing (a build
+# directory from before, an interrupted compile) is built again.
+DEPFLAGS = -MMD -MP
 
-
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+# unit tests: cmocka, against the objects that do not need the skeleton (an archive, so each
+# test links only what it calls) and tests/unit/skel_stubs.c for the few functions of the
+# others that the exposition reaches with no probes; a test that includes the skeleton itself
+# links the objects that need it, and is left out when there is no BPF toolchain to build it
+UNIT_OBJS := $(filter-out $(OUTPUT)/user/main.o $(SKEL_OBJS),$(USER_OBJS))
+UNIT_LIB := $(OUTPUT)/tests/user.a
+UNIT_STUB := $(OUTPUT)/tests/skel_stubs.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SKEL := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(filter $(UNIT_SRCS),$(SKEL_USERS)))
+UNIT_PLAIN := $(filter-out $(UNIT_SKEL),$(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS)))
+BPF_TOOLS := $(shell $(CLANG) --version >/dev/null 2>&1 && $(BPFTOOL) version >/dev/null 2>&1 \
+	&& echo yes)
+UNIT_TESTS := $(UNIT_PLAIN) $(if $(BPF_TOOLS),$(UNIT_SKEL))
+# T=name: tests/unit/test_<name>.c alone (a shell pattern: each test it matches)
+ifneq ($(T),)
+UNIT_RUN := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_$(T).c))
+else
+UNIT_RUN := $(UNIT_TESTS)
+endif
+# the call-cycle check of make unit (tools/callcycles.py): CALLCYCLES=0 leaves it out
+CALLCYCLES ?= 1
+CYCLE_OBJS := $(if $(BPF_TOOLS),$(USER_OBJS),$(filter-out $(SKEL_OBJS),$(USER_OBJS)))
 
 .SECONDARY:
-.PHONY: all run test test-san test-raw-tp matrix unit e2e clean install vmlinux fixtures bench \
+.PHONY: all run test test-san unit-san e2e-san test-raw-tp matrix unit callcycles e2e clean \
+	install vmlinux fixtures bench \
 	bench-tools bench-matrix fuzz \
 	fuzzers image
 all: $(OUTPUT)/runnerscope
@@ -57,9 +88,9 @@ all: $(OUTPUT)/runnerscope
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX)
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # the file that defines the shared maps first: libbpf 1.1's linker leaves the section offsets
 # of a map declared extern before its definition unset, and the object then fails to open
@@ -69,23 +100,45 @@ $(BPF_OBJ): $(BPF_PARTS)
 $(OUTPUT)/runnerscope.skel.h: $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name runnerscope_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS)
+$(SKEL_OBJS): $(SKELS)
+
+$(OUTPUT)/user/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DRS_VERSION='"$(VERSION)"' -DRS_REVISION='"$(REVISION)"' -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -DRS_VERSION='"$(VERSION)"' -DRS_REVISION='"$(REVISION)"' \
+		-c $< -o $@
 
 $(OUTPUT)/runnerscope: $(USER_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# unit tests: cmocka, against the pure modules only
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) | $(OUTPUT)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) \
-		$(LDLIBS) -lcmocka -o $@
+$(UNIT_LIB): $(UNIT_OBJS) | $(OUTPUT)/tests
+	rm -f $@ && $(AR) rcs $@ $^
 
-# the cmocka unit tests, then the documentation checks (links, metrics tables): no root needed;
-# Debian's python3 carries python3-pytest, and a missing pytest fails here, it does not skip
-unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
-	/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/docs
+$(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(UNIT_SKEL:=.o): $(SKELS)
+
+$(UNIT_PLAIN): %: %.o $(UNIT_STUB) $(UNIT_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(UNIT_SKEL): %: %.o $(SKEL_OBJS) $(UNIT_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# the cmocka unit tests (every one runs; a failure fails the target after the last), then the
+# documentation checks (links, metrics tables), the call-cycle check and the names' check
+# (tools/names.py: __ for what another stage calls): no root needed;
+# Debian's python3 carries python3-pytest, and a missing pytest fails here, it does not skip.
+# T=name runs tests/unit/test_<name>.c alone.
+unit: $(UNIT_RUN) $(if $(T),,$(if $(filter 1,$(CALLCYCLES)),$(CYCLE_OBJS)))
+	@if [ -n "$(T)" ] && [ -z "$(UNIT_RUN)" ]; then \
+		echo "unit: no tests/unit/test_$(T).c" >&2; exit 2; fi
+	@failed=; for t in $(UNIT_RUN); do echo "== $$t"; $$t || failed="$$failed $${t##*/}"; \
+	done; if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed" >&2; exit 1; fi
+	$(if $(T)$(BPF_TOOLS),,@echo "unit: not built, for want of $(CLANG) and $(BPFTOOL) to \
+		make the skeleton they include: $(notdir $(UNIT_SKEL))")
+	$(if $(T),,/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/docs tests/tools)
+	@$(if $(T),,$(if $(filter 1,$(CALLCYCLES)),tools/callcycles.py $(CYCLE_OBJS)))
+	@$(if $(T),,$(if $(filter 1,$(CALLCYCLES)),tools/names.py $(OUTPUT)/user $(CYCLE_OBJS)))
 
 fixtures: $(OUTPUT)/fixtures/old-layout
 	$(MAKE) -C tests/fixtures/fake-runner OUT=$(abspath $(OUTPUT))/fixtures/fake-runner
@@ -100,32 +153,47 @@ $(OUTPUT)/fixtures/old-layout: tests/fixtures/old-layout/old-layout.c
 KERNEL_TESTS := tests/e2e/test_attach.py tests/e2e/test_github.py tests/e2e/test_resources.py \
 	tests/e2e/test_cgroups.py tests/e2e/test_markers.py tests/e2e/test_eventlog.py \
 	tests/e2e/test_restart.py tests/e2e/test_kinds.py tests/e2e/test_cli.py \
-	tests/e2e/test_cgroup_events.py
+	tests/e2e/test_cgroup_events.py tests/e2e/test_cpu_wait.py tests/e2e/test_disk.py
 KERNEL_MARKS := not docker and not slow
 # Debian's kernels, booted under qemu with a pure cgroup v2 hierarchy (tests/vm/)
 MATRIX ?= 6.1 6.12
 
-# the whole suite: unit tests, then the kernel, Docker and Prometheus tests (root) with the
-# default attach (tp_btf), the kernel tests with raw_tp, the kernel tests on the matrix's
-# kernels in both flavours, then the unit tests and the kernel tests again with
-# ASan/UBSan/LSan (a leak fails the daemon's exit), then every fuzz target briefly (make fuzz
-# runs them longer)
-test: all unit fixtures
-	tests/run-e2e.sh
-	$(MAKE) test-raw-tp
-	$(MAKE) matrix
-	$(MAKE) test-san
-	$(MAKE) fuzz FUZZ_TIME=10
+# the whole suite, in phases (tests/run-phases.sh): the build, the unit tests, the call-cycle
+# check and the unit tests with ASan/UBSan/LSan first; then, one suite at a time, the kernel,
+# Docker and Prometheus tests (root) with the default attach (tp_btf), the kernel tests with
+# raw_tp and the kernel tests against the sanitizer build (a leak fails the daemon's exit),
+# beside the kernel tests on the matrix's kernels and then every fuzz target briefly (make fuzz
+# runs them longer). Every phase runs; a table of them ends the run. PHASES='unit e2e': those.
+test:
+	tests/run-phases.sh $(PHASES)
 
 test-raw-tp: all fixtures
 	RS_ATTACH=raw_tp RS_E2E_TESTS="$(KERNEL_TESTS)" tests/run-e2e.sh -m "$(KERNEL_MARKS)"
 
-matrix: all fixtures
-	RS_KERNEL_TESTS="$(KERNEL_TESTS)" RS_KERNEL_MARKS="$(KERNEL_MARKS)" \
-		tests/vm/matrix.sh $(MATRIX)
+# the raw_tp pass of the matrix: the tests that load and drive every program (exec, fork, exit,
+# the cgroup events, the OOM kill, the task walk), whose raw_tp variants are the ones a kernel
+# may verify differently; the rest read what those programs made, alike in both flavours, and
+# run in both on the host (make test-raw-tp)
+MATRIX_RAW_TP_TESTS := tests/e2e/test_attach.py tests/e2e/test_github.py \
+	tests/e2e/test_resources.py tests/e2e/test_cgroups.py tests/e2e/test_cgroup_events.py \
+	tests/e2e/test_cpu_wait.py
 
-test-san: fixtures
-	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all unit
+matrix: all fixtures
+	RS_KERNEL_TESTS="$(KERNEL_TESTS)" RS_KERNEL_MARKS="$(KERNEL_MARKS) and not smp" \
+		RS_RAW_TP_TESTS="$(MATRIX_RAW_TP_TESTS)" tests/vm/matrix.sh $(MATRIX)
+
+callcycles: $(CYCLE_OBJS)
+	@tools/callcycles.py $(CYCLE_OBJS)
+	@tools/names.py $(OUTPUT)/user $(CYCLE_OBJS)
+
+# the unit tests and the kernel tests against a build with ASan, UBSan and LSan (build-san/)
+test-san: unit-san e2e-san
+
+unit-san:
+	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 CALLCYCLES=0 all unit
+
+e2e-san: fixtures
+	$(MAKE) OUTPUT=$(OUTPUT)-san SAN=1 all
 	RS_DAEMON=$(abspath $(OUTPUT))-san/runnerscope \
 		RS_E2E_TESTS="tests/e2e/test_attach.py tests/e2e/test_github.py \
 		tests/e2e/test_resources.py tests/e2e/test_cgroups.py \
@@ -133,13 +201,14 @@ test-san: fixtures
 		tests/e2e/test_restart.py tests/e2e/test_web_tls.py tests/e2e/test_web_formats.py \
 		tests/e2e/test_web_hardening.py tests/e2e/test_web_pages.py tests/e2e/test_status_page.py \
 		tests/e2e/test_status_timeline.py tests/e2e/test_usage.py \
-		tests/e2e/test_markers.py tests/e2e/test_cgroup_events.py \
+		tests/e2e/test_markers.py tests/e2e/test_cgroup_events.py tests/e2e/test_cpu_wait.py \
 		tests/e2e/test_kinds.py tests/e2e/test_names.py tests/e2e/test_escape.py \
-		tests/e2e/test_storm.py" \
+		tests/e2e/test_storm.py tests/e2e/test_disk.py" \
 		tests/run-e2e.sh -k "not 500_containers and not 10000"
 
+# T=expr: the tests a pytest -k expression selects (it matches test and file names)
 e2e: all fixtures
-	tests/run-e2e.sh
+	tests/run-e2e.sh $(if $(T),-k '$(T)')
 
 run: all
 	$(OUTPUT)/runnerscope $(ARGS)
@@ -167,17 +236,21 @@ $(BENCH)/status_page: bench/status_page.c $(filter-out $(OUTPUT)/user/main.o,$(U
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS)) $(LDLIBS) \
 		-o $@
 
-# the daemon before containers were found from cgroup events (it walked the cgroup tree every
-# second), for bench/run.py's containers_pass: its own tree from git archive, built there
+# earlier daemons, each from its own tree from git archive, built there: the one before
+# containers were found from cgroup events (it walked the cgroup tree every second), for
+# bench/run.py's containers_pass; the one before threads' CPU wait and affinity were read, for
+# bpf_cost
 BENCH_BEFORE := 5022870
-$(BENCH)/before-$(BENCH_BEFORE)/build/runnerscope: | $(BENCH)
-	rm -rf $(BENCH)/before-$(BENCH_BEFORE)
-	mkdir -p $(BENCH)/before-$(BENCH_BEFORE)
-	git archive $(BENCH_BEFORE) | tar -x -C $(BENCH)/before-$(BENCH_BEFORE)
-	$(MAKE) -C $(BENCH)/before-$(BENCH_BEFORE) OUTPUT=build SAN= FUZZ= all
+BENCH_COST_BEFORE := d98e438
+$(BENCH)/before-%/build/runnerscope: | $(BENCH)
+	rm -rf $(BENCH)/before-$*
+	mkdir -p $(BENCH)/before-$*
+	git archive $* | tar -x -C $(BENCH)/before-$*
+	$(MAKE) -C $(BENCH)/before-$* OUTPUT=build SAN= FUZZ= all
 
 bench-tools: $(BENCH)/floor $(BENCH)/execstorm $(BENCH)/status_page \
-	$(BENCH)/before-$(BENCH_BEFORE)/build/runnerscope
+	$(BENCH)/before-$(BENCH_BEFORE)/build/runnerscope \
+	$(BENCH)/before-$(BENCH_COST_BEFORE)/build/runnerscope
 
 # ARGS=--quick for a short smoke run; --only=bpf_cost,overhead,job_heavy,idle,latency,
 # status_page,cgroup_cost,containers_pass
@@ -222,3 +295,10 @@ vmlinux:
 
 clean:
 	rm -rf $(OUTPUT) $(OUTPUT)-san $(OUTPUT)-fuzz
+
+DEP_OBJS := $(USER_OBJS) $(BPF_PARTS) $(UNIT_STUB) $(addsuffix .o,$(UNIT_PLAIN) $(UNIT_SKEL))
+DEPS := $(wildcard $(DEP_OBJS:.o=.d))
+include $(DEPS)
+$(filter-out $(DEPS:.d=.o),$(wildcard $(DEP_OBJS))): FORCE
+FORCE:
+.PHONY: FORCE

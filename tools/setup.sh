@@ -11,6 +11,7 @@ shift || true
 build_pkgs="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libmicrohttpd-dev libjson-c-dev uthash-dev libyaml-dev libgnutls28-dev libcrypt-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-prometheus-client docker.io podman
+	containerd crun docker-compose
 	busybox-static prometheus util-linux procps iproute2 e2fsprogs mount openssl curl chromium
 	fonts-dejavu-core libclang-rt-dev valgrind debootstrap systemd
 	qemu-system-x86 xz-utils zstd"

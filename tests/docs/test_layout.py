@@ -9,6 +9,8 @@
 - the include graph between user/ files has no cycle (include guards would hide one from
   the compiler);
 - no file is over 600 lines;
+- one folder only is nested in a stage: ci/kinds/, each CI system one file, and no file
+  outside it names a CI system in its code;
 - the documentation names only user/ files that exist.
 """
 import glob
@@ -26,6 +28,11 @@ ABI = {"jobs.h": None, "cgroups.h": None, "runnerscope.skel.h": {"kernel", "inta
 # private headers another stage may include, and which
 SHARED_PRIV = {"kernel/probes_priv.h": {"intake"}}
 MAX_LINES = 600
+# the one folder inside a stage: a file per CI system behind the kinds' ops table
+NESTED = {"ci/kinds"}
+# what names a CI system in code: its kind, its name (comments aside)
+KIND_NAMES = re.compile(r"RS_KIND_|\bKIND_(GITHUB|GITEA|GITLAB|BUILDKITE|FORGEJO)\b|"
+                        r"github|gitea|gitlab|buildkite|forgejo", re.I)
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
@@ -48,7 +55,29 @@ def includes(rel):
 def test_every_file_is_in_a_stage():
     stray = [r for r in sources() if stage_of(r) not in STAGES and r not in TOP]
     assert not stray, f"files outside the stages {STAGES}: {stray}"
-    assert not [r for r in sources() if r.count("/") > 1], "one folder level only"
+    nested = [r for r in sources() if r.count("/") > 1 and os.path.dirname(r) not in NESTED]
+    assert not nested, f"one folder level only, but {sorted(NESTED)}: {nested}"
+
+
+def code_of(rel):
+    """The file's text with its comments blanked (lines kept)."""
+    with open(os.path.join(USER, rel), encoding="utf-8") as f:
+        src = f.read()
+    src = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), src, flags=re.S)
+    return re.sub(r"//[^\n]*", "", src)
+
+
+def test_only_the_kinds_name_a_ci_system():
+    """A CI system is one file of user/ci/kinds/: nothing else names one (the table lists
+    them, in that folder too)."""
+    named = []
+    for rel in sources():
+        if os.path.dirname(rel) in NESTED:
+            continue
+        for n, line in enumerate(code_of(rel).split("\n"), 1):
+            if KIND_NAMES.search(line):
+                named.append(f"{rel}:{n}: {line.strip()}")
+    assert not named, "\n".join(named)
 
 
 def test_no_stage_reaches_back():
@@ -130,6 +159,13 @@ def test_the_checks_can_fail(tmp_path, monkeypatch):
         assert "lib/a.h -> web/b.h -> lib/a.h" in str(e)
     else:
         raise AssertionError("a cycle was not found")
+    (tmp_path / "lib" / "a.h").write_text('/* gitlab in a comment */\nint x = KIND_GITLAB;\n')
+    try:
+        test_only_the_kinds_name_a_ci_system()
+    except AssertionError as e:
+        assert str(e).startswith("lib/a.h:2:") and "b.h" not in str(e)
+    else:
+        raise AssertionError("a kind named outside ci/kinds/ was not found")
 
 
 def test_the_docs_name_files_that_exist():

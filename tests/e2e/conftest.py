@@ -17,6 +17,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "docker: the test needs a Docker engine")
     config.addinivalue_line("markers", "slow: the test runs for half a minute or more here, "
                             "many times that under qemu's TCG: the kernel matrix leaves it out")
+    config.addinivalue_line("markers", "smp: the test needs two CPUs: the kernel matrix, whose "
+                            "guests have one, leaves it out")
 
 
 def pytest_collection_modifyitems(config, items):

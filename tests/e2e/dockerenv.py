@@ -93,6 +93,8 @@ import subprocess
 import tarfile
 import time
 
+from rs import kill_all
+
 __all__ = ["DockerEngine", "busybox_rootfs", "BUSYBOX_APPLETS_REQUIRED"]
 
 DOCKERD = "/usr/sbin/dockerd"
@@ -572,11 +574,7 @@ class DockerEngine:
             pids = engine_processes(*self._roots())
             if not pids:
                 break
-            for pid in pids:
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
+            kill_all(pids, sig)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and engine_processes(*self._roots()):
                 time.sleep(0.05)
@@ -596,11 +594,7 @@ class DockerEngine:
                     pids |= cgroup_pids(d)
                 if not pids:
                     break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                kill_all(pids)
                 time.sleep(0.05)
             for d in container_cgroup_dirs(cid):
                 _rmdir_tree(d)

@@ -49,6 +49,56 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+def jobs_settled(d, runner, kind="github", timeout=15, started=None):
+    """The scrape once the runner's jobs are over and none of their processes is left: some
+    job, or with started that many, counted started."""
+    seen = {}
+
+    def done():
+        m = d.scrape()
+        n = m.value("runnerscope_jobs_started_total", kind=kind, runner=runner)
+        seen.update(started=n, running=m.value("runnerscope_jobs_running", kind=kind,
+                                               runner=runner),
+                    processes=m.value("runnerscope_job_processes", kind=kind, runner=runner))
+        return m if (seen["running"] == 0 and seen["processes"] == 0 and
+                     (n == started if started is not None else n)) else None
+    try:
+        return wait_for(done, timeout, what=f"{runner}'s jobs settled")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; last seen: {seen}") from None
+
+
+def jobs_running(d, runner, n=1, timeout=15, **labels):
+    """The scrape once the daemon shows n of the runner's jobs running (labels: kind=…)."""
+    def running():
+        m = d.scrape()
+        return m if m.value("runnerscope_jobs_running", runner=runner, **labels) == n else None
+    return wait_for(running, timeout, what=f"{n} job(s) of {runner} running")
+
+
+def ppid(pid):
+    """the parent of pid; 0 when it is gone"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def proc_tree(root):
+    """root and every live descendant of it, from /proc"""
+    kids = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            kids.setdefault(ppid(int(p)), []).append(int(p))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += kids.get(pid, [])
+    return out
+
+
 def held_step(path):
     """A step that waits, with no process of its own, until release(path): what a test needs
     to hold a job at a known point however slow the machine is."""
@@ -351,11 +401,7 @@ class Cgroup:
                         pids = [int(x) for x in f.read().split()]
                 except FileNotFoundError:
                     break
-                for p in pids:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                kill_all(pids)
                 try:
                     os.rmdir(d)
                     break
@@ -366,6 +412,15 @@ class Cgroup:
             else:
                 raise AssertionError(f"cgroup {d} could not be removed: {procs_of(d)}")
             # parents made for this path (e.g. system.slice) are left: they may be shared
+
+
+def kill_all(pids, sig=signal.SIGKILL):
+    """Sends sig to each of pids, passing over those already gone."""
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def procs_of(d):
@@ -483,8 +538,9 @@ class FakeRunner(Spool):
 
 
 class FakeAgent:
-    """A fake Gitea, GitLab or Buildkite agent (tests/fixtures/fake-runner/agent.c): binary is
-    act_runner, gitea-runner, gitlab-runner or buildkite-agent; files are written into its
+    """A fake Gitea, Forgejo, GitLab or Buildkite agent (tests/fixtures/fake-runner/agent.c):
+    binary is act_runner, gitea-runner, forgejo-runner, gitlab-runner or buildkite-agent;
+    files are written into its
     working directory first (a .runner, a config.toml)."""
 
     def __init__(self, workdir, binary, command, args=(), files=None, env=None, cgroup=None):
@@ -498,7 +554,8 @@ class FakeAgent:
                 f.write(text)
         self.argv = [os.path.join(FAKE_BIN, binary), command, *args]
         self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("RUNNER_", "GITHUB_", "CI_", "BUILDKITE_", "GITEA_"))}
+                    if not k.startswith(("RUNNER_", "GITHUB_", "CI_", "BUILDKITE_", "GITEA_",
+                                                   "FORGEJO_"))}
         self.env.update(env or {})
         self.env.update(FAKE_SPOOL=self.spool, FAKE_RESULTS=self.results)
         self.cgroup = cgroup

@@ -160,7 +160,7 @@ def test_bad_names_make_no_state(daemon, cgroups):
     hexid = rs.fake_container_id()
     bad = [f"user.slice/{hexid}", f"rs-test-{hexid}.slice", f"docker/{hexid}x",
            f"rs-test/{'a' * 200}", "rs-test/odd\x01\u00e9\"name", "rs-test/" + "/".join(["d"] * 40),
-           f"rs-test/{hexid}/{'b' * 64}"]
+           f"rs-test/{hexid}", f"rs-test/{hexid}/{'b' * 64}"]  # the parent removed after
     for rel in bad:
         cgroups(rel)
     good = rs.fake_container_id()
@@ -219,8 +219,7 @@ def test_attached_task_counts_for_the_job_and_the_job_lists_final_values(
     r = runners("cg-attach").start()
     go = os.path.join(workdir, "go")
     r.submit("j1", rs.held_step(go), "exit 100")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github",
-                                      runner="cg-attach") == 1, 30, what="the job running")
+    rs.jobs_running(d, "cg-attach", kind="github", timeout=30)
     cid = rs.fake_container_id()
     name = f"runnerscopetestaction_{secrets.token_hex(3)}"
     docker_config(data_root, cid, name, labels={runner_label(r.root): ""},
@@ -265,8 +264,7 @@ def test_a_jobs_short_containers_keep_their_final_values(daemon, runners, cgroup
     r = runners("cg-short").start()
     go = os.path.join(workdir, "go")
     r.submit("j1", rs.held_step(go), "exit 100")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github",
-                                      runner="cg-short") == 1, 30, what="the job running")
+    rs.jobs_running(d, "cg-short", kind="github", timeout=30)
     label = {runner_label(r.root): ""}
     made = {}
     for i in range(8):
@@ -298,29 +296,23 @@ def test_a_jobs_short_containers_keep_their_final_values(daemon, runners, cgroup
     assert not bad, bad
 
 
-@pytest.mark.parametrize("code,result", [(1, "failure"), (0, "success")])
-def test_gitea_job_ends_when_its_container_is_removed(daemon, agents, cgroups, workdir, code,
-                                                       result):
-    """A Gitea job container (its name as act_runner makes it), its init attached first and a
-    step attached after it: when its runtime removes it right after the step, the job is over
-    within a second (not after --jobs.end-after-idle), with the step's result, at its last
-    exit."""
-    data_root = os.path.join(workdir, "docker")
-    d = daemon(f"--docker.data-root={data_root}", "--jobs.end-after-idle=60s")
+def gitea_job_container(d, agents, cgroups, data_root, runner, quota_us=None):
+    """A Gitea runner and a job container of it (its name as act_runner makes it), its init
+    (act_runner's sleep) attached once the job has started: (cid, cgroup, config dir, init pid).
+    quota_us: the container's CPU quota per 100 ms, set before any task is in it."""
     runner_file = json.dumps({"WARNING": "generated", "id": 5, "uuid": secrets.token_hex(8),
-                              "name": "gitea-ctr", "token": "x", "labels": ["linux:docker"]})
+                              "name": runner, "token": "x", "labels": ["linux:docker"]})
     agents("act_runner", "daemon", files={".runner": runner_file})
     wait_for(lambda: d.scrape().value("runnerscope_runner_up", kind="gitea",
-                                      runner="gitea-ctr") == 1, 30, what="the act_runner")
+                                      runner=runner) == 1, 30, what="the act_runner")
     task = secrets.randbelow(10**6)
     cid = rs.fake_container_id()
     cfg = docker_config(data_root, cid, f"GITEA-ACTIONS-TASK-{task}_WORKFLOW-ci_JOB-build",
                         cmd=("/bin/sleep", "10800"))
-    made = time.monotonic()
     cg = cgroups(f"docker/{cid}")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="gitea",
-                                      runner="gitea-ctr") == 1, 30, what="the job started")
-    # the init (act_runner's sleep), then a step docker exec'd into the container
+    if quota_us:
+        cg.limit_cpu(quota_us)
+    rs.jobs_running(d, runner, kind="gitea", timeout=30)
     init = os.fork()
     if not init:
         try:
@@ -330,6 +322,20 @@ def test_gitea_job_ends_when_its_container_is_removed(daemon, agents, cgroups, w
             os._exit(127)
     wait_for(lambda: str(init) in open(os.path.join(cg.dirs[0], "cgroup.procs")).read(), 10,
              what="the init in its cgroup")
+    return cid, cg, cfg, init
+
+
+@pytest.mark.parametrize("code,result", [(1, "failure"), (0, "success")])
+def test_gitea_job_ends_when_its_container_is_removed(daemon, agents, cgroups, workdir, code,
+                                                       result):
+    """A Gitea job container (its name as act_runner makes it), its init attached first and a
+    step attached after it: when its runtime removes it right after the step, the job is over
+    within a second (not after --jobs.end-after-idle), with the step's result, at its last
+    exit."""
+    data_root = os.path.join(workdir, "docker")
+    d = daemon(f"--docker.data-root={data_root}", "--jobs.end-after-idle=60s")
+    made = time.monotonic()
+    cid, cg, cfg, init = gitea_job_container(d, agents, cgroups, data_root, "gitea-ctr")
     status, _ = attached_cpu(burner(cg, 0.05, code=code))
     assert os.WEXITSTATUS(status) == code
     # removed as docker does: the init killed, the cgroup gone, then the container's files;
@@ -353,6 +359,73 @@ def test_gitea_job_ends_when_its_container_is_removed(daemon, agents, cgroups, w
                   result=result)
     # it ended at its last exit (the init's kill), not when it was removed half a second on
     assert dur is not None and 0 < dur <= last_exit - made + 0.05, (dur, last_exit - made)
+
+
+def cpu_stat(cg):
+    """the container's cpu.stat: v1's cpu hierarchy, or cgroup2's"""
+    text = cg.read("cpu", "cpu.stat") if cg.dir_of("cpu") else \
+        open(os.path.join(cg.unified(), "cpu.stat")).read()
+    return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
+
+
+def memory_some_total(cg):
+    """memory.pressure's some total (seconds), where the host has it for the cgroup; None"""
+    for d in [cg.dir_of("memory"), cg.unified()]:
+        path = d and os.path.join(d, "memory.pressure")
+        if path and os.path.exists(path):
+            with open(path) as f:
+                return int(f.read().split("total=")[1].split()[0]) / 1e6
+    return None
+
+
+def test_a_job_containers_throttling_is_the_jobs(daemon, agents, cgroups, workdir):
+    """A Gitea job container limited to a fifth of a CPU, a step in it burning 0.4 s of CPU:
+    the job's throttled time is what the container's cpu.stat said when its last task left
+    (some, however busy the host: on a loaded one the step waits for a CPU more than for its
+    quota); its memory stall is memory.pressure's, where the host has it."""
+    data_root = os.path.join(workdir, "docker")
+    events = os.path.join(workdir, "events.jsonl")
+    d = daemon(f"--docker.data-root={data_root}", "--jobs.end-after-idle=60s",
+               f"--events.file={events}")
+    cid, cg, cfg, init = gitea_job_container(d, agents, cgroups, data_root, "gitea-quota",
+                                             quota_us=20000)
+    step = os.fork()
+    if not step:
+        try:
+            cg.enter()
+            # 0.4 s of CPU: two seconds or more at a fifth of a CPU, most of it held back
+            os.execv("/usr/bin/python3", ["python3", "-c", "import time\n"
+                                          "t = time.process_time()\n"
+                                          "while time.process_time() - t < 0.4: pass"])
+        finally:
+            os._exit(127)
+    reap(step)
+    os.kill(init, signal.SIGKILL)
+    reap(init)
+    st = cpu_stat(cg)
+    want = st["throttled_usec"] / 1e6 if "throttled_usec" in st else st["throttled_time"] / 1e9
+    stall = memory_some_total(cg)
+    assert st["nr_throttled"] > 0 and want > 0, st
+    # the daemon reads an emptied container's files: once it has, it may go
+    wait_for(lambda: within(d.scrape().value("runnerscope_container_cpu_throttled_seconds_total",
+                                             container_id=cid), want, 0, 1e-6), 15,
+             what="the container's throttling read once it emptied")
+    cg.remove()
+    os.unlink(os.path.join(cfg, "config.v2.json"))
+    fin = finished(events, "gitea-quota")
+    print(f"throttled {fin['cpu_throttled_seconds']} s, cpu.stat {want} s; memory stall "
+          f"{fin['memory_stall_seconds']}, memory.pressure {stall}")
+    assert fin["cpu_throttled_seconds"] == pytest.approx(want, abs=1e-6), (fin, st)
+    if stall is None:
+        assert fin["memory_stall_seconds"] is None, fin
+    else:
+        assert fin["memory_stall_seconds"] == pytest.approx(stall, abs=1e-6), (fin, stall)
+    m = d.scrape()
+    assert m.value("runnerscope_job_cpu_throttled_seconds_total", kind="gitea",
+                   runner="gitea-quota") == pytest.approx(want, abs=1e-6)
+    assert m.value("runnerscope_job_memory_stall_seconds_total", kind="gitea",
+                   runner="gitea-quota") == (None if stall is None else
+                                             pytest.approx(stall, abs=1e-6))
 
 
 @pytest.mark.slow

@@ -59,7 +59,9 @@ def test_bad_flags_exit_2():
                  ["--web.max-requests=-1"], ["--web.max-requests=x"],
                  ["--web.max-connections=0"], ["--web.max-connections-per-ip=1e3"],
                  ["--web.timeout=0s"], ["--web.timeout=10"], ["--web.timeout=500ms"],
-                 ["--web.config.file"]):
+                 ["--web.config.file"], ["--jobs.disk-full-below=101"],
+                 ["--jobs.disk-full-below=-1"], ["--jobs.disk-full-below=1x"],
+                 ["--jobs.disk-full-below=nan"], ["--jobs.disk-full-below="]):
         out = run(*args)
         assert out.returncode == 2, (args, out)
         assert out.stderr.startswith("runnerscope: "), out.stderr

@@ -45,7 +45,7 @@ def test_systemd_unit_verifies(workdir):
 def test_prometheus_rules_check_and_unit_tests():
     rules = os.path.join(DEPLOY, "prometheus", "runnerscope-rules.yml")
     out = run("promtool", "check", "rules", rules)
-    assert out.returncode == 0 and "SUCCESS: 17 rules found" in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and "SUCCESS: 18 rules found" in out.stdout, out.stdout + out.stderr
     out = run("promtool", "test", "rules", "rules-test.yml",
               cwd=os.path.join(DEPLOY, "prometheus", "tests"))
     assert out.returncode == 0 and "SUCCESS" in out.stdout, out.stdout + out.stderr
@@ -192,7 +192,7 @@ def test_dashboard_queries_and_rules_against_a_real_prometheus(daemon, runners, 
                                  for r in g["rules"]), 30, interval=1,
                      what="every rule evaluated")
             rules = [r for g in p.api("rules")["groups"] for r in g["rules"]]
-            assert len(rules) == 17 and not [r for r in rules if r.get("lastError")]
+            assert len(rules) == 18 and not [r for r in rules if r.get("lastError")]
     finally:
         cg.remove()
         fs.__exit__()

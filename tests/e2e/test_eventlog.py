@@ -125,3 +125,30 @@ def test_unwritable_events_file_is_a_clear_start_up_error(workdir):
     assert out.returncode == 1
     errs = [l for l in out.stderr.splitlines() if "level=error" in l]
     assert len(errs) == 1 and "cannot open --events.file" in errs[0], out.stderr
+
+
+def test_a_job_whose_only_step_lives_a_millisecond_has_its_context(daemon, runners, workdir):
+    """Fifty jobs in a row whose one step is `sh -c true`, over before the daemon could read
+    its /proc: the kernel sends the step's environment with its exec, so every job_finished
+    has its repository and workflow; a job with no step at all has none, and is counted."""
+    n = 50
+    path = os.path.join(workdir, "events.jsonl")
+    d = daemon(f"--events.file={path}")
+    r = runners("short-steps").start()
+    for i in range(n):
+        # the Worker goes on without exec'ing anything more: the step's exec is the only hint
+        r.submit(f"j{i:02d}", "step true", "sleep_ms 20", "exit 100")
+    r.submit("zz-bare", "exit 100")
+    r.result("zz-bare", 60 + n)
+    fins = [e for e in wait_lines(path, 2 * (n + 1)) if e["event"] == "job_finished"]
+    assert len(fins) == n + 1
+    with_step = [e for e in fins if e["processes"] > 1]
+    assert len(with_step) == n, [e["processes"] for e in fins]
+    missing = [e for e in with_step
+               if e["repository"] != "owner/repo" or e["workflow"] != "ci" or e["job"] != "build"]
+    assert not missing, missing
+    bare = [e for e in fins if e["processes"] == 1]
+    assert len(bare) == 1 and bare[0]["repository"] is None, bare
+    wait_for(lambda: d.scrape().value("runnerscope_job_context_missing_total", kind="github",
+                                      runner="short-steps") == 1, 15,
+             what="the job with no context counted")

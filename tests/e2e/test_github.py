@@ -80,9 +80,7 @@ def test_worker_killed_by_sigkill_is_a_failure(daemon, runners):
     r = runners("killed-runner").start()
     r.submit("long", "sleep_ms 20000", "exit 100")
     pid = r.worker_pid("long")
-    m = wait_for(lambda: (lambda m: m if m.value("runnerscope_jobs_running", kind="github",
-                                                   runner="killed-runner") == 1 else None)(
-        d.scrape()), what="job running")
+    m = rs.jobs_running(d, "killed-runner", kind="github", timeout=10)
     assert m.value("runnerscope_job_start_time_seconds", kind="github",
                    runner="killed-runner") is not None
     os.kill(pid, signal.SIGKILL)

@@ -286,10 +286,13 @@ def test_dind_engine_containers_count_for_the_job(inner_engine, daemon, runners,
     assert [c["role"] for c in fin[0]["containers"]] == ["action"], fin
 
 
-def test_arc_kubernetes_mode_job_pod_counts_for_the_job(engine, dock, daemon, tmp_path):
+@pytest.mark.parametrize("names_from", ["bundle", "kubelet-link"])
+def test_arc_kubernetes_mode_job_pod_counts_for_the_job(engine, dock, daemon, tmp_path,
+                                                        names_from):
     """ARC's Kubernetes mode: the hook runs the job in a pod named after the runner pod (cut to
     54) plus -workflow. Emulated with kubelet's cgroup layout (--cgroup-parent) and the CRI
-    bundle containerd writes before the container starts: the job pod's work is the job's."""
+    bundle containerd writes before the container starts, or, where no bundle is found, only
+    kubelet's log link: the job pod's work is the job's."""
     import uuid
     logs, root, out = tmp_path / "kubelet-logs", tmp_path / "runtime-root", tmp_path / "out"
     spool, results = tmp_path / "spool", tmp_path / "results"
@@ -305,21 +308,23 @@ def test_arc_kubernetes_mode_job_pod_counts_for_the_job(engine, dock, daemon, tm
                f"--runtime.root={root}")
     sp = rs.Spool(str(spool), str(results))
     sp.submit("j1", "step while [ ! -e /out/go ]; do sleep 0.05; done", "exit 100")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github", runner=pod)
-             == 1, 30, what="the job running")
+    rs.jobs_running(d, pod, kind="github", timeout=30)
     # the hook's job pod: made, its CRI bundle written, then started
     job_pod = engine.docker(
         "create", "--pull", "never", "--network", "none",
         "--cgroup-parent", f"/kubepods/burstable/pod{uuid.uuid4()}", "-v", f"{out}:/out",
         IMAGE, "sh", "-c", BURN.format(n=300000, out="pod.stat")).stdout.strip()
-    bundle = root / "run/containerd/io.containerd.runtime.v2.task/k8s.io" / job_pod
-    bundle.mkdir(parents=True)
-    (bundle / "config.json").write_text(json.dumps({"annotations": {
-        "io.kubernetes.cri.container-type": "container",
-        "io.kubernetes.cri.container-name": "job",
-        "io.kubernetes.cri.sandbox-name": pod[:54] + "-workflow",
-        "io.kubernetes.cri.sandbox-namespace": "arc-runners",
-        "io.kubernetes.cri.image-name": "ghcr.io/actions/actions-runner:latest"}}))
+    if names_from == "bundle":
+        bundle = root / "run/containerd/io.containerd.runtime.v2.task/k8s.io" / job_pod
+        bundle.mkdir(parents=True)
+        (bundle / "config.json").write_text(json.dumps({"annotations": {
+            "io.kubernetes.cri.container-type": "container",
+            "io.kubernetes.cri.container-name": "job",
+            "io.kubernetes.cri.sandbox-name": pod[:54] + "-workflow",
+            "io.kubernetes.cri.sandbox-namespace": "arc-runners",
+            "io.kubernetes.cri.image-name": "ghcr.io/actions/actions-runner:latest"}}))
+    else:
+        os.symlink("/dev/null", logs / f"{pod[:54]}-workflow_arc-runners_job-{job_pod}.log")
     engine.docker("start", job_pod)
     assert engine.wait(job_pod) == 0
     engine.docker("rm", job_pod)

@@ -1,4 +1,4 @@
-"""Every runner kind on the real kernel: fake Buildkite, Gitea and GitLab agents with the real
+"""Every runner kind on the real kernel: fake Buildkite, Gitea, Forgejo and GitLab agents with the real
 process names and argument shapes, jobs as child trees and as real Docker containers named
 and labelled as the real runners name and label them. Counts are exact per runner."""
 import json
@@ -105,6 +105,42 @@ def test_gitea_host_mode_steps_make_one_job(daemon, agents, cgroups):
     assert 0.4 < dur <= took, (dur, took)
 
 
+def test_forgejo_runner_and_gitea_runner_side_by_side(daemon, agents, cgroups):
+    """Forgejo's runner (forgejo/runner): `forgejo-runner daemon`, its registration in the file
+    its config's runner.file names, its steps carrying FORGEJO_ACTIONS=true beside
+    GITEA_ACTIONS=true and no RUNNER_NAME. Beside it an act_runner whose steps carry only
+    GITEA_ACTIONS: each runner gets its own jobs."""
+    d = daemon("--jobs.end-after-idle=1s")
+    reg = json.dumps({"WARNING": "generated", "id": 5, "uuid": secrets.token_hex(8),
+                      "name": "forgejo-host", "token": "x", "address": "https://f.example",
+                      "labels": ["docker:host"]})
+    fj = agents("forgejo-runner", "daemon", args=("--config", "config.yml"),
+                files={"runner.json": reg, "config.yml":
+                       "runner:\n  file: runner.json\n  capacity: 3\n"},
+                cgroup=cgroups("rs-test-forgejo-host"))
+    gt = agents("act_runner", "daemon",
+                files={".runner": json.dumps({"id": 6, "name": "gitea-beside", "token": "y"})},
+                cgroup=cgroups("rs-test-gitea-beside"))
+
+    def job(agent, task, marks, *steps):
+        return agent.submit(*(f"env {m}" for m in marks), "env GITHUB_REPOSITORY=org/app",
+                            f"env GITHUB_RUN_ID={task}", "env GITHUB_JOB=build",
+                            *(f"host {s}" for s in steps))
+    forgejo = ("GITEA_ACTIONS=true", "FORGEJO_ACTIONS=true",
+               "JOB_CONTAINER_NAME=FORGEJO-ACTIONS-TASK-{t}_WORKFLOW-abc_JOB-build")
+    a = job(fj, 31, [m.format(t=31) for m in forgejo], "sleep 0.2", "/bin/true")
+    b = job(gt, 32, ["GITEA_ACTIONS=true"], "/bin/true", "sleep 0.1")
+    c = job(fj, 33, [m.format(t=33) for m in forgejo], "/bin/true", "sleep 0.1; exit 4")
+    for agent, name in ((fj, a), (gt, b), (fj, c)):
+        agent.result(name)
+    m = wait_counts(d, "forgejo", "forgejo-host", want(2, success=1, failure=1))
+    wait_counts(d, "gitea", "gitea-beside", want(1, success=1))
+    assert m.value("runnerscope_runner_info", kind="forgejo", runner="forgejo-host") == 1
+    assert m.value("runnerscope_runner_capacity", kind="forgejo", runner="forgejo-host") == 3
+    assert counts(m, "gitea", "forgejo-host")["started"] is None
+    assert counts(m, "forgejo", "gitea-beside")["started"] is None
+
+
 def test_gitlab_shell_stages_make_one_job(daemon, agents, cgroups):
     d = daemon("--jobs.end-after-idle=1s")
     config = ('concurrent = 1\n[[runners]]\n  name = "gl-shell"\n'
@@ -125,15 +161,31 @@ def test_gitlab_shell_stages_make_one_job(daemon, agents, cgroups):
     wait_counts(d, "gitlab", "gl-shell", want(2, success=1, failure=1))
 
 
-def test_gitea_job_containers(engine, daemon, agents, cgroups):
-    """A fake act_runner drives the docker CLI as the real one drives the API: a job container
-    that sleeps, steps `docker exec`'d into it with the Gitea marks, then kill and remove."""
+# Gitea's act_runner, and Forgejo's runner, whose job containers are FORGEJO-ACTIONS-TASK-…
+# (forgejo/runner internal/app/run/runner.go, from v6.0) and whose steps carry both marks
+ACT_KINDS = {
+    "gitea": ("act_runner", "-e GITEA_ACTIONS=true",
+              ("GITEA-ACTIONS-TASK-21_WORKFLOW-ci_JOB-build",
+               "GITEA-ACTIONS-TASK-22-WORKFLOW-ci-JOB-test-" + "0" * 64)),
+    "forgejo": ("forgejo-runner", "-e GITEA_ACTIONS=true -e FORGEJO_ACTIONS=true",
+                ("FORGEJO-ACTIONS-TASK-21_WORKFLOW-ci_JOB-build",
+                 "FORGEJO-ACTIONS-TASK-22_WORKFLOW-" + "a" * 64 + "_JOB-test")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ACT_KINDS))
+def test_act_job_containers(engine, daemon, agents, cgroups, kind):
+    """A fake act_runner (or Forgejo runner) drives the docker CLI as the real one drives the
+    API: a job container that sleeps, steps `docker exec`'d into it with the runner's marks,
+    then kill and remove."""
+    binary, marks, names = ACT_KINDS[kind]
+    runner = f"{kind}-docker"
     d = daemon("--jobs.end-after-idle=1s", f"--docker.data-root={engine.data_root}")
     docker = f"{engine.cli} -H {engine.host}"
-    runner_file = json.dumps({"id": 1, "uuid": "u", "name": "gitea-docker", "token": "t"})
-    a = agents("act_runner", "daemon", files={".runner": runner_file},
-               env=engine._env, cgroup=cgroups("rs-test-gitea-docker"))
-    step_env = ("-e GITEA_ACTIONS=true -e GITHUB_REPOSITORY=org/web -e GITHUB_RUN_ID=9 "
+    runner_file = json.dumps({"id": 1, "uuid": "u", "name": runner, "token": "t"})
+    a = agents(binary, "daemon", files={".runner": runner_file},
+               env=engine._env, cgroup=cgroups(f"rs-test-{runner}"))
+    step_env = (f"{marks} -e GITHUB_REPOSITORY=org/web -e GITHUB_RUN_ID=9 "
                 "-e GITHUB_JOB=build -e GITHUB_WORKFLOW=ci")
 
     def job(name, *steps):
@@ -142,16 +194,13 @@ def test_gitea_job_containers(engine, daemon, agents, cgroups):
             "/bin/sleep 300",
             *(f"cmd {docker} exec {step_env} {name} sh -e -c '{s}'" for s in steps),
             f"cmd {docker} kill {name}", f"cmd {docker} rm -f {name}")
-    # the older _-joined name, then the newer -joined, hashed one
-    a.result(job("GITEA-ACTIONS-TASK-21_WORKFLOW-ci_JOB-build", "sleep 0.3", "/bin/true"),
-             timeout=120)
-    a.result(job("GITEA-ACTIONS-TASK-22-WORKFLOW-ci-JOB-test-" + secrets.token_hex(32),
-                 "/bin/true", "sleep 0.1; exit 2"), timeout=120)
+    a.result(job(names[0], "sleep 0.3", "/bin/true"), timeout=120)
+    a.result(job(names[1], "/bin/true", "sleep 0.1; exit 2"), timeout=120)
     # a container that is no job's
     a.result(a.submit(f"cmd {docker} run --rm --pull never --network none {IMAGE} /bin/true"),
              timeout=120)
-    m = wait_counts(d, "gitea", "gitea-docker", want(2, success=1, failure=1))
-    assert m.value("runnerscope_job_cpu_seconds_total", kind="gitea", runner="gitea-docker",
+    m = wait_counts(d, kind, runner, want(2, success=1, failure=1))
+    assert m.value("runnerscope_job_cpu_seconds_total", kind=kind, runner=runner,
                    mode="user") is not None
 
 
@@ -305,6 +354,7 @@ def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups
     a = agents("gitlab-runner", "run", args=("--config", "config.toml"),
                files={"config.toml": config}, cgroup=cgroups("rs-test-gl-restart"))
     second = os.path.join(workdir, "second-stage")
+    t0 = time.monotonic()
     name = a.submit("env CI_JOB_ID=301", "env CI_PROJECT_PATH=grp/proj", "stage sleep 0.3",
                     f"stage touch {second}; sleep 3", "stage sleep 0.3")
     wait_for(lambda: d.scrape().value("runnerscope_jobs_started_total", kind="gitlab",
@@ -315,12 +365,15 @@ def test_gitlab_job_counted_once_across_a_daemon_restart(daemon, agents, cgroups
                                       runner="gl-restart") >= 1, 10, what="the stage joined")
     d.kill()
     d2 = daemon("--jobs.end-after-idle=1s", pin_path=d.pin_path, port=d.port)
-    assert "1 Gitea/GitLab jobs carried over" in d2.read_log()
+    assert "1 jobs of several processes carried over" in d2.read_log()
     a.result(name)
+    took = time.monotonic() - t0
     m = wait_counts(d2, "gitlab", "gl-restart", want(1, success=1))
     dur = m.value("runnerscope_job_duration_seconds_sum", kind="gitlab", runner="gl-restart",
                   result="success")
-    assert 3.3 < dur < 5, dur
+    # its end is the last stage's exit, not the idle second after it: within what the test
+    # itself waited for the job, however slow the machine
+    assert 3.3 < dur <= took, (dur, took)
 
 
 def test_names_from_containerd_crio_and_podman_files(daemon, runners, cgroups, tmp_path):

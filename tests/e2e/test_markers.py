@@ -43,8 +43,7 @@ def test_programs_of_the_other_flavour_are_taken_over(daemon, runners, workdir):
     held = os.path.join(workdir, "across")
     r.submit("across", rs.held_step(held) + LATE_FORKS, "exit 100")
     r.worker_pid("across")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="markers") == 1,
-             what="the job running")
+    rs.jobs_running(d, "markers", timeout=10)
     d.kill()
     d2 = daemon(f"--events.file={events}", "--bpf.attach=tp_btf", pin_path=d.pin_path,
                 port=d.port)

@@ -10,14 +10,7 @@ SYSCALLS = "step dd if=/dev/zero of=/dev/null bs=1 count={n} 2>/dev/null"
 
 
 def settled(d, runner):
-    """The scrape once the runner's jobs are over and none of their processes is left."""
-    def done():
-        m = d.scrape()
-        return m if (m.value("runnerscope_jobs_running", kind="github", runner=runner) == 0 and
-                     m.value("runnerscope_job_processes", kind="github", runner=runner) == 0 and
-                     m.value("runnerscope_jobs_started_total", kind="github",
-                             runner=runner)) else None
-    return wait_for(done, 15, what=f"{runner}'s jobs settled")
+    return rs.jobs_settled(d, runner)
 
 
 def cpu(m, runner, mode=None):
@@ -51,9 +44,15 @@ def test_finished_job_cpu_matches_getrusage(daemon, runners):
 
 
 # a process whose threads all end together: exit_group() while four of them spin
-THREADED = ("step /usr/bin/python3 -c \"import os, threading, time; "
-            "[threading.Thread(target=exec, args=('while 1: pass',), daemon=True).start() "
-            "for _ in range(4)]; time.sleep(1.5); os._exit(0)\"")
+# four threads each burn 0.3 s of their own CPU and go on burning; once all four have, the
+# process exits with every thread still running (CPU, not wall time: a busy host gives less)
+THREADED = ("step /usr/bin/python3 -c \"exec('import os, threading, time\\n"
+            "n = [0]\\nlock = threading.Lock()\\n"
+            "def burn():\\n t = time.thread_time()\\n"
+            " while time.thread_time() - t < 0.3: pass\\n"
+            " with lock: n[0] += 1\\n while 1: pass\\n"
+            "for _ in range(4): threading.Thread(target=burn, daemon=True).start()\\n"
+            "while n[0] < 4: time.sleep(0.01)\\nos._exit(0)')\"")
 
 
 def test_threads_ending_together_all_count(daemon, runners):
@@ -65,22 +64,14 @@ def test_threads_ending_together_all_count(daemon, runners):
 def tree_cpu(root_pid):
     """utime + stime (seconds) of a process and its descendants, from /proc."""
     tck = os.sysconf("SC_CLK_TCK")
-    stats = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    total = 0.0
+    for pid in rs.proc_tree(root_pid):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        stats[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tck)
-    total, todo = 0.0, [root_pid]
-    while todo:
-        p = todo.pop()
-        if p in stats:
-            total += stats[p][1]
-        todo += [c for c, (pp, _) in stats.items() if pp == p]
+        total += (int(fields[11]) + int(fields[12])) / tck
     return total
 
 
@@ -158,13 +149,15 @@ def test_running_job_resident_memory_matches_proc(daemon, runners, workdir):
     wait_for(lambda: os.path.exists(built), 60, what="the step's 60 MB string built")
 
     def holding():
+        # and once /proc reads the same on both sides of the scrape (a fresh pass, which
+        # reads the kernel's counters in between): nothing in the job allocates any more
+        before = proc_rss(wpid)
         m = d.scrape(rs.FRESH)
+        after = proc_rss(wpid)
         got = m.value("runnerscope_job_resident_memory_bytes", kind="github",
                       runner="rss-holder")
-        return (got, m) if got and got > 60e6 else None
-    got, m = wait_for(holding, 30, what="the job's 60 MB resident")
-    truth = proc_rss(wpid)
-    # /proc reads the same counters a moment later; the shell's heap moves little meanwhile
+        return (got, after, m) if got and got > 60e6 and before == after else None
+    got, truth, m = wait_for(holding, 30, what="the job's 60 MB resident, and still")
     assert abs(got - truth) <= 0.05 * truth + 4 * 2**20, (got, truth)
     assert m.value("runnerscope_jobs_running", kind="github", runner="rss-holder") == 1
     rs.release(held)

@@ -205,8 +205,7 @@ def test_bpftool_shows_named_fields(daemon, runners, workdir):
     held = os.path.join(workdir, "held")
     r.submit("a", rs.held_step(held), "exit 100")
     r.worker_pid("a")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github",
-                                      runner="dumped") == 1, 10, what="job running")
+    rs.jobs_running(d, "dumped", kind="github", timeout=10)
     for m, fields in {
         "jobs_map": ("runner", "tgid", "start_ns", "live_procs", "total_procs", "state"),
         "agents_map": ("end_ns", "exit_code", "kind", "state"),
@@ -241,8 +240,8 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     d.stop()  # SIGTERM: programs stay attached, maps pinned
     assert set(ids) <= live_prog_ids()
     assert sorted(os.listdir(d.pin_path)) == sorted(
-        ["agent_acct", "agents_map", "cg_jobs", "cgroups_map", "ctr_acct", "ctr_counts",
-         "ctx_map", "events_rb", "events_total", "inits_map", "job_acct", "jobs_map",
+        ["agent_acct", "agents_map", "cg_jobs", "cgroups_map", "ctr_acct", "ctr_bits",
+         "ctr_counts", "ctx_map", "events_rb", "events_total", "inits_map", "job_acct", "jobs_map",
          "link_cg_attach", "link_cg_mkdir", "link_cg_pop", "link_cg_rmdir", "link_exec",
          "link_exit", "link_fork", "link_oom", "meta", "procs_bits", "procs_map",
          "rules_bloom", "rules_map", "runner_stats"])
@@ -258,7 +257,7 @@ def test_kept_programs_track_while_down_and_cleanup_command_removes_them(daemon,
     out = subprocess.run([rs.DAEMON, "cleanup", f"--bpf.pin-path={d.pin_path}"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
-    assert "unpinned 26 maps and links" in out.stderr
+    assert "unpinned 27 maps and links" in out.stderr
     assert not os.path.exists(d.pin_path)
     wait_for(lambda: not set(ids) & live_prog_ids(), 10, what="programs gone")
     # nothing left: cleanup again is fine
@@ -304,7 +303,8 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
         assert ("pinned runner_stats migrated from another layout: 1 entries carried over, "
                 "0 dropped; fields reset: duration_ns_sum,duration_buckets,oom_kills,"
                 "max_rss_sum,max_rss_buckets,busy_ns,busy_until,io_read_bytes,io_write_bytes,"
-                "failures,last_job,last_seen") in log
+                "failures,cpu_wait_ns,ctx_missing,cpu_throttled_ns,mem_stall_ns,stall_have,"
+                "last_job,last_seen") in log
         assert "pinned jobs_map (another layout, no BTF to read it by) replaced" in log
         m = d.scrape()
         assert m.value("runnerscope_jobs_started_total", kind="github", runner="migrated") == 7
@@ -318,7 +318,7 @@ def test_older_layout_is_migrated_or_reset_with_a_log_line(daemon, runners, work
                        mode="system") == 2
         assert m.value("runnerscope_bpf_events_lost_total", event="job_start") >= 5
         meta = json.loads(bpftool("-j", "map", "dump", "pinned", os.path.join(pin, "meta")))
-        assert meta[0]["formatted"]["value"]["layout"] == 4  # RS_LAYOUT
+        assert meta[0]["formatted"]["value"]["layout"] == 5  # RS_LAYOUT
         # and the new layout tracks
         r = runners("after-migration").start()
         r.submit("a", "step true", "exit 100")

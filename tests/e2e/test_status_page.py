@@ -133,8 +133,7 @@ def test_status_page_as_text(daemon, runners):
     r = runners("term\x1b[31mrunner").start()
     r.submit("long", "step sleep 60", "exit 100")
     pid = r.worker_pid("long")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="term\x1b[31mrunner"),
-             15, what="the job running")
+    rs.jobs_running(d, "term\x1b[31mrunner")
     # a terminal asks for anything: it gets text, with no escape sequence from a runner name
     status, body, headers = d.get("/", headers={"Accept": "*/*"})
     assert status == 200

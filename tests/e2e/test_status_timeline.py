@@ -181,8 +181,7 @@ def test_timeline_windows_and_text(daemon, runners, workdir):
     held = os.path.join(workdir, "held")
     r.submit("long", rs.held_step(held), "exit 100")
     r.worker_pid("long")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="tl-text") == 1, 15,
-             what="the job running")
+    rs.jobs_running(d, "tl-text")
     for query, window in (("", "1h"), ("?window=6h", "6h"), ("?window=24h", "24h"),
                           ("?window=90m", "90m"), ("?window=48h", "1h"), ("?window=%3Cb%3E", "1h")):
         status, body, _ = d.get("/" + query, headers={"Accept": "text/html"})
@@ -205,7 +204,7 @@ def test_timeline_windows_and_text(daemon, runners, workdir):
         return (body.decode(), lines[at]) if re.search(r" [0-9.]+ (KiB|MiB)$",
                                                        lines[at + 1]) else None
     text, head = wait_for(running_table, 10, what="the running job's memory")
-    assert re.search(r"Elapsed +CPU so far +Memory now$", head), head
+    assert re.search(r"Elapsed +CPU so far +CPU wait +Memory now$", head), head
     assert "Busy 1h" in text
     rs.release(held)
     r.result("long")

@@ -31,14 +31,8 @@ def job_spans(r, name):
     return ru["end_boot"] - ru["start_boot"], w["end_boot"] - w["start_boot"]
 
 
-def settled(d, runner, started, kind="github"):
-    def done():
-        m = d.scrape()
-        return m if (m.value("runnerscope_jobs_running", kind=kind, runner=runner) == 0 and
-                     m.value("runnerscope_job_processes", kind=kind, runner=runner) == 0 and
-                     m.value("runnerscope_jobs_started_total", kind=kind,
-                             runner=runner) == started) else None
-    return wait_for(done, 20, what=f"{runner}'s jobs settled")
+def settled(d, runner, started):
+    return rs.jobs_settled(d, runner, started=started, timeout=20)
 
 
 def test_busy_seconds_are_the_jobs_times_and_grow_while_one_runs(daemon, runners, workdir):
@@ -52,8 +46,7 @@ def test_busy_seconds_are_the_jobs_times_and_grow_while_one_runs(daemon, runners
     held = os.path.join(workdir, "held")
     r.submit("a", rs.held_step(held), "exit 100")
     wpid = r.worker_pid("a")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", kind="github",
-                                      runner="busy-exact") == 1, 10, what="job a running")
+    rs.jobs_running(d, "busy-exact", kind="github", timeout=10)
     # while it runs: the time since the Worker's start (its /proc start time, in clock ticks)
     with open(f"/proc/{wpid}/stat") as f:
         started = int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
@@ -196,7 +189,8 @@ def test_job_io_bytes_direct_and_fsync(daemon, runners, workdir):
                 os.unlink(f)
 
 
-REASONS = ("oom_killed", "killed", "crashed", "step_failed", "cancelled", "runner_reported")
+REASONS = ("oom_killed", "killed", "crashed", "step_failed", "cancelled", "runner_reported",
+           "disk_full")
 
 
 def reasons(m, kind, runner):

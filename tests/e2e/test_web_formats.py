@@ -33,8 +33,7 @@ def test_promtool_and_openmetrics(daemon, runners):
     r = scenario(d, runners)
     r.submit("long", "step sleep 30", "exit 100")
     r.worker_pid("long")
-    wait_for(lambda: d.scrape().value("runnerscope_jobs_running", runner="formats") == 1,
-             what="a job running")
+    rs.jobs_running(d, "formats", timeout=10)
 
     status, text, headers = d.get("/metrics")
     assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
@@ -106,8 +105,7 @@ def test_metrics_about_runnerscope_itself(daemon, runners):
     r = runners("self").start()
     r.submit("long", "step sleep 30", "exit 100")
     r.worker_pid("long")
-    m = wait_for(lambda: (lambda m: m if m.value("runnerscope_jobs_running", runner="self")
-                          == 1 else None)(d.scrape()), what="a job running")
+    m = rs.jobs_running(d, "self", timeout=10)
 
     def progs(m, name):
         return {l["program"]: v for l, v in m.find(name)}

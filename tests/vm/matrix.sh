@@ -7,7 +7,8 @@
 # every kernel passed, and none was skipped.
 #
 # usage: tests/vm/matrix.sh [KERNEL]...
-# env: RS_KERNEL_TESTS (test files), RS_KERNEL_MARKS (a pytest -m expression), RS_MATRIX_OUT
+# env: RS_KERNEL_TESTS (test files), RS_RAW_TP_TESTS (those of the raw_tp pass, default the
+# same), RS_KERNEL_MARKS (a pytest -m expression), RS_MATRIX_OUT
 #   (where each kernel's results go: <out>/<kernel>/; default build/matrix), RS_VM_TIMEOUT
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +28,7 @@ for k in "${kernels[@]}"; do
 	mkdir -p "$out/$k"
 	# processes run 7-13x slower under TCG: every wait of the tests is widened to match
 	tests/vm/run.sh --smp 1 --timeout "${RS_VM_TIMEOUT:-2400}" --env RS_TIMEOUT_SCALE=10 \
-		"$k" "$out/$k" -- tests/vm/kernel-tests.sh "$marks" $tests \
+		--env RS_RAW_TP_TESTS="${RS_RAW_TP_TESTS:-}" "$k" "$out/$k" -- tests/vm/kernel-tests.sh "$marks" $tests \
 		>"$out/$k/run.log" 2>&1 &
 	pid[$k]=$!
 	echo "matrix: $k: booting (log: $out/$k/run.log)"

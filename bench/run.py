@@ -47,10 +47,16 @@ PROGS = {"exec": "handle_exec", "fork": "handle_fork", "exit": "handle_exit"}
 CG_PROGS = {"cg_mkdir": "handle_cg_mkdir", "cg_rmdir": "handle_cg_rmdir",
             "cg_attach": "handle_cg_attach", "cg_populated": "handle_cg_populated"}
 # the BPF cost columns: runnerscope in each attach flavour, for host processes and inside a job
+# the daemon before each thread's CPU wait, affinity and container cgroup were read (CPU wait,
+# neighbours, container waits, step environments with their exec), built by `make bench-tools`
+COST_BEFORE_REV = "d98e438"
+COST_BEFORE_DAEMON = os.path.join(OUT, f"before-{COST_BEFORE_REV}", "build", "runnerscope")
 COST_CONFIGS = {"tp_btf": "runnerscope tp_btf, host process",
                 "raw_tp": "runnerscope raw_tp, host process",
                 "tp_btf_in_job": "runnerscope tp_btf, inside a job",
                 "raw_tp_in_job": "runnerscope raw_tp, inside a job",
+                "before_tp_btf": f"before ({COST_BEFORE_REV}) tp_btf, host process",
+                "before_tp_btf_in_job": f"before ({COST_BEFORE_REV}) tp_btf, inside a job",
                 "floor": "empty tp_btf program (floor)",
                 "floor_raw_tp": "empty raw_tp program",
                 "bpftrace": "bpftrace (tracepoint)"}
@@ -123,10 +129,12 @@ class Runnerscope:
     """The daemon as a user runs it (info logs), without pins: its programs go when it stops.
     attach: the flavour it must run with (auto must give tp_btf)."""
 
-    def __init__(self, work, *args, attach="auto"):
+    def __init__(self, work, *args, attach="auto", binary=None):
         self.attach = attach
         self.d = rs.Daemon(work, ("--bpf.pin-path=", "--log.level=info",
                                   f"--bpf.attach={attach}", *args), cleanup=False)
+        if binary:
+            self.d.args[0] = binary
 
     def __enter__(self):
         self.d.start()
@@ -302,16 +310,18 @@ def bench_bpf_cost(work, rounds, n):
         record(cfg, "exec_storm", per_run(s0, s1))
         record(cfg, "fork_storm", per_run(s1, s2))
 
-    def rs_untracked(attach):
+    def rs_untracked(attach, before=False):
         def step():
-            with Runnerscope(work, attach=attach) as d:
-                both_storms(f"{attach}", d.prog_stats)
-        step.__name__ = f"runnerscope_{attach}"
+            with Runnerscope(work, attach=attach,
+                             binary=COST_BEFORE_DAEMON if before else None) as d:
+                both_storms(("before_" if before else "") + attach, d.prog_stats)
+        step.__name__ = f"runnerscope_{'before_' if before else ''}{attach}"
         return step
 
-    def rs_tracked(attach):
+    def rs_tracked(attach, before=False):
         def step():
-            with Runnerscope(work, attach=attach) as d:
+            with Runnerscope(work, attach=attach,
+                             binary=COST_BEFORE_DAEMON if before else None) as d:
                 r = Runner(work, "bench-tracked")
                 try:
                     wait_runner(d, "bench-tracked")
@@ -321,10 +331,11 @@ def bench_bpf_cost(work, rounds, n):
                         r.submit(name, f"step {STORM} -n {n} -m {mode}", "exit 100")
                         status, _ = r.result(name, timeout=300)
                         assert status == 100 << 8, status
-                        record(f"{attach}_in_job", load, per_run(s0, d.prog_stats()))
+                        record(("before_" if before else "") + f"{attach}_in_job", load,
+                               per_run(s0, d.prog_stats()))
                 finally:
                     r.stop()
-        step.__name__ = f"runnerscope_{attach}_in_job"
+        step.__name__ = f"runnerscope_{'before_' if before else ''}{attach}_in_job"
         return step
 
     def floor():
@@ -343,7 +354,8 @@ def bench_bpf_cost(work, rounds, n):
             sysctl_stats(False)
 
     steps = [rs_untracked("tp_btf"), rs_untracked("raw_tp"), rs_tracked("tp_btf"),
-             rs_tracked("raw_tp"), floor, bpftrace]
+             rs_tracked("raw_tp"), rs_untracked("tp_btf", True), rs_tracked("tp_btf", True),
+             floor, bpftrace]
     for r in range(rounds):
         random.shuffle(steps)
         for step in steps:
@@ -453,9 +465,9 @@ def port_open(port):
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def bench_job_heavy(work, runners_n, jobs_per_runner, seconds):
+def bench_job_heavy(work, runners_n, jobs_per_runner, seconds, binary=None):
     res = {}
-    with Runnerscope(work) as d:
+    with Runnerscope(work, binary=binary) as d:
         cpu0, t0 = proc_cpu(d.pid), time.monotonic()
         cgs, runners = [], []
         try:
@@ -1026,6 +1038,22 @@ def table(r):
             f"{j['node_exporter_rss_bytes'] / 2**20:.1f} MiB RSS. One bash+netcat loop: "
             f"{j['netcat_loop_rss_bytes'] / 2**20:.1f} MiB RSS (one such loop per container).")
         add("")
+    if "job_heavy" in r and "job_heavy_before" in r:
+        add(f"**Job-heavy host, before ({COST_BEFORE_REV}) and now**, the same load one after "
+            "the other in this run:")
+        add("")
+        add("| daemon | CPU s over the run | RSS | p99, 1 connection | p99, 20 connections "
+            "| p99, 20 scraping once a second |")
+        add("|---|---|---|---|---|---|")
+        for name, k in ((f"before ({COST_BEFORE_REV})", "job_heavy_before"),
+                        ("now", "job_heavy")):
+            j = r[k]
+            lat = [j["latency"].get(f"runnerscope (text) c={c}", {}).get("p99_ms")
+                   for c in ("1", "20", "20 paced")]
+            add(f"| {name} | {j['runnerscope_cpu_seconds']:.2f} | "
+                f"{j['runnerscope_rss_bytes'] / 2**20:.1f} MiB | "
+                + " | ".join(fmt(v, ' ms', 2) for v in lat) + " |")
+        add("")
         add("| /metrics of | connections | p50 | p99 | requests/s | errors |")
         add("|---|---|---|---|---|---|")
         for k, v in j["latency"].items():
@@ -1292,6 +1320,11 @@ def main():
         if "job_heavy" in parts:
             r["job_heavy"] = bench_job_heavy(work, params["runners"], params["jobs_per_runner"],
                                              params["wrk_seconds"])
+            keep()
+            # the same with the daemon of before the CPU wait and neighbours, right after
+            r["job_heavy_before"] = bench_job_heavy(work, params["runners"],
+                                                    params["jobs_per_runner"],
+                                                    params["wrk_seconds"], COST_BEFORE_DAEMON)
             keep()
         if "idle" in parts:
             r["idle"] = bench_idle(work, params["idle_seconds"], params["scrape_interval"])

@@ -20,6 +20,7 @@
 #include "state/job_record.h"
 #include "state/state.h"
 #include "web/gzip.h"
+#include "ci/kinds/kinds.h"
 
 #define S 1000000000ULL
 #define DAY (24 * 3600 * S)
@@ -40,25 +41,25 @@ static void fill(struct state *s, struct timeline *t, int runners, int jobs, uin
 	/* the runners the state knows, a quarter with a job running */
 	for (int i = 0; i < runners; i++) {
 		struct rs_key key = { .tgid = 0, .start_ns = now - (uint64_t)(i + 1) * 7 * S };
-		struct rs_job rec = { .kind = RS_KIND_GITEA, .state = RS_STATE_RUNNING,
+		struct rs_job rec = { .kind = KIND_GITEA, .state = RS_STATE_RUNNING,
 				      .live_procs = 1, .total_procs = 1,
 				      .run_ns = (uint64_t)i * S / 10 };
 
 		snprintf(name, sizeof(name), "runner-%03d", i);
-		state__name_job(s, &key, RS_KIND_GITEA, name);
-		state__job(s, &key, &rec, NULL, NULL);
+		state__name_job(s, &key, KIND_GITEA, name);
+		state__job(s, &key, &rec, NULL, NULL, NULL);
 		if (i % 4) {
 			rec.state = RS_STATE_FINISHED;
 			rec.end_ns = key.start_ns + 3 * S;
 			rec.live_procs = 0;
-			state__job(s, &key, &rec, NULL, NULL);
+			state__job(s, &key, &rec, NULL, NULL, NULL);
 		}
 	}
 	/* the finished jobs of the day, one runner after another, as busy as they come */
 	for (int i = 0; i < jobs; i++) {
 		int r = i % runners, per = jobs / runners + 1;
 		uint64_t slot = (now - since) / (uint64_t)per, start, len;
-		struct job_record jr = { .has_runner = 1, .kind = RS_KIND_GITEA, .finished = 1 };
+		struct job_record jr = { .has_runner = 1, .kind = KIND_GITEA, .finished = 1 };
 
 		start = since + (uint64_t)(i / runners) * slot + rnd(&x) % (slot / 4 + 1);
 		len = slot / 8 + rnd(&x) % (slot / 2 + 1);
@@ -78,7 +79,7 @@ static void fill(struct state *s, struct timeline *t, int runners, int jobs, uin
 		jr.cpu_system_ns = len / 20;
 		jr.max_rss = (64 + rnd(&x) % 2048) << 20;
 		jr.oom_kills = rnd(&x) % 50 == 0;
-		timeline__add(t, &jr);
+		timeline_add(t, &jr);
 	}
 }
 
@@ -106,13 +107,13 @@ int main(int argc, char **argv)
 		return 2;
 	log_setup(LOG_WARN, LOG_FMT_LOGFMT);
 	t = timeline__new(NULL);
-	so.on_job = timeline_on_job;
+	so.on_job = timeline__on_job;
 	so.on_job_ctx = t;
 	s = state__new(&so);
 	if (!t || !s)
 		return 1;
 	fill(s, t, runners, jobs, clock_ns(CLOCK_BOOTTIME));
-	timeline__stats(t, &ts);
+	timeline_stats(t, &ts);
 	src.state = s;
 	src.timeline = t;
 	printf("{\"runners\": %d, \"jobs\": %u, \"timeline_bytes\": %zu, \"rounds\": %d, "
@@ -124,13 +125,13 @@ int main(int argc, char **argv)
 		size_t bytes = 0, gz = 0;
 		struct buf b, z;
 
-		status_window(w < 3 ? windows[w] : NULL, &o);
+		status__window(w < 3 ? windows[w] : NULL, &o);
 		o.refresh = 1;
 		for (int i = 0; i < rounds; i++) {
 			uint64_t t0 = clock_ns(CLOCK_MONOTONIC), dt;
 
 			buf_init(&b);
-			status_render(&b, &src, w < 3, &o);
+			status__render(&b, &src, w < 3, &o);
 			dt = clock_ns(CLOCK_MONOTONIC) - t0;
 			sum += dt;
 			best = dt < best ? dt : best;

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "enrich/containers.h"
+#include "files.h"
 #include "ci/kinds/kinds.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -465,6 +467,62 @@ static void test_followed_hierarchies(void **state)
 	assert_int_equal(cgroupfs_hier_ids("", 0, &l), -EINVAL);
 }
 
+/*
+ * A containerd container whose processes all sit one cgroup below its own (cgroup2's
+ * <scope>/container, a sandbox's pause below its pod): its process is found there, so that
+ * runtime files not found are counted for it, once. One with no process at all is not
+ * counted: its runtime may not have written them yet. Its bundle found later, the names are
+ * read again when it becomes a job's.
+ */
+static void test_names_through_a_process_below(void **state)
+{
+	static const char annotations[] =
+		"{\"annotations\":{\"io.kubernetes.cri.container-name\":\"runner\","
+		"\"io.kubernetes.cri.sandbox-name\":\"arc-pod\","
+		"\"io.kubernetes.cri.sandbox-namespace\":\"arc\","
+		"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2\"}}";
+	char rt[] = "/tmp/rs-runtime-root-XXXXXX", pid[32];
+	struct container_ref a = { .runtime = RUNTIME_CONTAINERD }, b = a;
+	struct container_cgroup ca = { .key = { .id = 901, .hier = 2 },
+				       .path = "/kubepods/podu1/" ID_A, .tasks = 1 };
+	struct container_cgroup cb = { .key = { .id = 902, .hier = 2 },
+				       .path = "/kubepods/podu2/" ID_B, .tasks = 0 };
+	struct containers_opts o = { .cgroup_root = root, .grace_ns = 60000000000ULL,
+				     .proc_cgroups = PROC_CGROUPS, .all = 1, .runtime_root = rt };
+	struct container_names n;
+	struct containers *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(rt));
+	memcpy(a.id, ID_A, sizeof(a.id));
+	memcpy(b.id, ID_B, sizeof(b.id));
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	put_file(root, "cpuacct/kubepods/podu1/" ID_A "/cgroup.procs", "");
+	put_file(root, "cpuacct/kubepods/podu1/" ID_A "/container/cgroup.procs", pid);
+	put_file(root, "cpuacct/kubepods/podu2/" ID_B "/cgroup.procs", "");
+	c = containers__new(&o);
+	assert_non_null(c);
+	assert_true(containers__cgroup(c, &a, &ca) >= 0);
+	assert_true(containers__cgroup(c, &b, &cb) >= 0);
+	assert_int_equal(containers__names_missing(c, RUNTIME_CONTAINERD), 1);
+	/* a later read that fails again is not counted again */
+	containers__set_runner(c, ID_A, KIND_GITHUB, "arc-runner");
+	assert_int_equal(containers__names_missing(c, RUNTIME_CONTAINERD), 1);
+	assert_int_equal(containers__names_of(c, ID_A, &n), 0);
+	assert_string_equal(n.name, "");
+
+	put_file(rt, "run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID_A "/config.json",
+		 annotations);
+	containers__set_job(c, ID_A, KIND_GITHUB, "arc-runner", "job");
+	assert_int_equal(containers__names_of(c, ID_A, &n), 0);
+	assert_string_equal(n.name, "runner");
+	assert_string_equal(n.pod, "arc-pod");
+	assert_string_equal(n.image, "ghcr.io/actions/actions-runner:2");
+	assert_int_equal(containers__names_missing(c, RUNTIME_CONTAINERD), 1);
+	containers__free(c);
+	remove_tree(rt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_restart_counts_nothing_twice),
 		cmocka_unit_test(test_followed_hierarchies),
 		cmocka_unit_test(test_wait_at_removal),
+		cmocka_unit_test(test_names_through_a_process_below),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

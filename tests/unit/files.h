@@ -42,4 +42,11 @@ static inline void remove_tree(const char *dir)
 	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* a runner pod's container's config.json, with what containerd's CRI plugin writes into it */
+#define CRI_RUNNER_CONFIG                                                                          \
+	"{\"annotations\":{\"io.kubernetes.cri.container-name\":\"runner\","                         \
+	"\"io.kubernetes.cri.sandbox-name\":\"arc-pod\","                                            \
+	"\"io.kubernetes.cri.sandbox-namespace\":\"arc\","                                           \
+	"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2\"}}"
+
 #endif

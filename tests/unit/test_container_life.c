@@ -476,11 +476,6 @@ static void test_followed_hierarchies(void **state)
  */
 static void test_names_through_a_process_below(void **state)
 {
-	static const char annotations[] =
-		"{\"annotations\":{\"io.kubernetes.cri.container-name\":\"runner\","
-		"\"io.kubernetes.cri.sandbox-name\":\"arc-pod\","
-		"\"io.kubernetes.cri.sandbox-namespace\":\"arc\","
-		"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2\"}}";
 	char rt[] = "/tmp/rs-runtime-root-XXXXXX", pid[32];
 	struct container_ref a = { .runtime = RUNTIME_CONTAINERD }, b = a;
 	struct container_cgroup ca = { .key = { .id = 901, .hier = 2 },
@@ -512,7 +507,7 @@ static void test_names_through_a_process_below(void **state)
 	assert_string_equal(n.name, "");
 
 	put_file(rt, "run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID_A "/config.json",
-		 annotations);
+		 CRI_RUNNER_CONFIG);
 	containers__set_job(c, ID_A, KIND_GITHUB, "arc-runner", "job");
 	assert_int_equal(containers__names_of(c, ID_A, &n), 0);
 	assert_string_equal(n.name, "runner");

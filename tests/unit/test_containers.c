@@ -182,11 +182,6 @@ static void test_cmdline_args(void **state)
  * there is none */
 static void test_bundles_in_the_usual_places(void **state)
 {
-	static const char annotations[] =
-		"{\"annotations\":{\"io.kubernetes.cri.container-name\":\"runner\","
-		"\"io.kubernetes.cri.sandbox-name\":\"arc-pod\","
-		"\"io.kubernetes.cri.sandbox-namespace\":\"arc\","
-		"\"io.kubernetes.cri.image-name\":\"ghcr.io/actions/actions-runner:2\"}}";
 	char root[] = "/tmp/rs-bundles-XXXXXX", tried[4096];
 	struct container_names n;
 
@@ -196,7 +191,7 @@ static void test_bundles_in_the_usual_places(void **state)
 					       sizeof(tried)), -ENOENT);
 	assert_non_null(strstr(tried, "/run/containerd/io.containerd.runtime.v2.task/*/" ID));
 	put_file(root, "run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/" ID "/config.json",
-		 annotations);
+		 CRI_RUNNER_CONFIG);
 	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, ID, 0, &n, tried,
 					       sizeof(tried)), 0);
 	assert_string_equal(n.name, "runner");
@@ -205,7 +200,7 @@ static void test_bundles_in_the_usual_places(void **state)
 	assert_string_equal(n.image, "ghcr.io/actions/actions-runner:2");
 	assert_non_null(strstr(tried, "/run/k3s/containerd/"));
 	put_file(root, "var/snap/microk8s/common/run/containerd/io.containerd.runtime.v2.task/"
-		 "default/" OTHER "/config.json", annotations);
+		 "default/" OTHER "/config.json", CRI_RUNNER_CONFIG);
 	assert_int_equal(runtime_bundle__names(root, RUNTIME_CONTAINERD, OTHER, 0, &n, NULL, 0), 0);
 	assert_string_equal(n.name, "runner");
 	/* read, naming nothing: 0, and the names empty */

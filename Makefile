@@ -79,7 +79,7 @@ CALLCYCLES ?= 1
 CYCLE_OBJS := $(if $(BPF_TOOLS),$(USER_OBJS),$(filter-out $(SKEL_OBJS),$(USER_OBJS)))
 
 .SECONDARY:
-.PHONY: all run test test-san unit-san e2e-san test-raw-tp matrix unit callcycles e2e clean \
+.PHONY: all run test test-san unit-san e2e-san test-raw-tp matrix unit callcycles e2e stress clean \
 	install vmlinux fixtures bench \
 	bench-tools bench-matrix fuzz \
 	fuzzers image
@@ -209,6 +209,11 @@ e2e-san: fixtures
 # T=expr: the tests a pytest -k expression selects (it matches test and file names)
 e2e: all fixtures
 	tests/run-e2e.sh $(if $(T),-k '$(T)')
+
+# N runs (20) of the end-to-end tests T selects, while stress-ng keeps every CPU busy
+N ?= 20
+stress: all fixtures
+	tests/stress.sh $(N) '$(T)'
 
 run: all
 	$(OUTPUT)/runnerscope $(ARGS)

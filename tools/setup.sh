@@ -3,6 +3,7 @@
 #   tools/setup.sh run    build and run the daemon (needs root for BPF)
 #   tools/setup.sh test   build and run every test (needs root: BPF, cgroups, Docker)
 #   tools/setup.sh bench  build and run the benchmarks (needs root)
+#   tools/setup.sh stress N=20 T=expr   the end-to-end tests again and again on a busy machine
 set -eu
 cd "$(dirname "$0")/.."
 target=${1:-run}
@@ -20,6 +21,7 @@ bench_pkgs="python3 util-linux procps wrk bpftrace prometheus-node-exporter
 	netcat-openbsd curl"
 case "$target" in
 test|unit|e2e) pkgs="$build_pkgs $test_pkgs" ;;
+stress) pkgs="$build_pkgs $test_pkgs stress-ng" ;;
 bench) pkgs="$build_pkgs $bench_pkgs" ;;
 *) pkgs="$build_pkgs" ;;
 esac
@@ -34,7 +36,7 @@ for p in $pkgs; do
 done
 # kubectl: Debian's kubernetes-client, unless one is there already (from another package)
 case "$target" in
-test|e2e) command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client" ;;
+test|e2e|stress) command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client" ;;
 esac
 # bpftool: its own package on Debian, part of linux-tools on Ubuntu
 if ! command -v bpftool >/dev/null 2>&1 && ! [ -x /usr/sbin/bpftool ]; then

@@ -23,6 +23,7 @@
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 /* a hybrid host's /proc/cgroups: cpuacct on hierarchy 2, memory on 4 */
 #define PROC_CGROUPS                                                                               \
 	"#subsys_name\thierarchy\tnum_cgroups\tenabled\n"                                          \
@@ -342,6 +343,40 @@ static void test_labels_of_creation(void **state)
 	containers__free(c);
 }
 
+/*
+ * Those the start-up walk found are counted at once, under what is known of them then (the
+ * first scrape has them); one counted before is not counted again, nor is one made later
+ * before it settles
+ */
+static void test_known_at_startup(void **state)
+{
+	struct containers *c = make(NULL);
+	struct rs_ctr_count n;
+
+	(void)state;
+	cg(c, ID_A, 2, 100, NULL);
+	cg(c, ID_B, 2, 101, NULL);
+	containers__set_job(c, ID_B, KIND_GITEA, "gitea-1", "job");
+	assert_int_equal(counted(c, 0, "", "").created, 0);
+	containers__count_known(c);
+	n = counted(c, 0, "", "");
+	assert_int_equal(n.created, 1);
+	assert_int_equal(n.removed, 0);
+	assert_int_equal(counted(c, KIND_GITEA, "gitea-1", "job").created, 1);
+	containers__count_known(c);
+	assert_int_equal(counted(c, 0, "", "").created, 1);
+	/* made since: it settles for a second first, its job may still be told */
+	cg(c, ID_C, 2, 102, NULL);
+	containers__refresh(c);
+	assert_int_equal(counted(c, 0, "", "").created, 1);
+	/* A's removal under the labels it was counted by */
+	cg(c, ID_A, 2, 100, &cpu_fin);
+	n = counted(c, 0, "", "");
+	assert_int_equal(n.created, 1);
+	assert_int_equal(n.removed, 1);
+	containers__free(c);
+}
+
 /* made again under its id (docker restart): counted again, and its counters go on */
 static void test_made_again(void **state)
 {
@@ -527,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_labels_of_creation),
 		cmocka_unit_test(test_made_again),
 		cmocka_unit_test(test_restart_counts_nothing_twice),
+		cmocka_unit_test(test_known_at_startup),
 		cmocka_unit_test(test_followed_hierarchies),
 		cmocka_unit_test(test_wait_at_removal),
 		cmocka_unit_test(test_names_through_a_process_below),

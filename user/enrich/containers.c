@@ -259,6 +259,16 @@ void containers__set_job(struct containers *c, const char *id, int kind, const c
 	containers__unlock(c);
 }
 
+void containers__count_known(struct containers *c)
+{
+	struct container *x, *t;
+
+	containers__lock(c);
+	HASH_ITER(hh, c->list, x, t)
+		containers_count_created(c, x);
+	containers__unlock(c);
+}
+
 void containers__set_runner(struct containers *c, const char *id, int kind, const char *runner)
 {
 	containers__set_job(c, id, kind, runner, NULL);

@@ -197,6 +197,11 @@ void containers__set_job(struct containers *c, const char *id, int kind, const c
  */
 void containers__refresh(struct containers *c);
 
+/* counts as created every container known and not counted yet, under what is known of it now:
+ * those there before the daemon started, once the start-up walk has found them, so that the
+ * first scrape has them (a second later, a jump of the counters no container made) */
+void containers__count_known(struct containers *c);
+
 /* the lifecycle counters kept in a store from now on (ctx must outlive c); what an earlier
  * daemon kept there is taken */
 void containers__set_store(struct containers *c, const struct containers_store_ops *ops,

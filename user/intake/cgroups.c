@@ -176,6 +176,10 @@ void cgroups_walk(struct probes *p, enum cgroups_walk why)
 	taken = scan(p);
 	/* what no event and no entry told of: containers whose cgroups are gone */
 	containers__check_gone(p->containers);
+	/* those there before the daemon: counted now, before the first scrape; what a walk for
+	 * lost events finds is new and settles as those made are */
+	if (why == CGROUPS_WALK_STARTUP)
+		containers__count_known(p->containers);
 	p->cg_walks[why]++;
 	pr_info("walked the cgroup hierarchies (%s): %d container cgroups there, %d records "
 		"taken, in %.1f ms",

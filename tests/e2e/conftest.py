@@ -36,6 +36,24 @@ def pytest_sessionstart(session):
             raise pytest.UsageError(f"{path} is not built: run `make all fixtures` first")
 
 
+@pytest.fixture(autouse=True)
+def no_container_cgroup_left():
+    """A container's cgroup that a test made (itself, or through a runtime) and left behind
+    fails that test, and is removed: the daemons of the tests after it would find it there at
+    their start-up and count it, and a count to compare would be one off."""
+    before = set(rs.container_cgroups())
+    yield
+    left = [d for d in rs.container_cgroups() if d not in before]
+    if not left:
+        return
+    what = [f"{d}: {rs.procs_of(d) or 'empty'}" for d in left]
+    # deepest first, as a container's own cgroup may sit below another (cgroup2's
+    # <scope>/container)
+    for d in sorted(left, key=lambda d: -d.count("/")):
+        rs.remove_cgroup_dir(d)
+    pytest.fail("container cgroups left behind:\n  " + "\n  ".join(what), pytrace=False)
+
+
 @pytest.fixture
 def workdir(tmp_path):
     os.chmod(tmp_path, 0o755)

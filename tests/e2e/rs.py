@@ -37,7 +37,9 @@ FRESH = {"Cache-Control": "no-cache"}
 TIMEOUT_SCALE = float(os.environ.get("RS_TIMEOUT_SCALE", "1"))
 
 
-def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition", show=None):
+    """pred's first true value; at the timeout, an error with its last, and what show() (the
+    figures pred compares) says then."""
     timeout *= TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     last = None
@@ -46,7 +48,8 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r}"
+                         f"{f'; now: {show()!r}' if show else ''})")
 
 
 def jobs_settled(d, runner, kind="github", timeout=15, started=None):
@@ -394,24 +397,36 @@ class Cgroup:
 
     def remove(self):
         for d in self.dirs:
-            procs = os.path.join(d, "cgroup.procs")
-            for _ in range(100):
-                try:
-                    with open(procs) as f:
-                        pids = [int(x) for x in f.read().split()]
-                except FileNotFoundError:
-                    break
-                kill_all(pids)
-                try:
-                    os.rmdir(d)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            else:
-                raise AssertionError(f"cgroup {d} could not be removed: {procs_of(d)}")
+            remove_cgroup_dir(d)
             # parents made for this path (e.g. system.slice) are left: they may be shared
+
+
+CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def container_cgroups():
+    """Every cgroup directory named by a container id, in every hierarchy the host has."""
+    for top in sorted(os.listdir(CGROOT)):
+        for root, _, _ in os.walk(os.path.join(CGROOT, top)):
+            if CONTAINER_ID.search(os.path.basename(root)):
+                yield root
+
+
+def remove_cgroup_dir(d):
+    """Kills what is left in cgroup directory d and removes it (and any cgroup below it)."""
+    for root, _, _ in sorted(os.walk(d), key=lambda w: -w[0].count("/")):
+        for _ in range(100):
+            try:
+                with open(os.path.join(root, "cgroup.procs")) as f:
+                    kill_all([int(x) for x in f.read().split()])
+                os.rmdir(root)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"cgroup {root} could not be removed: {procs_of(root)}")
 
 
 def kill_all(pids, sig=signal.SIGKILL):

@@ -25,6 +25,12 @@ def lifecycle(m, **labels):
     return tuple(m.value(name, **want) or 0 for name in COUNTS)
 
 
+def lifecycle_now(d):
+    """For a timed-out wait: the lifecycle counters and the kernel's cgroup records now."""
+    m = d.scrape(rs.FRESH)
+    return lifecycle(m), m.value("runnerscope_bpf_map_entries", map="cgroups_map")
+
+
 def cpu_of(m, cid):
     got = [m.value("runnerscope_container_cpu_seconds_total", container_id=cid, mode=x)
            for x in ("user", "system")]
@@ -130,7 +136,8 @@ def test_twenty_short_containers_keep_their_final_values(daemon, cgroups):
     m = wait_for(lambda: (lambda m: m if lifecycle(m) == (before[0] + 20, before[1] + 20) and
                           m.value("runnerscope_bpf_map_entries", map="cgroups_map") == entries0
                           else None)(d.scrape(rs.FRESH)), 30,
-                 what="20 containers created and removed, their rmdirs taken")
+                 what="20 containers created and removed, their rmdirs taken",
+                 show=lambda: (before, entries0, lifecycle_now(d)))
     bad = []
     for cid, ru, cpu, peak in made:
         got = cpu_of(m, cid)
@@ -448,15 +455,16 @@ def test_10000_cgroups_in_a_burst(daemon):
             cg.remove()
     m = wait_for(lambda: (lambda m: m if lifecycle(m) == (before[0] + 10000, before[1] + 10000)
                           else None)(d.scrape()), 120, interval=0.5,
-                 what="10,000 created and removed")
+                 what="10,000 created and removed", show=lambda: (before, lifecycle_now(d)))
     lost = sum(v for l, v in m.find("runnerscope_bpf_events_lost_total")
                if l["event"].startswith("cgroup_"))
     walks = m.value("runnerscope_container_walks_total", reason="lost_events")
     print(f"10,000 cgroups: {lost:.0f} cgroup events lost, {walks:.0f} repair walks")
     assert (lost == 0) == (walks == 0), (lost, walks)
     # gone, after their grace period: no series, no kernel records, memory and fds back
+    entries0 = m0.value("runnerscope_bpf_map_entries", map="cgroups_map")
     m = wait_for(lambda: (lambda m: m if m.value("runnerscope_bpf_map_entries",
-                                                 map="cgroups_map") == 0 and
+                                                 map="cgroups_map") == entries0 and
                           len(m.find("runnerscope_container_info")) ==
                           len(m0.find("runnerscope_container_info")) else None)(
         d.scrape(rs.FRESH)), 60, interval=0.5, what="the burst's containers dropped")

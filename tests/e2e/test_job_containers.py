@@ -427,7 +427,10 @@ def test_docker_run_rm_containers_keep_their_final_cpu(engine, daemon, tmp_path)
         "runnerscope_containers_created_total", "runnerscope_containers_removed_total")] ==
         [before[0] + 20, before[1] + 20] and
         m.value("runnerscope_bpf_map_entries", map="cgroups_map") == entries0 else None)(
-        d.scrape(rs.FRESH)), 60, what="20 containers created and removed, their rmdirs taken")
+        d.scrape(rs.FRESH)), 60, what="20 containers created and removed, their rmdirs taken",
+        show=lambda: (lambda m: (before, entries0, [m.value(n, **key) for n in (
+            "runnerscope_containers_created_total", "runnerscope_containers_removed_total")],
+            m.value("runnerscope_bpf_map_entries", map="cgroups_map")))(d.scrape(rs.FRESH)))
     bad = []
     for cid, last in made:
         got = sum(m.value("runnerscope_container_cpu_seconds_total", container_id=cid,

@@ -26,9 +26,13 @@ def lifecycle(m, **labels):
 
 
 def lifecycle_now(d):
-    """For a timed-out wait: the lifecycle counters and the kernel's cgroup records now."""
+    """For a timed-out wait: the lifecycle counters, the kernel's cgroup records, the cgroup
+    events lost and the walks that repaired them, now."""
     m = d.scrape(rs.FRESH)
-    return lifecycle(m), m.value("runnerscope_bpf_map_entries", map="cgroups_map")
+    lost = sum(v for l, v in m.find("runnerscope_bpf_events_lost_total")
+               if l["event"].startswith("cgroup_"))
+    return (lifecycle(m), m.value("runnerscope_bpf_map_entries", map="cgroups_map"), lost,
+            m.value("runnerscope_container_walks_total", reason="lost_events"))
 
 
 def cpu_of(m, cid):

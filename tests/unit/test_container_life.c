@@ -413,6 +413,47 @@ static void test_made_again(void **state)
 	containers__free(c);
 }
 
+/*
+ * Gone with its first rmdir, then a cgroup of it in a hierarchy it had none in (its mkdir went
+ * untold, the walk found it): the same instance's, whose rmdir adds its figures; counted once.
+ * A new instance once a removed hierarchy has its directory there again (a restart).
+ */
+static void test_a_cgroup_whose_mkdir_went_untold(void **state)
+{
+	struct containers *c = make(NULL);
+	struct rs_ctr_count n;
+	char dir[128];
+
+	(void)state;
+	cg(c, ID_A, 2, 100, NULL);
+	assert_int_equal(cg(c, ID_A, 2, 100, &cpu_fin), CONTAINER_GONE);
+	assert_int_equal(cg(c, ID_A, 4, 200, NULL), 0);
+	assert_int_equal(cg(c, ID_A, 4, 200, &mem_fin), 0);
+	n = counted(c, 0, "", "");
+	assert_int_equal(n.created, 1);
+	assert_int_equal(n.removed, 1);
+	assert_int_equal(find(c, ID_A)->mem_peak, 64 << 20);
+	assert_int_equal(find(c, ID_A)->cpu_user_ns, 200000000);
+	/* B is made again: its cpuacct cgroup's directory, removed, is there again */
+	snprintf(dir, sizeof(dir), "%s/cpuacct/docker", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/cpuacct/docker/x", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	cg(c, ID_B, 2, 300, NULL);
+	assert_int_equal(rmdir(dir), 0);
+	cg(c, ID_B, 2, 300, &cpu_fin);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(cg(c, ID_B, 4, 400, NULL), CONTAINER_MADE);
+	assert_int_equal(find(c, ID_B)->gone_ns, 0);
+	n = counted(c, 0, "", "");
+	assert_int_equal(n.created, 2);
+	assert_int_equal(n.removed, 2);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/cpuacct/docker", root);
+	rmdir(dir);
+	containers__free(c);
+}
+
 /* a daemon restarted over the same store counts nothing twice */
 static void test_restart_counts_nothing_twice(void **state)
 {
@@ -561,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_counted_once),
 		cmocka_unit_test(test_labels_of_creation),
 		cmocka_unit_test(test_made_again),
+		cmocka_unit_test(test_a_cgroup_whose_mkdir_went_untold),
 		cmocka_unit_test(test_restart_counts_nothing_twice),
 		cmocka_unit_test(test_known_at_startup),
 		cmocka_unit_test(test_followed_hierarchies),

@@ -5,6 +5,9 @@
  * created and removed as it goes (container_counts.c)
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "enrich/containers_priv.h"
@@ -15,6 +18,35 @@ static int hier_taken(const struct container *x, __u32 hier)
 	for (int i = 0; i < x->ncgs; i++)
 		if (x->cgs[i].key.hier == hier)
 			return 1;
+	return 0;
+}
+
+/*
+ * A cgroup unknown to container x, which is gone, in hierarchy hier: a new instance (a
+ * restart) when it has had a cgroup in that hierarchy, or when a hierarchy whose cgroup was
+ * removed has its directory there again (a runtime makes them all). Else it is the gone
+ * instance's own, whose mkdir went untold (lost events, found by the walk), and whose rmdir is
+ * still to come: not a second instance, counted created and removed again.
+ */
+static int made_again(struct containers *c, struct container *x, __u32 hier)
+{
+	struct slot slots[] = SLOTS(c, &x->paths);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (hier_taken(x, hier))
+		return 1;
+	for (size_t s = 0; s < sizeof(slots) / sizeof(slots[0]); s++) {
+		if (!slots[s].mount[0] || !slots[s].path[0] || slots[s].hier < 0)
+			continue;
+		for (int i = 0; i < x->ncgs; i++) {
+			if (x->cgs[i].key.hier != (__u32)slots[s].hier || !x->cgs[i].removed)
+				continue;
+			snprintf(dir, sizeof(dir), "%s%s", slots[s].mount, slots[s].path);
+			if (!stat(dir, &st))
+				return 1;
+		}
+	}
 	return 0;
 }
 
@@ -68,7 +100,7 @@ int containers__cgroup(struct containers *c, const struct container_ref *ref,
 	containers__lock(c);
 	HASH_FIND_STR(c->list, ref->id, x);
 	if (x && !cg->removed && containers_cg_index(x, &cg->key) < 0 &&
-	    (x->gone_ns || hier_taken(x, cg->key.hier))) {
+	    (x->gone_ns ? made_again(c, x, cg->key.hier) : hier_taken(x, cg->key.hier))) {
 		remade(c, x);
 		ret |= CONTAINER_MADE;
 	} else if (!x) {
